@@ -4,7 +4,7 @@
 import { CelCompileError, locate, type Expr, type ParsedExpr } from "./ast.js";
 import { check } from "./checker.js";
 import { interpret } from "./interp.js";
-import { parse } from "./parser.js";
+import { MACRO_NAMES, parse } from "./parser.js";
 import { versionLE, type IdentDecl, type Library, type Overload } from "./registry.js";
 import { T, type CelType, type ObjectSchemas } from "./types.js";
 import type { Value } from "./values.js";
@@ -142,7 +142,7 @@ export function compile(env: Env, source: string, expect?: readonly CelType[]): 
 }
 
 function compileUncached(env: Env, source: string, expect?: readonly CelType[]): Program {
-  const parsed = parse(source);
+  const parsed = parse(source, { macros: macrosFor(env.version) });
   const resolved: ParsedExpr = { source, expr: resolveNamespaces(parsed.expr, env) };
   const checked = check(resolved, env);
   if (checked.issues.length) throw new CelCompileError(checked.issues, source);
@@ -155,6 +155,28 @@ function compileUncached(env: Env, source: string, expect?: readonly CelType[]):
   }
   const run = interpret(resolved, env, checked);
   return { source, type: checked.type, eval: run };
+}
+
+const macroCache = new Map<string, ReadonlySet<string>>();
+
+/** Macros the Kubernetes environment of `version` expands: two-variable comprehensions arrived in 1.32, optional
+ *  macros with optional types in 1.28, lists' sortBy in 1.34. Others stay ordinary (unknown) calls. */
+export function macrosFor(version: string): ReadonlySet<string> {
+  let m = macroCache.get(version);
+  if (!m) {
+    const gated: Record<string, string> = {
+      existsOne: "1.32",
+      transformList: "1.32",
+      transformMap: "1.32",
+      transformMapEntry: "1.32",
+      optMap: "1.28",
+      optFlatMap: "1.28",
+      sortBy: "1.34",
+    };
+    m = new Set(MACRO_NAMES.filter((n) => !gated[n] || versionLE(gated[n]!, version)));
+    macroCache.set(version, m);
+  }
+  return m;
 }
 
 function describe(t: CelType): string {

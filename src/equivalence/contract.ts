@@ -1,0 +1,65 @@
+// The replay result contract every replaying command shares (`migrate test`, `migrate verify`, later kyverno/gator
+// replays): one row per case, a summary, and the text rendering. Shapes here are part of the `-o json` contract.
+
+export type Verdict = "admit" | "deny" | "error" | "skip";
+
+export interface CaseResult {
+  suite: string;
+  policy: string;
+  binding: string | null;
+  /** `namespace/name` of the object (or `name` for cluster-scoped objects). */
+  resource: string;
+  operation: string;
+  /** What the test or fixture expects, when it says. */
+  expected: Verdict | null;
+  /** The VAP engine's verdict. */
+  vap: Verdict;
+  /** The source engine's verdict (verify only). */
+  source?: Verdict;
+  pass: boolean;
+  messages: string[];
+  /** Why the case failed (or notes on a pass), null when there is nothing to say. */
+  reason: string | null;
+  file?: string;
+}
+
+export interface ReplaySummary {
+  cases: number;
+  passed: number;
+  failed: number;
+  /** Cases that could not be run (missing object, unreadable input). Counted in `failed` too. */
+  errors: number;
+}
+
+export interface ReplayReport {
+  summary: ReplaySummary;
+  cases: CaseResult[];
+}
+
+export function summarize(cases: CaseResult[], errors: number): ReplayReport {
+  const passed = cases.filter((c) => c.pass).length;
+  return { summary: { cases: cases.length, passed, failed: cases.length - passed, errors }, cases };
+}
+
+const V = (v: Verdict | null | undefined): string => (v ? v.toUpperCase() : "-");
+
+/** Human-readable rendering, close to kaptest's: one PASS/FAIL line per case, detail lines for failures. */
+export function renderText(report: ReplayReport, verbose = false): string {
+  const lines: string[] = [];
+  let lastSuite = "";
+  for (const c of report.cases) {
+    if (c.suite !== lastSuite) {
+      lines.push(`[${c.suite}]`);
+      lastSuite = c.suite;
+    }
+    const got = c.source !== undefined ? `source ${V(c.source)}, vap ${V(c.vap)}` : V(c.vap);
+    lines.push(`${c.pass ? "PASS" : "FAIL"}: ${c.policy} - (${c.operation}) ${c.resource} - ${V(c.expected)} ==> ${got}`);
+    if (!c.pass || verbose) {
+      if (c.reason) lines.push(`--- ${c.reason}`);
+      for (const m of c.messages) lines.push(`--- message: ${m}`);
+    }
+  }
+  const s = report.summary;
+  lines.push(`Total: ${s.cases}, Pass: ${s.passed}, Fail: ${s.failed}${s.errors ? `, Errors: ${s.errors}` : ""}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,94 @@
+// Reading user input: multi-document YAML/JSON text → plain JS documents with their file:line, with the limits
+// that keep hostile input out (alias bombs, huge files, deep nesting). Pure: the caller reads the file.
+import { LineCounter, parseAllDocuments } from "yaml";
+
+/** Input we refuse or cannot read. Always carries the file and, where known, the 1-based line. */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+  ) {
+    super(line ? `${file}:${line}: ${message}` : `${file}: ${message}`);
+    this.name = "InputError";
+  }
+}
+
+export interface LoadedDoc {
+  /** The document as plain JSON-like data (objects, arrays, strings, numbers, booleans, null). */
+  doc: unknown;
+  file: string;
+  /** 1-based line where the document starts. */
+  line: number;
+  /** 0-based index of the document in its file. */
+  index: number;
+}
+
+export const LIMITS = {
+  /** Largest file we read (bytes). The API server's request limit is 3 MiB; fixtures are far smaller. */
+  maxBytes: 16 * 1024 * 1024,
+  /** yaml's alias expansion limit (its default is 100); keeps "billion laughs" documents out. */
+  maxAliasCount: 100,
+  maxDocuments: 10_000,
+  maxDepth: 200,
+};
+
+function depthOf(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (x && typeof x === "object") for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+/** Parse every YAML (or JSON) document of `text`. Empty documents are skipped. Throws InputError with file:line. */
+export function parseDocuments(text: string, file: string): LoadedDoc[] {
+  if (text.length > LIMITS.maxBytes) {
+    throw new InputError(`input is ${text.length} bytes; the limit is ${LIMITS.maxBytes}`, file);
+  }
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length > LIMITS.maxDocuments) {
+    throw new InputError(`more than ${LIMITS.maxDocuments} documents`, file);
+  }
+  const out: LoadedDoc[] = [];
+  let index = 0;
+  for (const d of list) {
+    const err = d.errors[0];
+    if (err) {
+      const line = err.pos ? lc.linePos(err.pos[0]).line : undefined;
+      throw new InputError(`invalid YAML: ${err.message.split("\n")[0]}`, file, line);
+    }
+    const start = d.contents?.range?.[0] ?? d.range[0];
+    const line = lc.linePos(start).line;
+    let doc: unknown;
+    try {
+      doc = d.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+    } catch (e) {
+      throw new InputError(`${(e as Error).message} (YAML aliases are limited to ${LIMITS.maxAliasCount})`, file, line);
+    }
+    if (doc === null || doc === undefined) continue;
+    if (depthOf(doc, LIMITS.maxDepth) > LIMITS.maxDepth) {
+      throw new InputError(`document nests deeper than ${LIMITS.maxDepth} levels`, file, line);
+    }
+    out.push({ doc, file, line, index: index++ });
+  }
+  return out;
+}
+
+/** Kubernetes `List` kinds (`kind: List` or `*List` with items) are flattened into their items. */
+export function flattenLists(docs: LoadedDoc[]): LoadedDoc[] {
+  const out: LoadedDoc[] = [];
+  for (const d of docs) {
+    const o = d.doc as { kind?: unknown; items?: unknown };
+    if (o && typeof o === "object" && typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
+      for (const item of o.items) out.push({ ...d, doc: item });
+    } else out.push(d);
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// `migrate eval FILE... --request REQUEST.yaml`: decide one admission request offline with the VAP engine.
+import type { Command } from "commander";
+import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s/authz.js";
+import { InputError, type LoadedDoc } from "../input/yaml.js";
+import { validatePolicy } from "../vap/compilepolicy.js";
+import { evaluate } from "../vap/engine.js";
+import { requestFromDocument, splitDocuments } from "../vap/load.js";
+import type { AdmissionRequest, Decision, KObject, ValidatingAdmissionPolicy } from "../vap/types.js";
+import { EXIT, readDocuments, reportInputError } from "./io.js";
+import type { CommandContext } from "./main.js";
+
+export interface EvalOptions {
+  request: string;
+  output: string;
+  authz?: string;
+}
+
+/** Compile every policy up front; a compile error is bad input (exit 2) naming file, policy, field and column. */
+export function checkPolicies(docs: readonly LoadedDoc[]): void {
+  for (const d of docs) {
+    const o = d.doc as KObject;
+    if (!o || typeof o !== "object" || o.kind !== "ValidatingAdmissionPolicy" || !String(o.apiVersion ?? "").startsWith("admissionregistration.k8s.io/")) continue;
+    const pol = o as ValidatingAdmissionPolicy;
+    if (!pol.metadata?.name) throw new InputError("ValidatingAdmissionPolicy without metadata.name", d.file, d.line);
+    if (!pol.spec || typeof pol.spec !== "object") throw new InputError(`ValidatingAdmissionPolicy ${pol.metadata.name}: missing spec`, d.file, d.line);
+    const issues = validatePolicy(pol, d.file);
+    if (issues.length) {
+      const i = issues[0]!;
+      throw new InputError(
+        `ValidatingAdmissionPolicy ${i.policy}: ${i.field}: line ${i.line}, column ${i.column}: ${i.message}` +
+          (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""),
+        d.file,
+        d.line,
+      );
+    }
+  }
+}
+
+/** The `--authz` table as a decision function; undefined without a file (the engine's default then applies:
+ *  members of system:masters are allowed everything, as a cluster's superuser authorizer would; all else denied). */
+export function loadAuthz(file: string | undefined): AuthzDecide | undefined {
+  if (!file) return undefined;
+  const docs = readDocuments([file]);
+  try {
+    return authzTableDecider(docs.flatMap((d) => parseAuthzTable(d.doc)));
+  } catch (e) {
+    throw new InputError((e as Error).message, file, docs[0]?.line);
+  }
+}
+
+export function renderDecision(d: Decision): string {
+  const lines = [`verdict: ${d.verdict}`];
+  for (const r of d.results) {
+    const who = `${r.policy}${r.binding ? ` (binding ${r.binding})` : ""}${r.params ? ` [params ${r.params}]` : ""}`;
+    lines.push(`  ${r.verdict.toUpperCase()}: ${who}${r.skipReason ? ` — ${r.skipReason}` : ""}`);
+    for (const m of r.messages) lines.push(`    message: ${m}`);
+    for (const w of r.warnings) lines.push(`    warning: ${w}`);
+    for (const [k, v] of Object.entries(r.auditAnnotations)) lines.push(`    audit: ${k}=${v}`);
+  }
+  if (d.apiError) lines.push(`error: ${d.apiError.message} (${d.apiError.code} ${d.apiError.reason})`);
+  return lines.join("\n") + "\n";
+}
+
+export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext): number {
+  if (opts.output !== "text" && opts.output !== "json") {
+    ctx.io.err(`error: -o must be text or json, not ${JSON.stringify(opts.output)}\n`);
+    return EXIT.badInput;
+  }
+  let decision: Decision;
+  try {
+    const docs = readDocuments(files);
+    checkPolicies(docs);
+    const state = splitDocuments(docs.map((d) => d.doc));
+    const reqDocs = readDocuments([opts.request]);
+    if (reqDocs.length !== 1) throw new InputError(`expected exactly one request document, found ${reqDocs.length}`, opts.request);
+    let request: AdmissionRequest;
+    try {
+      request = requestFromDocument(reqDocs[0]!.doc, { crds: state.crds });
+    } catch (e) {
+      throw new InputError((e as Error).message, opts.request, reqDocs[0]!.line);
+    }
+    const authorizer = loadAuthz(opts.authz);
+    decision = evaluate({ ...state, request, ...(authorizer ? { authorizer } : {}) });
+  } catch (e) {
+    return reportInputError(e, ctx.io);
+  }
+  if (opts.output === "json") {
+    ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError }, null, 2) + "\n");
+  } else ctx.io.out(renderDecision(decision));
+  return decision.verdict === "deny" || decision.verdict === "error" ? EXIT.failed : EXIT.ok;
+}
+
+export function registerEval(program: Command, ctx: CommandContext): void {
+  program
+    .command("eval")
+    .description("Decide one admission request offline, exactly as kube-apiserver's ValidatingAdmissionPolicy plugin would")
+    .argument("<files...>", "policies, bindings, Namespaces, CRDs and param objects (YAML/JSON files or directories)")
+    .requiredOption("--request <file>", "an admission.k8s.io/v1 AdmissionReview, or a bare object (= CREATE of it)")
+    .option("-o, --output <format>", "text or json", "text")
+    .option("--authz <file>", "authorization table: allowed checks for `authorizer` (everything else is denied)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  migrate eval policy.yaml binding.yaml --request pod.yaml
+  migrate eval policies/ --request review.json -o json
+  migrate eval psp-vap.yaml --request pod.yaml --authz authz.yaml
+
+Exit codes: 0 admit or skip, 1 deny or error, 2 bad input.`,
+    )
+    .action((files: string[], opts: EvalOptions) => ctx.setExit(runEval(files, opts, ctx)));
+}

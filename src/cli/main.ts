@@ -1,0 +1,60 @@
+// The `migrate` command line: wires commander to the library. Each command lives in its own module and returns
+// its exit code; commander usage errors exit 2 (bad input), as do input errors.
+import { Command, CommanderError } from "commander";
+import { registerEval } from "./eval.js";
+import { EXIT, stdStreams, type Streams } from "./io.js";
+import { registerPsp } from "./psp.js";
+import { registerTest } from "./test.js";
+import { registerVerify } from "./verify.js";
+
+export interface CommandContext {
+  io: Streams;
+  setExit(code: number): void;
+}
+
+const EXAMPLES = `
+Examples:
+  migrate psp fixtures/psp/restricted.yaml              convert PodSecurityPolicies to a VAP (+ MAP) as YAML
+  migrate verify fixtures/psp/restricted.yaml --fixtures fixtures/psp/pods
+                                                        replay pods through the PSP engine and the generated VAP
+  migrate eval policy.yaml --request pod.yaml -o json   decide one admission request offline, as kube-apiserver would
+  migrate test kaptest.yaml                             run kaptest manifests through the VAP engine
+
+Exit codes: 0 success/admit, 1 deny/error/failing case, 2 bad input, 3 converted with gaps.`;
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command("migrate")
+    .description("Move Kubernetes admission policies onto ValidatingAdmissionPolicy (CEL), with evidence.")
+    .version("0.1.0")
+    .addHelpText("after", EXAMPLES)
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
+    .exitOverride();
+  registerEval(program, ctx);
+  registerTest(program, ctx);
+  registerPsp(program, ctx);
+  registerVerify(program, ctx);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+  return program;
+}
+
+/** Run the CLI with process-style argv; resolves to the exit code. */
+export async function main(argv: readonly string[], io: Streams = stdStreams): Promise<number> {
+  let code: number = EXIT.ok;
+  const ctx: CommandContext = { io, setExit: (c) => (code = c) };
+  const program = buildProgram(ctx);
+  if (argv.length <= 2) {
+    io.out(program.helpInformation() + EXAMPLES + "\n");
+    return EXIT.ok;
+  }
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+  return code;
+}

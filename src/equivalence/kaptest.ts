@@ -1,0 +1,260 @@
+// kaptest manifests (pfnet/kaptest, both the v0.2 `policies`/`vapTestSuites` format and the legacy v0.1
+// `validatingAdmissionPolicies`/`testSuites` format) replayed through our VAP engine with REAL API-server semantics:
+// matchConstraints are honoured and failurePolicy applies. Where a kaptest expectation holds only because kaptest
+// ignores matchConstraints (or failurePolicy), the case fails with that reason, unless compat mode is on.
+// Pure: file access goes through the `load` callback.
+import type { AuthzDecide } from "../cel/k8s/authz.js";
+import { evaluate } from "../vap/engine.js";
+import { requestForObject, splitDocuments } from "../vap/load.js";
+import type { KObject, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
+import type { CaseResult, Verdict } from "./contract.js";
+
+export interface KaptestObjectRef {
+  group?: string;
+  version?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface KaptestCase {
+  object?: KaptestObjectRef;
+  oldObject?: KaptestObjectRef;
+  param?: { namespace?: string; name: string };
+  userInfo?: { name?: string; user?: string; username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  expect: string;
+  deniedMessage?: string;
+  expectObject?: KaptestObjectRef;
+}
+
+export interface KaptestManifest {
+  policies: string[];
+  resources: string[];
+  vapTestSuites: { policy: string; tests: KaptestCase[] }[];
+  mapTestSuites: { policy: string; tests: KaptestCase[] }[];
+}
+
+export interface KaptestOptions {
+  /** Evaluate as kaptest does: ignore matchConstraints and failurePolicy (errors stay errors). */
+  compat: boolean;
+  authorizer?: AuthzDecide;
+}
+
+/** Thrown for malformed manifests; the CLI turns it into exit 2 with the file. */
+export class KaptestError extends Error {}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+export function parseManifest(doc: unknown): KaptestManifest {
+  if (!isObj(doc)) throw new KaptestError("kaptest manifest must be a mapping");
+  const policies = (doc["policies"] ?? doc["validatingAdmissionPolicies"]) as unknown;
+  const resources = (doc["resources"] ?? []) as unknown;
+  const vap = (doc["vapTestSuites"] ?? doc["testSuites"] ?? []) as unknown;
+  const map = (doc["mapTestSuites"] ?? []) as unknown;
+  const strList = (x: unknown, what: string): string[] => {
+    if (!Array.isArray(x) || !x.every((s) => typeof s === "string")) throw new KaptestError(`${what} must be a list of paths`);
+    return x as string[];
+  };
+  const suites = (x: unknown, what: string): { policy: string; tests: KaptestCase[] }[] => {
+    if (!Array.isArray(x)) throw new KaptestError(`${what} must be a list`);
+    return x.map((s, i) => {
+      if (!isObj(s) || typeof s["policy"] !== "string" || !Array.isArray(s["tests"])) {
+        throw new KaptestError(`${what}[${i}] needs a policy name and a tests list`);
+      }
+      const tests = (s["tests"] as unknown[]).map((t, j) => {
+        if (!isObj(t) || typeof t["expect"] !== "string") throw new KaptestError(`${what}[${i}].tests[${j}] needs expect`);
+        if (!isObj(t["object"]) && !isObj(t["oldObject"])) throw new KaptestError(`${what}[${i}].tests[${j}] needs object or oldObject`);
+        return t as unknown as KaptestCase;
+      });
+      return { policy: s["policy"] as string, tests };
+    });
+  };
+  if (policies === undefined) throw new KaptestError("manifest has no `policies` (or legacy `validatingAdmissionPolicies`)");
+  return {
+    policies: strList(policies, "policies"),
+    resources: strList(resources, "resources"),
+    vapTestSuites: suites(vap, "vapTestSuites"),
+    mapTestSuites: suites(map, "mapTestSuites"),
+  };
+}
+
+const groupOf = (apiVersion: unknown): string => {
+  const s = typeof apiVersion === "string" ? apiVersion : "";
+  const i = s.indexOf("/");
+  return i < 0 ? "" : s.slice(0, i);
+};
+const versionOf = (apiVersion: unknown): string => {
+  const s = typeof apiVersion === "string" ? apiVersion : "";
+  const i = s.indexOf("/");
+  return i < 0 ? s : s.slice(i + 1);
+};
+
+/** Find the resource a test refers to. Without a namespace in the reference, a namespace-less or `default` object is taken, else a unique name match. */
+export function findObject(resources: readonly KObject[], ref: KaptestObjectRef): KObject | undefined {
+  const cands = resources.filter(
+    (r) =>
+      r.kind === ref.kind &&
+      r.metadata?.name === ref.name &&
+      (ref.group === undefined || groupOf(r.apiVersion) === ref.group) &&
+      (ref.version === undefined || versionOf(r.apiVersion) === ref.version),
+  );
+  if (ref.namespace !== undefined) return cands.find((r) => (r.metadata?.namespace ?? "") === ref.namespace);
+  return cands.find((r) => !r.metadata?.namespace) ?? cands.find((r) => r.metadata?.namespace === "default") ?? (cands.length === 1 ? cands[0] : undefined);
+}
+
+const refString = (o: KObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata?.name ?? ""}` : (o.metadata?.name ?? ""));
+
+const MATCH_ALL = { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*/*"], scope: "*" as const }] };
+
+/**
+ * Run a manifest's VAP suites. `policyDocs` and `resourceDocs` are the documents of the manifest's `policies` and
+ * `resources` files. MAP suites are reported as failed cases until MutatingAdmissionPolicy replay lands.
+ */
+export function runKaptest(
+  suite: string,
+  manifest: KaptestManifest,
+  policyDocs: readonly unknown[],
+  resourceDocs: readonly unknown[],
+  opts: KaptestOptions,
+): { cases: CaseResult[]; errors: number } {
+  const pstate = splitDocuments(policyDocs);
+  const rstate = splitDocuments(resourceDocs);
+  const resources = [...rstate.params, ...rstate.namespaces];
+  const cases: CaseResult[] = [];
+  let errors = 0;
+  for (const s of manifest.vapTestSuites) {
+    const policy = pstate.policies.find((p) => p.metadata?.name === s.policy);
+    for (const t of s.tests) {
+      const ref = t.object ?? t.oldObject!;
+      const base: Omit<CaseResult, "vap" | "pass" | "reason" | "messages"> = {
+        suite,
+        policy: s.policy,
+        binding: null,
+        resource: `${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`,
+        operation: t.object && t.oldObject ? "UPDATE" : t.object ? "CREATE" : "DELETE",
+        expected: normalizeExpect(t.expect),
+      };
+      const fail = (reason: string): void => {
+        errors++;
+        cases.push({ ...base, vap: "error", pass: false, messages: [], reason });
+      };
+      if (!policy) {
+        fail(`no ValidatingAdmissionPolicy named ${s.policy} in the manifest's policies`);
+        continue;
+      }
+      const obj = t.object ? findObject(resources, t.object) : undefined;
+      const old = t.oldObject ? findObject(resources, t.oldObject) : undefined;
+      if (t.object && !obj) {
+        fail(`object ${t.object.kind} ${t.object.namespace ? `${t.object.namespace}/` : ""}${t.object.name} not found in resources`);
+        continue;
+      }
+      if (t.oldObject && !old) {
+        fail(`oldObject ${t.oldObject.kind} ${t.oldObject.name} not found in resources`);
+        continue;
+      }
+      let params: KObject[] = [];
+      if (t.param) {
+        const pk = policy.spec.paramKind;
+        const p = resources.find(
+          (r) =>
+            r.metadata?.name === t.param!.name &&
+            (t.param!.namespace === undefined || (r.metadata?.namespace ?? "") === t.param!.namespace) &&
+            (!pk || (r.kind === pk.kind && r.apiVersion === pk.apiVersion)),
+        );
+        if (!p) {
+          fail(`param ${t.param.namespace ? `${t.param.namespace}/` : ""}${t.param.name} not found in resources`);
+          continue;
+        }
+        params = [p];
+      }
+      const operation: Operation = base.operation as Operation;
+      const u = t.userInfo;
+      const userInfo: UserInfo | undefined = u
+        ? { username: u.name ?? u.user ?? u.username ?? "", ...(u.uid ? { uid: u.uid } : {}), groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) }
+        : undefined;
+      const subject = (obj ?? old)!;
+      base.resource = refString(subject);
+      const request = requestForObject(subject, {
+        operation,
+        ...(operation === "UPDATE" ? { oldObject: old ?? null } : {}),
+        ...(userInfo ? { userInfo } : {}),
+        crds: [...pstate.crds, ...rstate.crds],
+      });
+      if (operation === "DELETE") {
+        request.object = null;
+        request.oldObject = old ?? null;
+      }
+      const run = (pol: ValidatingAdmissionPolicy) =>
+        evaluate({
+          policies: [pol],
+          bindings: [],
+          params,
+          namespaces: rstate.namespaces,
+          crds: [...pstate.crds, ...rstate.crds],
+          request,
+          ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
+        });
+      const real = run(policy);
+      const realRes = real.results[0];
+      let verdict: Verdict = real.verdict;
+      let messages = realRes?.messages ?? [];
+      let reason: string | null = null;
+      const expected = base.expected;
+      if (opts.compat) {
+        const compatPolicy: ValidatingAdmissionPolicy = {
+          ...policy,
+          spec: { ...policy.spec, matchConstraints: MATCH_ALL, failurePolicy: "Fail" },
+        };
+        const c = run(compatPolicy);
+        if (c.verdict !== real.verdict) {
+          reason = `--kaptest-compat: evaluated ignoring matchConstraints/failurePolicy (the API server's verdict would be ${real.verdict})`;
+        }
+        verdict = c.verdict;
+        messages = c.results[0]?.messages ?? [];
+      } else if (expected && verdict !== expected) {
+        if (realRes?.skipReason === "matchConstraints") {
+          const r = request.resource;
+          reason =
+            `kaptest ignores matchConstraints: policy ${policy.metadata?.name} does not match ` +
+            `${r.group || "core"}/${r.version} ${r.resource} (${operation}), so a real API server never evaluates it for this request ` +
+            `(use --kaptest-compat to evaluate anyway)`;
+        } else if (expected === "error" && (policy.spec.failurePolicy ?? "Fail") === "Ignore") {
+          reason = "kaptest reports evaluation errors regardless of failurePolicy; with failurePolicy Ignore the API server admits";
+        }
+      }
+      let pass = expected === null ? true : verdict === expected;
+      if (pass && t.deniedMessage !== undefined && verdict === "deny") {
+        if (!messages.some((m) => m === t.deniedMessage || m.includes(t.deniedMessage!))) {
+          pass = false;
+          reason = `expected denial message ${JSON.stringify(t.deniedMessage)}`;
+        }
+      }
+      if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
+      cases.push({ ...base, vap: verdict, pass, messages, reason });
+    }
+  }
+  for (const s of manifest.mapTestSuites) {
+    for (const t of s.tests) {
+      const ref = t.object ?? t.oldObject!;
+      errors++;
+      cases.push({
+        suite,
+        policy: s.policy,
+        binding: null,
+        resource: `${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`,
+        operation: t.object && t.oldObject ? "UPDATE" : t.object ? "CREATE" : "DELETE",
+        expected: null,
+        vap: "error",
+        pass: false,
+        messages: [],
+        reason: `MutatingAdmissionPolicy suites (expect: ${t.expect}) are not replayed yet`,
+      });
+    }
+  }
+  return { cases, errors };
+}
+
+function normalizeExpect(e: string): Verdict | null {
+  const v = e.toLowerCase();
+  return v === "admit" || v === "deny" || v === "error" || v === "skip" ? v : null;
+}

@@ -15,6 +15,14 @@ export interface EvalOptions {
   authz?: string;
 }
 
+/** A policy expression that does not compile; the message already carries file:line for every issue. */
+export class PolicyCompileError extends InputError {
+  constructor(text: string, file: string) {
+    super(text, file);
+    this.message = text;
+  }
+}
+
 /** Compile every policy up front; a compile error is bad input (exit 2) naming file, policy, field and column. */
 export function checkPolicies(docs: readonly LoadedDoc[]): void {
   for (const d of docs) {
@@ -25,13 +33,12 @@ export function checkPolicies(docs: readonly LoadedDoc[]): void {
     if (!pol.spec || typeof pol.spec !== "object") throw new InputError(`ValidatingAdmissionPolicy ${pol.metadata.name}: missing spec`, d.file, d.line);
     const issues = validatePolicy(pol, d.file);
     if (issues.length) {
-      const i = issues[0]!;
-      throw new InputError(
-        `ValidatingAdmissionPolicy ${i.policy}: ${i.field}: line ${i.line}, column ${i.column}: ${i.message}` +
-          (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""),
-        d.file,
-        d.line,
-      );
+      const msgs = issues.map((i) => {
+        const path = i.field.split(/\.|\[|\]/).filter((x) => x !== "").map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+        const line = d.lineOf ? d.lineOf(path) : d.line;
+        return `${d.file}:${line}: ValidatingAdmissionPolicy ${i.policy}: ${i.field}: column ${i.column}${i.line > 1 ? ` of expression line ${i.line}` : ""}: ${i.message}`;
+      });
+      throw new PolicyCompileError(msgs.join("\n"), d.file);
     }
   }
 }

@@ -4,7 +4,10 @@ import { dirname, resolve } from "node:path";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { KaptestError, parseManifest, runKaptest } from "../equivalence/kaptest.js";
 import { InputError } from "../input/yaml.js";
-import { checkPolicies, loadAuthz } from "./eval.js";
+import { loadAuthz } from "./eval.js";
+import { validatePolicy } from "../vap/compilepolicy.js";
+import type { LoadedDoc } from "../input/yaml.js";
+import type { ValidatingAdmissionPolicy } from "../vap/types.js";
 import { EXIT, expandPaths, readDocuments, reportInputError } from "./io.js";
 import type { CommandContext } from "./main.js";
 
@@ -13,6 +16,19 @@ interface TestOptions {
   kaptestCompat?: boolean;
   authz?: string;
   verbose?: boolean;
+}
+
+/** Compile errors per policy name, as `field line:column: message`. */
+function policyCompileIssues(docs: readonly LoadedDoc[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of docs) {
+    const o = d.doc as ValidatingAdmissionPolicy;
+    if (!o || typeof o !== "object" || o.kind !== "ValidatingAdmissionPolicy" || !o.spec) continue;
+    const issues = validatePolicy(o, d.file);
+    const i = issues[0];
+    if (i) out.set(i.policy, `${i.field} ${i.line}:${i.column}: ${i.message}`);
+  }
+  return out;
 }
 
 export function runTest(manifests: string[], opts: TestOptions, ctx: CommandContext): number {
@@ -36,11 +52,12 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
       }
       const base = dirname(file);
       const policyDocs = readDocuments(m.policies.map((p) => resolve(base, p)));
-      checkPolicies(policyDocs);
+      const compileIssues = policyCompileIssues(policyDocs);
       const resourceDocs = readDocuments(m.resources.map((p) => resolve(base, p)));
       ctx.io.err(`running ${file}\n`);
       const r = runKaptest(file, m, policyDocs.map((d) => d.doc), resourceDocs.map((d) => d.doc), {
         compat: !!opts.kaptestCompat,
+        compileIssues,
         ...(authorizer ? { authorizer } : {}),
       });
       all.push(...r.cases);

@@ -38,6 +38,8 @@ export interface KaptestOptions {
   /** Evaluate as kaptest does: ignore matchConstraints and failurePolicy (errors stay errors). */
   compat: boolean;
   authorizer?: AuthzDecide;
+  /** Compile errors per policy name (a real API server rejects such a policy at creation); reported on its cases. */
+  compileIssues?: ReadonlyMap<string, string>;
 }
 
 /** Thrown for malformed manifests; the CLI turns it into exit 2 with the file. */
@@ -101,8 +103,6 @@ export function findObject(resources: readonly KObject[], ref: KaptestObjectRef)
   if (ref.namespace !== undefined) return cands.find((r) => (r.metadata?.namespace ?? "") === ref.namespace);
   return cands.find((r) => !r.metadata?.namespace) ?? cands.find((r) => r.metadata?.namespace === "default") ?? (cands.length === 1 ? cands[0] : undefined);
 }
-
-const refString = (o: KObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata?.name ?? ""}` : (o.metadata?.name ?? ""));
 
 const MATCH_ALL = { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*/*"], scope: "*" as const }] };
 
@@ -173,13 +173,13 @@ export function runKaptest(
         ? { username: u.name ?? u.user ?? u.username ?? "", ...(u.uid ? { uid: u.uid } : {}), groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) }
         : undefined;
       const subject = (obj ?? old)!;
-      base.resource = refString(subject);
       const request = requestForObject(subject, {
         operation,
         ...(operation === "UPDATE" ? { oldObject: old ?? null } : {}),
         ...(userInfo ? { userInfo } : {}),
         crds: [...pstate.crds, ...rstate.crds],
       });
+      base.resource = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
       if (operation === "DELETE") {
         request.object = null;
         request.oldObject = old ?? null;
@@ -230,6 +230,8 @@ export function runKaptest(
         }
       }
       if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
+      const issue = opts.compileIssues?.get(s.policy);
+      if (issue) reason = `${reason ? `${reason}; ` : ""}the policy does not compile on a 1.36 API server, which rejects it at creation: ${issue}`;
       cases.push({ ...base, vap: verdict, pass, messages, reason });
     }
   }

@@ -22,6 +22,8 @@ export interface LoadedDoc {
   line: number;
   /** 0-based index of the document in its file. */
   index: number;
+  /** 1-based line of the node at `path` (e.g. ["spec","validations",2,"expression"]), else the document's line. */
+  lineOf?: (path: readonly (string | number)[]) => number;
 }
 
 export const LIMITS = {
@@ -76,7 +78,11 @@ export function parseDocuments(text: string, file: string): LoadedDoc[] {
     if (depthOf(doc, LIMITS.maxDepth) > LIMITS.maxDepth) {
       throw new InputError(`document nests deeper than ${LIMITS.maxDepth} levels`, file, line);
     }
-    out.push({ doc, file, line, index: index++ });
+    const lineOf = (path: readonly (string | number)[]): number => {
+      const node = d.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      return node && typeof node === "object" && node.range ? lc.linePos(node.range[0]).line : line;
+    };
+    out.push({ doc, file, line, index: index++, lineOf });
   }
   return out;
 }

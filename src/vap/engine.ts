@@ -1,0 +1,536 @@
+// The offline ValidatingAdmissionPolicy dispatcher: for a request and a cluster state (policies, bindings, params,
+// namespaces, CRDs) it reproduces kube-apiserver 1.36's validating-policy plugin — matching, param resolution,
+// matchConditions, lazy variables, validations with message/messageExpression, auditAnnotations, validationActions
+// and failurePolicy — and returns one PolicyResult per (policy, binding, param) plus the overall Decision.
+// Admission stages run in order; a MutatingAdmissionPolicy stage is meant to be inserted before the validating one.
+import type { Activation } from "../cel/env.js";
+import { authzBindings, type AuthzDecide, type AuthzUser } from "../cel/k8s/index.js";
+import { CelError, CelMap, fromJSON, typeName, type MapKey, type Value } from "../cel/values.js";
+import { namespaceValue, requestValue, type Compiled } from "./celenv.js";
+import { compilePolicy, type CompiledPolicy, type CompiledVariable } from "./compilepolicy.js";
+import { gvkString, kindRegistry, splitApiVersion, type KindRegistry } from "./kinds.js";
+import { matches, selectorMatches, type MatchContext } from "./match.js";
+import { objectToCel } from "./objects.js";
+import type {
+  AdmissionRequest,
+  ApiError,
+  Decision,
+  FailurePolicy,
+  KObject,
+  PolicyResult,
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+  ValidationAction,
+  Verdict,
+} from "./types.js";
+
+/**
+ * The authorizer's decision function. Default (no table given): members of system:masters are allowed everything
+ * (as the superuser authorizer of a real cluster), everyone else gets NoOpinion (allowed() == false).
+ */
+export const defaultAuthorizer: AuthzDecide = (a) =>
+  a.user.groups.includes("system:masters") ? { decision: "allow" } : { decision: "noopinion" };
+
+export interface EvaluateInput {
+  policies: readonly ValidatingAdmissionPolicy[];
+  bindings: readonly ValidatingAdmissionPolicyBinding[];
+  /** Objects that may serve as params (any kind). */
+  params?: readonly KObject[];
+  namespaces?: readonly KObject[];
+  crds?: readonly KObject[];
+  request: AdmissionRequest;
+  /** Answers `authorizer` checks; default `defaultAuthorizer`. */
+  authorizer?: AuthzDecide;
+}
+
+const VALIDATION_FAILURE_KEY = "validation.policy.admission.k8s.io/validation_failure";
+const MAX_MESSAGE_BYTES = 5 * 1024;
+const MAX_AUDIT_VALUE = 10 * 1024;
+
+/** One decision of a validator run (PolicyDecision of the plugin). */
+interface PolicyDecision {
+  action: "admit" | "deny";
+  evaluation: "admit" | "deny" | "error";
+  message: string;
+  reason?: string;
+  index: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lazy variables
+
+/** `variables`: a map whose entries are evaluated on first access and cached; an error surfaces where it is used. */
+export class LazyVariables extends CelMap {
+  private readonly done = new Map<string, { value?: Value; error?: CelError }>();
+  private readonly defs = new Map<string, CompiledVariable>();
+  constructor(
+    defs: readonly CompiledVariable[],
+    private readonly activation: () => Activation,
+  ) {
+    super();
+    for (const d of defs) this.defs.set(d.name, d);
+  }
+  override get size(): number {
+    return this.defs.size;
+  }
+  override has(key: MapKey): boolean {
+    return typeof key === "string" && this.defs.has(key);
+  }
+  override get(key: MapKey): Value | undefined {
+    if (typeof key !== "string") return undefined;
+    const def = this.defs.get(key);
+    if (!def) return undefined;
+    let slot = this.done.get(key);
+    if (!slot) {
+      slot = evalVariable(def, this.activation());
+      this.done.set(key, slot);
+    }
+    if (slot.error) throw slot.error;
+    return slot.value;
+  }
+  override *keys(): IterableIterator<Value> {
+    yield* this.defs.keys();
+  }
+  override *entries(): IterableIterator<[Value, Value]> {
+    for (const k of this.defs.keys()) yield [k, this.get(k)!];
+  }
+  override rawEntries(): ReadonlyMap<MapKey, Value> {
+    const m = new Map<MapKey, Value>();
+    for (const k of this.defs.keys()) m.set(k, this.get(k)!);
+    return m;
+  }
+}
+
+function evalVariable(def: CompiledVariable, act: Activation): { value?: Value; error?: CelError } {
+  if (!def.compiled.ok) {
+    return { error: new CelError(`composited variable ${JSON.stringify(def.name)} fails to compile: ${def.compiled.error}`) };
+  }
+  try {
+    return { value: def.compiled.program.eval(act) };
+  } catch (e) {
+    return { error: new CelError(`composited variable ${JSON.stringify(def.name)} fails to evaluate: ${errText(e)}`) };
+  }
+}
+
+const errText = (e: unknown): string =>
+  e instanceof CelError ? e.message : e instanceof Error ? `internal error: ${e.message}` : String(e);
+
+type EvalOutcome = { ok: true; value: Value } | { ok: false; error: string };
+
+/** Evaluate a compiled expression as the filter does: compile errors and evaluation errors become texts. */
+function run(expression: string, c: Compiled, act: Activation): EvalOutcome {
+  if (!c.ok) return { ok: false, error: `compilation error: ${c.error}` };
+  try {
+    return { ok: true, value: c.program.eval(act) };
+  } catch (e) {
+    return { ok: false, error: `expression '${expression}' resulted in error: ${errText(e)}` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validator (validator.go)
+
+interface ValidateOutcome {
+  /** undefined: matchConditions not met (or errored under Ignore). */
+  decisions?: PolicyDecision[];
+  auditAnnotations: { key: string; value: string }[];
+  auditErrors: string[];
+}
+
+function validate(cp: CompiledPolicy, failurePolicy: FailurePolicy, base: Activation): ValidateOutcome {
+  const errorAction: "admit" | "deny" = failurePolicy === "Ignore" ? "admit" : "deny";
+  let act: Activation = base;
+  const variables = new LazyVariables(cp.variables, () => act);
+  act = { ...base, variables };
+
+  // matchConditions
+  if (cp.matchConditions.length) {
+    const errors: string[] = [];
+    for (const mc of cp.matchConditions) {
+      const r = run(mc.expression, mc.compiled, act);
+      if (!r.ok) {
+        errors.push(r.error);
+        continue;
+      }
+      if (r.value === false) return { auditAnnotations: [], auditErrors: [] };
+    }
+    if (errors.length) {
+      if (failurePolicy === "Ignore") return { auditAnnotations: [], auditErrors: [] };
+      // utilerrors.NewAggregate(...).Error(): duplicates dropped, brackets only for several distinct errors
+      const distinct = [...new Set(errors)];
+      const message = distinct.length === 1 ? distinct[0]! : `[${distinct.join(", ")}]`;
+      return { decisions: [{ action: errorAction, evaluation: "error", message, index: 0 }], auditAnnotations: [], auditErrors: [] };
+    }
+  }
+
+  // validations (messageExpressions are evaluated without the authorizer, as their env does not declare it)
+  const msgAct: Activation = { ...act, authorizer: undefined, "authorizer.requestResource": undefined };
+  const decisions: PolicyDecision[] = cp.validations.map((v, index) => {
+    const r = run(v.expression, v.compiled, act);
+    if (!r.ok) return { action: errorAction, evaluation: "error", message: r.error, index };
+    if (r.value === true) return { action: "admit", evaluation: "admit", message: "", index };
+    let message = "";
+    if (v.messageExpression) {
+      const m = run(v.messageExpression.expression, v.messageExpression.compiled, msgAct);
+      if (m.ok && typeof m.value === "string") {
+        message = m.value.trim();
+        if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES || message.includes("\n")) message = "";
+      }
+    }
+    if (message === "" && v.message) message = v.message.trim();
+    if (message === "") message = `failed expression: ${v.expression.trim()}`;
+    return { action: "deny", evaluation: "deny", message, reason: v.reason ?? "Invalid", index };
+  });
+
+  // auditAnnotations
+  const auditAnnotations: { key: string; value: string }[] = [];
+  const auditErrors: string[] = [];
+  for (const a of cp.auditAnnotations) {
+    const r = run(a.expression, a.compiled, act);
+    if (!r.ok) {
+      if (failurePolicy !== "Ignore") auditErrors.push(r.error);
+      continue;
+    }
+    if (typeof r.value === "string") {
+      const value = r.value.trim();
+      if (value) auditAnnotations.push({ key: a.key, value });
+    } else if (r.value !== null) {
+      auditErrors.push(
+        `valueExpression '${a.expression}' resulted in unsupported return type: ${typeName(r.value)}. Return type must be either string or null.`,
+      );
+    }
+  }
+  return { decisions, auditAnnotations, auditErrors };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Params (CollectParams)
+
+interface ParamScope {
+  known: boolean;
+  namespaced: boolean;
+}
+
+function paramScope(policy: ValidatingAdmissionPolicy, params: readonly KObject[], kinds: KindRegistry): ParamScope {
+  const pk = policy.spec.paramKind!;
+  const info = kinds.byKind(pk.apiVersion, pk.kind);
+  if (info) return { known: true, namespaced: info.namespaced };
+  const objs = params.filter((p) => sameKind(p, pk.apiVersion, pk.kind));
+  if (objs.length) return { known: true, namespaced: objs.some((o) => !!o.metadata?.namespace) };
+  return { known: false, namespaced: false };
+}
+
+function sameKind(o: KObject, apiVersion: string, kind: string): boolean {
+  return o.kind === kind && splitApiVersion(o.apiVersion ?? "").group === splitApiVersion(apiVersion).group;
+}
+
+type ParamsOutcome = { params: (KObject | null)[] } | { error: string };
+
+function collectParams(
+  policy: ValidatingAdmissionPolicy,
+  binding: ValidatingAdmissionPolicyBinding | null,
+  scope: ParamScope,
+  allParams: readonly KObject[],
+  requestNamespace: string,
+): ParamsOutcome {
+  const pk = policy.spec.paramKind;
+  if (!pk) return { params: [null] };
+  const ofKind = allParams.filter((p) => sameKind(p, pk.apiVersion, pk.kind)).sort(byNsName);
+  if (!binding) return { params: ofKind.length ? ofKind : [null] }; // implicit binding: every param of the kind
+  const ref = binding.spec.paramRef;
+  if (!ref) return { params: [null] };
+  let ns = "";
+  if (scope.namespaced) {
+    ns = ref.namespace || requestNamespace;
+    if (!ns) return { error: "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources" };
+  } else if (ref.namespace) {
+    return { error: "paramRef.namespace must not be provided for a cluster-scoped `paramKind`" };
+  }
+  const inScope = ofKind.filter((p) => (scope.namespaced ? (p.metadata?.namespace ?? "") === ns : true));
+  let found: KObject[];
+  if (ref.name) {
+    if (ref.selector) return { error: "paramRef.name and paramRef.selector are mutually exclusive" };
+    found = inScope.filter((p) => p.metadata?.name === ref.name);
+  } else if (ref.selector) {
+    found = inScope.filter((p) => selectorMatches(ref.selector, p.metadata?.labels));
+  } else {
+    return { error: "one of name or selector must be provided" };
+  }
+  if (!found.length && ref.parameterNotFoundAction === "Deny") {
+    return { error: "no params found for policy binding with `Deny` parameterNotFoundAction" };
+  }
+  return { params: found };
+}
+
+const byNsName = (a: KObject, b: KObject): number => {
+  const ka = `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`;
+  const kb = `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+const paramLabel = (p: KObject | null): string | null =>
+  p ? (p.metadata?.namespace ? `${p.metadata.namespace}/${p.metadata.name ?? ""}` : (p.metadata?.name ?? "")) : null;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dispatcher (dispatcher.go)
+
+interface Rejection {
+  policy: string;
+  binding: string | null;
+  message: string;
+  reason: string;
+  evaluation: "deny" | "error";
+}
+
+interface StageOutput {
+  results: PolicyResult[];
+  rejections: Rejection[];
+  warnings: string[];
+}
+
+/** The request as admission attributes: kind/resource are the ones the client sent (requestKind/requestResource when given). */
+function attributes(req: AdmissionRequest): AdmissionRequest {
+  return {
+    ...req,
+    kind: req.requestKind ?? req.kind,
+    resource: req.requestResource ?? req.resource,
+    ...(req.requestSubResource ?? req.subResource ? { subResource: req.requestSubResource ?? req.subResource } : {}),
+  };
+}
+
+function namespaceMap(input: EvaluateInput, req: AdmissionRequest): Map<string, KObject> {
+  const m = new Map<string, KObject>();
+  for (const ns of input.namespaces ?? []) if (ns.metadata?.name) m.set(ns.metadata.name, ns);
+  // Offline convenience: a namespace not among the inputs exists with only its automatic name label.
+  const name = req.namespace;
+  if (name && !m.has(name)) {
+    m.set(name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } });
+  }
+  return m;
+}
+
+/** `authorizer` and `authorizer.requestResource` for the request's user (NewAuthorizerVal / NewResourceAuthorizerVal). */
+function authorizerValues(input: EvaluateInput, req: AdmissionRequest): Record<string, Value> {
+  const u = req.userInfo ?? {};
+  const user: AuthzUser = {
+    username: u.username ?? "",
+    groups: u.groups ?? [],
+    ...(u.uid ? { uid: u.uid } : {}),
+    ...(u.extra ? { extra: u.extra } : {}),
+  };
+  return authzBindings(input.authorizer ?? defaultAuthorizer, user, {
+    group: req.resource.group,
+    version: req.resource.version,
+    resource: req.resource.resource,
+    subresource: req.subResource ?? "",
+    namespace: req.namespace ?? "",
+    name: req.name ?? "",
+  });
+}
+
+const byName = <T extends KObject>(a: T, b: T): number => {
+  const x = a.metadata?.name ?? "";
+  const y = b.metadata?.name ?? "";
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function runValidatingStage(input: EvaluateInput): StageOutput {
+  const req = attributes(input.request);
+  const kinds = kindRegistry(input.crds ?? []);
+  const ctx: MatchContext = { kinds, namespaces: namespaceMap(input, req) };
+  const params = input.params ?? [];
+  const out: StageOutput = { results: [], rejections: [], warnings: [] };
+
+  const objectVal = objectToCel(req.object);
+  const oldObjectVal = objectToCel(req.oldObject);
+  const authz = authorizerValues(input, req);
+  // Namespace requests do not see themselves as namespaceObject (dispatcher special case).
+  const isNamespaceKind = req.kind.group === "" && req.kind.version === "v1" && req.kind.kind === "Namespace";
+  const nsName = isNamespaceKind ? "" : (req.namespace ?? "");
+  const nsVal = nsName ? namespaceValue(ctx.namespaces.get(nsName)) : null;
+
+  const policies = [...input.policies].sort(byName);
+  for (const policy of policies) {
+    const pname = policy.metadata?.name ?? "";
+    const failurePolicy: FailurePolicy = policy.spec?.failurePolicy === "Ignore" ? "Ignore" : "Fail";
+    const explicit = input.bindings.filter((b) => b.spec?.policyName === pname).sort(byName);
+    const bindings: (ValidatingAdmissionPolicyBinding | null)[] = explicit.length ? explicit : [null];
+    const result = (binding: ValidatingAdmissionPolicyBinding | null, p: KObject | null, verdict: Verdict): PolicyResult => ({
+      policy: pname,
+      binding: binding ? (binding.metadata?.name ?? "") : null,
+      params: paramLabel(p),
+      verdict,
+      messages: [],
+      warnings: [],
+      auditAnnotations: {},
+    });
+    const configError = (binding: ValidatingAdmissionPolicyBinding | null, err: string): void => {
+      const message = binding ? `failed to configure binding: ${err}` : `failed to configure policy: ${err}`;
+      const r = result(binding, null, failurePolicy === "Ignore" ? "skip" : "error");
+      r.messages.push(message);
+      if (failurePolicy === "Ignore") r.skipReason = "configurationError";
+      else out.rejections.push({ policy: pname, binding: r.binding, message, reason: "Invalid", evaluation: "error" });
+      out.results.push(r);
+    };
+
+    const pm = matches(policy.spec?.matchConstraints, req, ctx);
+    if (!pm.matches) {
+      if (pm.error) {
+        configError(null, pm.error);
+        continue;
+      }
+      for (const b of bindings) out.results.push({ ...result(b, null, "skip"), skipReason: "matchConstraints" });
+      continue;
+    }
+    let scope: ParamScope = { known: true, namespaced: false };
+    if (policy.spec.paramKind) {
+      scope = paramScope(policy, params, kinds);
+      if (!scope.known) {
+        const pk = policy.spec.paramKind;
+        configError(null, `failed to find resource referenced by paramKind: '${gvkString(pk.apiVersion, pk.kind)}'`);
+        continue;
+      }
+    }
+    const cp = compilePolicy(policy);
+    const reqVal = requestValue(req, { gvr: pm.gvr, gvk: pm.gvk });
+
+    for (const binding of bindings) {
+      if (binding) {
+        const bm = matches(binding.spec.matchResources, req, ctx);
+        if (!bm.matches) {
+          if (bm.error) configError(binding, bm.error);
+          else out.results.push({ ...result(binding, null, "skip"), skipReason: "matchResources" });
+          continue;
+        }
+      }
+      const collected = collectParams(policy, binding, scope, params, req.namespace ?? "");
+      if ("error" in collected) {
+        configError(binding, collected.error);
+        continue;
+      }
+      if (!collected.params.length) {
+        out.results.push({ ...result(binding, null, "skip"), skipReason: "paramNotFound" });
+        continue;
+      }
+      const actions: ValidationAction[] = binding ? (binding.spec.validationActions ?? []) : ["Deny"];
+      const bname = binding ? (binding.metadata?.name ?? "") : null;
+      for (const p of collected.params) {
+        const base: Activation = {
+          object: objectVal,
+          oldObject: oldObjectVal,
+          request: reqVal,
+          namespaceObject: nsVal,
+          ...(cp.hasParams ? { params: p ? fromJSON(p) : null } : {}),
+          ...authz,
+        };
+        const vr = validate(cp, failurePolicy, base);
+        const r = result(binding, p, "admit");
+        if (!vr.decisions) {
+          r.verdict = "skip";
+          r.skipReason = "matchConditions";
+          out.results.push(r);
+          continue;
+        }
+        let denied = false;
+        let errored = false;
+        for (const d of vr.decisions) {
+          if (d.action !== "deny") continue;
+          r.messages.push(d.message);
+          if (d.evaluation === "deny" && r.reason === undefined) r.reason = d.reason ?? "Invalid";
+          for (const action of actions) {
+            if (action === "Deny") {
+              if (d.evaluation === "deny") denied = true;
+              else errored = true;
+              out.rejections.push({
+                policy: pname,
+                binding: bname,
+                message: d.message,
+                reason: d.reason ?? "Invalid",
+                evaluation: d.evaluation === "deny" ? "deny" : "error",
+              });
+            } else if (action === "Warn") {
+              const w = `Validation failed for ValidatingAdmissionPolicy '${pname}' with binding '${bname ?? ""}': ${d.message}`;
+              r.warnings.push(w);
+              out.warnings.push(w);
+            } else if (action === "Audit" && r.auditAnnotations[VALIDATION_FAILURE_KEY] === undefined) {
+              // attributes.AddAnnotation keeps the first value of a key
+              r.auditAnnotations[VALIDATION_FAILURE_KEY] = JSON.stringify([
+                { message: d.message, policy: pname, binding: bname ?? "", expressionIndex: d.index, validationActions: actions },
+              ]);
+            }
+          }
+        }
+        for (const e of vr.auditErrors) {
+          r.messages.push(e);
+          errored = true;
+          out.rejections.push({ policy: pname, binding: bname, message: e, reason: "Invalid", evaluation: "error" });
+        }
+        for (const { key, value } of vr.auditAnnotations) {
+          const k = `${pname}/${key}`;
+          const v = value.length > MAX_AUDIT_VALUE ? value.slice(0, MAX_AUDIT_VALUE) : value;
+          const prev = r.auditAnnotations[k];
+          if (prev === undefined) r.auditAnnotations[k] = v;
+          else if (!prev.split(", ").includes(v)) r.auditAnnotations[k] = `${prev}, ${v}`;
+        }
+        r.verdict = denied ? "deny" : errored ? "error" : "admit";
+        out.results.push(r);
+      }
+    }
+  }
+  return out;
+}
+
+const REASON_CODES: Record<string, number> = { Unauthorized: 401, Forbidden: 403, Invalid: 422, RequestEntityTooLarge: 413 };
+
+/** admission.NewForbidden(a, err): `<resource>.<group> "<name>" is forbidden: <err>`. */
+function forbidden(req: AdmissionRequest, message: string): string {
+  const gr = req.resource.group ? `${req.resource.resource}.${req.resource.group}` : req.resource.resource;
+  const name = req.name || req.object?.metadata?.name || req.oldObject?.metadata?.name || "";
+  if (!gr) return `forbidden: ${message}`;
+  return name ? `${gr} "${name}" is forbidden: ${message}` : `${gr} is forbidden: ${message}`;
+}
+
+/**
+ * Evaluate a request against the given policies and cluster state, as the 1.36 ValidatingAdmissionPolicy plugin
+ * would. Policies are visited by name; each policy × matching binding × param gives one result.
+ */
+export function evaluate(input: EvaluateInput): Decision {
+  // Stage order of the apiserver: mutating admission first (MutatingAdmissionPolicies rewrite request.object, then
+  // are re-invoked per reinvocationPolicy), then validating admission on the final object. A MAP stage plugs in
+  // here as `request = runMutatingStage(input).request` before the validating stage; only validating exists so far.
+  const request = input.request;
+  const stage = runValidatingStage({ ...input, request });
+  const anyDeny = stage.rejections.some((r) => r.evaluation === "deny");
+  const verdict: Verdict = anyDeny
+    ? "deny"
+    : stage.rejections.length
+      ? "error"
+      : stage.results.some((r) => r.verdict !== "skip")
+        ? "admit"
+        : "skip";
+  let apiError: ApiError | null = null;
+  const first = stage.rejections[0];
+  if (first) {
+    const who = first.binding !== null
+      ? `ValidatingAdmissionPolicy '${first.policy}' with binding '${first.binding}' denied request: ${first.message}`
+      : `ValidatingAdmissionPolicy '${first.policy}' denied request: ${first.message}`;
+    const reason = first.reason || "Invalid";
+    apiError = { message: forbidden(attributes(input.request), who), code: REASON_CODES[reason] ?? 422, reason };
+  }
+  return {
+    verdict,
+    results: stage.results,
+    messages: stage.rejections.map((r) => r.message),
+    warnings: stage.warnings,
+    apiError,
+  };
+}
+
+/** The `-o json` output contract of the CLI. */
+export function decisionToJSON(d: Decision): {
+  verdict: Verdict;
+  results: PolicyResult[];
+} {
+  return { verdict: d.verdict, results: d.results };
+}
+

@@ -1,0 +1,159 @@
+// Request matching for VAP matchConstraints and binding matchResources, as kube-apiserver's policy matcher does it:
+// namespaceSelector, objectSelector, resourceRules / excludeResourceRules (operations, groups, versions,
+// resources with subresource wildcards, resourceNames, scope) and matchPolicy Exact / Equivalent.
+import { equivalentResources, type KindRegistry } from "./kinds.js";
+import type {
+  AdmissionRequest,
+  GroupVersionKind,
+  GroupVersionResource,
+  KObject,
+  LabelSelector,
+  MatchResources,
+  NamedRuleWithOperations,
+} from "./types.js";
+
+/** Label selector semantics of metav1.LabelSelectorAsSelector (an empty selector matches everything). */
+export function selectorMatches(sel: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
+  if (!sel) return true;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    if (l[k] !== v) return false;
+  }
+  for (const req of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, req.key);
+    const vals = req.values ?? [];
+    switch (req.operator) {
+      case "In":
+        if (!has || !vals.includes(l[req.key]!)) return false;
+        break;
+      case "NotIn":
+        if (has && vals.includes(l[req.key]!)) return false;
+        break;
+      case "Exists":
+        if (!has) return false;
+        break;
+      case "DoesNotExist":
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+const isEmptySelector = (sel: LabelSelector | undefined | null): boolean =>
+  !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
+
+/** What matching needs to know about the cluster. */
+export interface MatchContext {
+  kinds: KindRegistry;
+  /** Namespace objects by name. */
+  namespaces: ReadonlyMap<string, KObject>;
+}
+
+export type MatchOutcome =
+  | { matches: true; gvr: GroupVersionResource; gvk: GroupVersionKind }
+  | { matches: false; error?: string };
+
+const opOf = (r: AdmissionRequest): string => r.operation;
+
+function ruleMatches(rule: NamedRuleWithOperations, req: AdmissionRequest, gvr: GroupVersionResource): boolean {
+  const ops = rule.operations ?? [];
+  if (!ops.some((o) => o === "*" || o === opOf(req))) return false;
+  const groups = rule.apiGroups ?? [];
+  if (!groups.some((g) => g === "*" || g === gvr.group)) return false;
+  const versions = rule.apiVersions ?? [];
+  if (!versions.some((v) => v === "*" || v === gvr.version)) return false;
+  const sub = req.subResource ?? "";
+  const resOk = (rule.resources ?? []).some((r) => {
+    const i = r.indexOf("/");
+    const [res, s] = i < 0 ? [r, ""] : [r.slice(0, i), r.slice(i + 1)];
+    return (res === "*" || res === gvr.resource) && (s === "*" || s === sub);
+  });
+  if (!resOk) return false;
+  const scope = rule.scope ?? "*";
+  const isNamespaceResource = gvr.group === "" && gvr.resource === "namespaces";
+  const ns = req.namespace ?? "";
+  if (scope === "Namespaced") return !isNamespaceResource && ns !== "";
+  if (scope === "Cluster") return isNamespaceResource || ns === "";
+  return true;
+}
+
+function namedRuleMatches(rule: NamedRuleWithOperations, req: AdmissionRequest, gvr: GroupVersionResource): boolean {
+  if (!ruleMatches(rule, req, gvr)) return false;
+  const names = rule.resourceNames ?? [];
+  return names.length === 0 || names.includes(req.name ?? "");
+}
+
+/** matchesResourceRules of the apiserver: exact first, then (Equivalent) the equivalent resources. */
+export function matchResourceRules(
+  rules: readonly NamedRuleWithOperations[],
+  matchPolicy: string | undefined,
+  req: AdmissionRequest,
+  ctx: MatchContext,
+): MatchOutcome {
+  for (const rule of rules) {
+    if (namedRuleMatches(rule, req, req.resource)) return { matches: true, gvr: req.resource, gvk: req.kind };
+  }
+  if ((matchPolicy ?? "Equivalent") === "Exact") return { matches: false };
+  const equivalents = equivalentResources(req.resource, ctx.kinds);
+  for (const rule of rules) {
+    for (const eq of equivalents) {
+      const same =
+        eq.gvr.group === req.resource.group && eq.gvr.version === req.resource.version && eq.gvr.resource === req.resource.resource;
+      if (same) continue;
+      if (namedRuleMatches(rule, req, eq.gvr)) return { matches: true, gvr: eq.gvr, gvk: eq.gvk };
+    }
+  }
+  return { matches: false };
+}
+
+/** Labels used for namespaceSelector matching, or an error text when the namespace is unknown. */
+function namespaceLabels(req: AdmissionRequest, ctx: MatchContext): Record<string, string> | { error: string } {
+  const isNs = req.resource.group === "" && req.resource.resource === "namespaces" && !req.subResource;
+  if (isNs && (req.operation === "CREATE" || req.operation === "UPDATE")) return req.object?.metadata?.labels ?? {};
+  const name = req.namespace || (isNs ? req.name ?? "" : "");
+  const ns = ctx.namespaces.get(name);
+  if (!ns) return { error: `namespaces "${name}" not found` };
+  return ns.metadata?.labels ?? {};
+}
+
+function namespaceSelectorMatches(sel: LabelSelector | undefined, req: AdmissionRequest, ctx: MatchContext): boolean | { error: string } {
+  const isNamespaceResource = req.resource.group === "" && req.resource.resource === "namespaces";
+  if (!req.namespace && !isNamespaceResource) return true; // cluster-scoped non-namespace objects are never filtered
+  if (isEmptySelector(sel)) return true;
+  const labels = namespaceLabels(req, ctx);
+  if (isErr(labels)) return labels;
+  return selectorMatches(sel, labels);
+}
+
+const isErr = (x: unknown): x is { error: string } =>
+  typeof x === "object" && x !== null && typeof (x as { error?: unknown }).error === "string" && Object.keys(x).length === 1;
+
+function objectSelectorMatches(sel: LabelSelector | undefined, req: AdmissionRequest): boolean {
+  if (isEmptySelector(sel)) return true;
+  const m = (o: KObject | null | undefined): boolean => !!o && selectorMatches(sel, o.metadata?.labels ?? {});
+  return m(req.object) || m(req.oldObject);
+}
+
+/**
+ * Matcher.Matches of the apiserver for one MatchResources (policy matchConstraints or binding matchResources).
+ * With no resourceRules everything matches (that is how a binding without matchResources behaves).
+ */
+export function matches(mr: MatchResources | undefined, req: AdmissionRequest, ctx: MatchContext): MatchOutcome {
+  const m = mr ?? {};
+  const nsMatch = namespaceSelectorMatches(m.namespaceSelector, req, ctx);
+  if (nsMatch === false) return { matches: false };
+  if (!objectSelectorMatches(m.objectSelector, req)) return { matches: false };
+  const matchPolicy = m.matchPolicy;
+  if (m.excludeResourceRules?.length && matchResourceRules(m.excludeResourceRules, matchPolicy, req, ctx).matches) {
+    return { matches: false };
+  }
+  const out: MatchOutcome = m.resourceRules?.length
+    ? matchResourceRules(m.resourceRules, matchPolicy, req, ctx)
+    : { matches: true, gvr: req.resource, gvk: req.kind };
+  if (!out.matches) return out;
+  if (isErr(nsMatch)) return { matches: false, error: nsMatch.error };
+  return out;
+}

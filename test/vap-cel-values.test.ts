@@ -1,0 +1,132 @@
+// Every row of corpus/golden/cel-values.jsonl (values recorded from cel-go 0.26 with the Kubernetes 1.36 admission
+// environment): compile `expr` in our admission env for its field, evaluate with the row's vars, and compare the
+// result and runtime type, or the error text.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { T } from "../src/cel/types.js";
+import { CelError, CelMap, fromJSON, toJSON, typeName, type MapKey, type Value } from "../src/cel/values.js";
+import { admissionEnv, compileAdmission, namespaceValue } from "../src/vap/celenv.js";
+import type { KObject } from "../src/vap/types.js";
+
+const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
+const FILE = path.join(CORPUS, "golden", "cel-values.jsonl");
+const present = existsSync(FILE);
+if (!present) {
+  if (process.env.CI === "true") throw new Error(`corpus missing at ${CORPUS} (CI=true)`);
+  console.warn(`[vap-cel-values] corpus not found at ${CORPUS}: skipping cel-values replay`);
+}
+
+interface Row {
+  id: string;
+  field: string;
+  expr: string;
+  vars: {
+    object: unknown;
+    oldObject: unknown;
+    request: Record<string, unknown>;
+    namespaceObject: KObject | null;
+    variables: Record<string, unknown>;
+  };
+  result: unknown;
+  type: string | null;
+  error: string | null;
+  compileError: string | null;
+}
+
+const ORVALUE_ON_NON_OPTIONAL =
+  "CEL interpreter: cel-go's orValue() on a non-optional receiver returns the receiver (recorded: `list.orValue([])` == list); ours raises 'no such overload: orValue(list, list)' (src/cel/stdlib/optionals.ts, not the engine)";
+
+/** Rows allowed to diverge, with the cause. */
+const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
+  ["cel-00481", ORVALUE_ON_NON_OPTIONAL],
+  ["cel-00482", ORVALUE_ON_NON_OPTIONAL],
+  ["cel-00483", ORVALUE_ON_NON_OPTIONAL],
+  ["cel-00484", ORVALUE_ON_NON_OPTIONAL],
+  ["cel-01073", ORVALUE_ON_NON_OPTIONAL],
+  ["cel-01074", ORVALUE_ON_NON_OPTIONAL],
+]);
+
+/** The vars are recorded as the plugin bound them: a JSON null is a present null (fromJSON would drop it). */
+function bound(v: unknown): Value {
+  if (v === null || typeof v !== "object") return fromJSON(v);
+  if (Array.isArray(v)) return v.map(bound);
+  const m = new Map<MapKey, Value>();
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) m.set(k, bound(x));
+  return new CelMap(m);
+}
+
+/** JSON with object keys sorted (Go maps print sorted; our maps keep insertion order). */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+function returnTypes(field: string) {
+  if (field.endsWith(".messageExpression")) return [T.string];
+  if (field.startsWith("spec.variables")) return [];
+  return [T.bool];
+}
+
+function evalRow(r: Row): { result?: unknown; type?: string; error?: string; compileError?: string } {
+  const varNames = Object.keys(r.vars.variables ?? {});
+  const env = admissionEnv({
+    hasParams: true,
+    hasAuthorizer: !r.field.endsWith(".messageExpression"),
+    variables: varNames.map((n) => [n, T.dyn] as const),
+  });
+  const c = compileAdmission(env, r.expr, returnTypes(r.field));
+  if (!c.ok) return { compileError: c.error };
+  const variables = bound(r.vars.variables ?? {});
+  // request is given as CEL sees it; namespaceObject already restricted
+  const act = {
+    object: bound(r.vars.object),
+    oldObject: bound(r.vars.oldObject),
+    request: fromJSON(r.vars.request),
+    namespaceObject: r.vars.namespaceObject ? bound(r.vars.namespaceObject) : namespaceValue(null),
+    params: null,
+    variables: variables instanceof CelMap ? variables : fromJSON({}),
+  };
+  try {
+    const v: Value = c.program.eval(act);
+    return { result: toJSON(v), type: typeName(v) };
+  } catch (e) {
+    return { error: e instanceof CelError ? e.message : `internal: ${String(e)}` };
+  }
+}
+
+describe.skipIf(!present)("cel-go values in the admission environment", () => {
+  it("agrees with every recorded row", () => {
+    const rows = readFileSync(FILE, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Row);
+    let agree = 0;
+    const diverging: { id: string; expr: string; want: string; got: string }[] = [];
+    for (const r of rows) {
+      const got = evalRow(r);
+      const want = r.error !== null
+        ? { error: r.error }
+        : r.compileError !== null
+          ? { compileError: r.compileError }
+          : { result: r.result, type: r.type };
+      const ok =
+        "error" in want
+          ? got.error === want.error
+          : "compileError" in want
+            ? got.compileError !== undefined
+            : got.type === want.type && canonical(got.result) === canonical(want.result);
+      if (ok) agree++;
+      else diverging.push({ id: r.id, expr: r.expr.slice(0, 160), want: JSON.stringify(want).slice(0, 300), got: JSON.stringify(got).slice(0, 300) });
+    }
+    const unlisted = diverging.filter((d) => !EXCEPTIONS.has(d.id));
+    console.log(`[vap-cel-values] ${agree}/${rows.length} rows agree; listed exceptions ${diverging.length - unlisted.length}, unlisted ${unlisted.length}`);
+    for (const d of unlisted.slice(0, 25)) console.log(`  ✗ ${d.id} ${d.expr}\n    want ${d.want}\n    got  ${d.got}`);
+    expect(unlisted.map((d) => d.id)).toEqual([]);
+    const stale = [...EXCEPTIONS.keys()].filter((id) => !diverging.some((d) => d.id === id));
+    if (stale.length) console.warn(`[vap-cel-values] ${stale.length} listed exceptions now agree; remove them: ${stale.join(", ")}`);
+  });
+});

@@ -2,7 +2,7 @@
 // toJSON, or an exact CEL value) or expected error text, evaluated with parse → resolveNamespaces → interpret.
 import { describe, expect, it } from "vitest";
 import type { Expr } from "../src/cel/ast.js";
-import { buildEnv, resolveNamespaces } from "../src/cel/env.js";
+import { buildEnv, compile, resolveNamespaces } from "../src/cel/env.js";
 import { interpret } from "../src/cel/interp.js";
 import { parse } from "../src/cel/parser.js";
 import { stdLibraries } from "../src/cel/stdlib/index.js";
@@ -337,5 +337,18 @@ describe("planning and dispatch", () => {
     expect(d("a", "b")).toBe("ab");
     expect(d(1n, 2n)).toBe(3n);
     expect(() => d(1n, "b")).toThrow("no such overload: _+_(int, string)");
+  });
+});
+
+describe("optional or/orValue as cel-go plans them", () => {
+  it.each([
+    ["[1, 2].orValue([])", [1n, 2n]],
+    ["optional.none().orValue(3)", 3n],
+    ["optional.of(1).orValue(1 / 0)", 1n],
+    ["optional.of(1).or(optional.of(2)).value()", 1n],
+    ["optional.none().or(optional.of(2)).value()", 2n],
+  ])("%s", (expr, want) => {
+    const env = buildEnv({ version: "1.36", libraries: stdLibraries, vars: {} });
+    expect(compile(env, expr).eval({})).toEqual(want);
   });
 });

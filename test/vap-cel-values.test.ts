@@ -34,18 +34,8 @@ interface Row {
   compileError: string | null;
 }
 
-const ORVALUE_ON_NON_OPTIONAL =
-  "CEL interpreter: cel-go's orValue() on a non-optional receiver returns the receiver (recorded: `list.orValue([])` == list); ours raises 'no such overload: orValue(list, list)' (src/cel/stdlib/optionals.ts, not the engine)";
-
 /** Rows allowed to diverge, with the cause. */
-const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
-  ["cel-00481", ORVALUE_ON_NON_OPTIONAL],
-  ["cel-00482", ORVALUE_ON_NON_OPTIONAL],
-  ["cel-00483", ORVALUE_ON_NON_OPTIONAL],
-  ["cel-00484", ORVALUE_ON_NON_OPTIONAL],
-  ["cel-01073", ORVALUE_ON_NON_OPTIONAL],
-  ["cel-01074", ORVALUE_ON_NON_OPTIONAL],
-]);
+const EXCEPTIONS: ReadonlyMap<string, string> = new Map([]);
 
 /** The vars are recorded as the plugin bound them: a JSON null is a present null (fromJSON would drop it). */
 function bound(v: unknown): Value {

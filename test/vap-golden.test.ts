@@ -28,18 +28,8 @@ interface GoldenCase {
   results: { policy: string; binding: string; params?: string; decision: Verdict; skipReason?: string }[];
 }
 
-const ORVALUE_ON_NON_OPTIONAL =
-  "CEL interpreter: cel-go's orValue() on a non-optional receiver returns the receiver (recorded: `list.orValue([])` == list); ours raises 'no such overload: orValue(list, list)' (src/cel/stdlib/optionals.ts, not the engine)";
-
 /** Cases allowed to diverge, with the cause. Keep empty unless a divergence is understood and accepted. */
-const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
-  ["other-cel/ensure-readonly-hostpath/ensure-readonly-hostpath:Pod:default/good-pod-01", ORVALUE_ON_NON_OPTIONAL],
-  ["other-cel/ensure-readonly-hostpath/ensure-readonly-hostpath:Pod:default/bad-pod-01", ORVALUE_ON_NON_OPTIONAL],
-  ["other-vpol/ensure-readonly-hostpath/ensure-readonly-hostpath:Pod:default/good-pod-01", ORVALUE_ON_NON_OPTIONAL],
-  ["other-vpol/ensure-readonly-hostpath/ensure-readonly-hostpath:Pod:default/bad-pod-01", ORVALUE_ON_NON_OPTIONAL],
-  ["other-vpol/require-emptydir-requests-limits/require-emptydir-requests-limits:Pod:default/fail-pod", ORVALUE_ON_NON_OPTIONAL],
-  ["other-vpol/require-emptydir-requests-limits/require-emptydir-requests-limits:Pod:default/pass-pod-02", ORVALUE_ON_NON_OPTIONAL],
-]);
+const EXCEPTIONS: ReadonlyMap<string, string> = new Map([]);
 
 function load(file: string): GoldenCase[] {
   return readFileSync(path.join(CORPUS, "golden", file), "utf8")

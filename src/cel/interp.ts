@@ -192,6 +192,24 @@ class Planner {
           return (a, f) => optionalIndex(c(a, f), k(a, f));
         }
         break;
+      case "orValue":
+      case "or":
+        // cel-go plans these specially (evalOptionalOr / evalOptionalOrValue): the argument is evaluated only when
+        // the receiver is an empty optional, and a receiver that is not an optional at all is returned as is.
+        if (e.target && e.args.length === 1 && this.env.overloads.has(e.fn)) {
+          const t = this.plan(e.target, scope);
+          const alt = this.plan(e.args[0]!, scope);
+          const orValue = e.fn === "orValue";
+          return (a, f) => {
+            const v = t(a, f);
+            if (!(v instanceof Optional)) return v;
+            if (v.hasValue()) return orValue ? v.value! : v;
+            const w = alt(a, f);
+            if (!orValue && !(w instanceof Optional)) throw noSuchOverloadError("or", [v, w]);
+            return w;
+          };
+        }
+        break;
       case "_==_":
       case "_!=_":
         if (!e.target && e.args.length === 2 && this.onlyStd(e)) {

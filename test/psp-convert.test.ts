@@ -1,0 +1,398 @@
+// PSP → VAP/MAP conversion: per-field CEL fragments, gaps, type-checking of every generated expression in the
+// admission environment, and verdicts of (MAP → VAP) replay against the PSP admission engine and the appvia
+// per-field fixtures (allowed must be admitted, disallowed denied).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { convertPsps, type ConvertOptions } from "../converters/psp/convert.js";
+import { admitPod } from "../converters/psp/engine/index.js";
+import type { PodSecurityPolicy, PodSecurityPolicySpec } from "../converters/psp/model.js";
+import { parsePspFile } from "../converters/psp/parse.js";
+import { authzBindings, type AuthzAttributes, type AuthzDecide } from "../src/cel/k8s/authz.js";
+import { k8sLibraries, mapLibraries } from "../src/cel/k8s/index.js";
+import { stdLibraries } from "../src/cel/stdlib/index.js";
+import { T } from "../src/cel/types.js";
+import { toJSON, type Value } from "../src/cel/values.js";
+import { admissionEnv, compileAdmission, requestValue } from "../src/vap/celenv.js";
+import { validatePolicy } from "../src/vap/compilepolicy.js";
+import { evaluate } from "../src/vap/engine.js";
+import { requestForObject } from "../src/vap/load.js";
+import { objectToCel } from "../src/vap/objects.js";
+import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../src/vap/types.js";
+
+const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
+const haveCorpus = existsSync(CORPUS);
+if (!haveCorpus) {
+  if (process.env.CI === "true") throw new Error(`corpus missing at ${CORPUS}`);
+  console.warn(`[psp-convert] corpus not found at ${CORPUS}: corpus tests skipped`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+
+type Obj = Record<string, unknown>;
+
+function psp(name: string, spec: Partial<PodSecurityPolicySpec>, annotations?: Record<string, string>): PodSecurityPolicy {
+  return {
+    apiVersion: "policy/v1beta1",
+    kind: "PodSecurityPolicy",
+    metadata: { name, ...(annotations ? { annotations } : {}) },
+    spec: {
+      seLinux: { rule: "RunAsAny" },
+      runAsUser: { rule: "RunAsAny" },
+      supplementalGroups: { rule: "RunAsAny" },
+      fsGroup: { rule: "RunAsAny" },
+      volumes: ["*"],
+      allowPrivilegeEscalation: true,
+      ...spec,
+    },
+    source: { file: "inline.yaml", line: 1 },
+  };
+}
+
+function pod(spec: Obj, meta: Obj = {}): Obj {
+  // as the API server hands it to admission: ServiceAccount admission has set serviceAccountName
+  return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", ...meta }, spec: { serviceAccountName: "default", ...spec } };
+}
+const ctr = (extra: Obj = {}): Obj => ({ name: "app", image: "nginx", ...extra });
+
+const JSONPATCH_SCHEMA = new Map([["JSONPatch", new Map([["op", T.string], ["path", T.string], ["from", T.string], ["value", T.dyn]])]]);
+const mapEnv = (version: string) =>
+  admissionEnv({ version, hasParams: false, hasAuthorizer: true, libraries: [...stdLibraries, ...k8sLibraries, ...mapLibraries], objectSchemas: JSONPATCH_SCHEMA });
+
+function setPointer(doc: unknown, ptr: string, op: string, value: unknown): void {
+  const parts = ptr.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let cur = doc as Record<string, unknown> | unknown[];
+  for (const p of parts.slice(0, -1)) cur = (Array.isArray(cur) ? cur[Number(p)] : cur[p]) as Record<string, unknown>;
+  const last = parts[parts.length - 1]!;
+  if (Array.isArray(cur)) {
+    if (last === "-") cur.push(value);
+    else if (op === "add") cur.splice(Number(last), 0, value);
+    else cur[Number(last)] = value;
+  } else {
+    if (op === "replace" && !(last in cur)) throw new Error(`replace of missing ${ptr}`);
+    cur[last] = value;
+  }
+}
+
+const ALICE = { username: "alice", groups: ["system:authenticated"] };
+function authorizerFor(allowed: (user: string, name: string) => boolean): AuthzDecide {
+  return (a: AuthzAttributes) =>
+    ({ decision: a.verb === "use" && a.resource === "podsecuritypolicies" && allowed(a.user.username, a.name) ? "allow" : "noopinion" });
+}
+
+/** Run the MAPs of a conversion on a pod (CREATE), then the VAP; returns the verdict and the mutated pod. */
+function replay(manifests: object[], p: Obj, authz?: AuthzDecide, operation: "CREATE" | "UPDATE" = "CREATE"): { verdict: string; pod: Obj; messages: string[] } {
+  let cur = structuredClone(p);
+  const maps = manifests.filter((m) => (m as Obj).kind === "MutatingAdmissionPolicy") as Obj[];
+  for (const m of operation === "CREATE" ? maps : []) {
+    const env = mapEnv("1.36");
+    const spec = m.spec as { matchConditions?: { expression: string }[]; mutations: { jsonPatch: { expression: string } }[] };
+    const req = requestForObject(cur as KObject, { operation, userInfo: ALICE });
+    const act = () => ({ object: objectToCel(cur as KObject), oldObject: null, request: requestValue(req), namespaceObject: null, ...(authz ? authzBindings(authz, ALICE) : {}) });
+    const ok = (spec.matchConditions ?? []).every((c) => {
+      const prog = compileAdmission(env, c.expression);
+      if (!prog.ok) throw new Error(prog.error);
+      return prog.program.eval(act()) === true;
+    });
+    if (!ok) continue;
+    for (const mu of spec.mutations) {
+      const prog = compileAdmission(env, mu.jsonPatch.expression);
+      if (!prog.ok) throw new Error(prog.error);
+      const patches = toJSON(prog.program.eval(act()) as Value) as { op: string; path: string; value: unknown }[];
+      for (const x of patches) setPointer(cur, x.path, x.op, x.value);
+    }
+  }
+  const policies = manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
+  const bindings = manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[];
+  const request = requestForObject(cur as KObject, { operation, userInfo: ALICE, ...(operation === "UPDATE" ? { oldObject: cur as KObject } : {}) });
+  const d = evaluate({ policies, bindings, request, ...(authz ? { authorizer: authz } : {}) });
+  return { verdict: d.verdict, pod: cur, messages: d.messages };
+}
+
+function oracle(psps: PodSecurityPolicy[], p: Obj, operation: "CREATE" | "UPDATE" = "CREATE", allowed?: (user: string, name: string) => boolean): string {
+  return admitPod({
+    policies: psps,
+    pod: structuredClone(p),
+    ...(operation === "UPDATE" ? { oldPod: structuredClone(p) } : {}),
+    operation,
+    namespace: "default",
+    userInfo: { username: "alice", groups: ["system:authenticated"] },
+    ...(allowed
+      ? { authorize: (s, _v, name) => allowed(s.kind === "User" ? s.user.username : `system:serviceaccount:${s.namespace}:${s.name}`, name) }
+      : {}),
+  }).verdict;
+}
+
+function allExpressions(manifests: object[]): { kind: string; expr: string }[] {
+  const out: { kind: string; expr: string }[] = [];
+  for (const m of manifests as Obj[]) {
+    const spec = m.spec as Obj;
+    for (const k of ["matchConditions", "variables", "validations"]) {
+      for (const e of (spec[k] as { expression: string }[] | undefined) ?? []) out.push({ kind: `${m.kind}.${k}`, expr: e.expression });
+    }
+    for (const mu of (spec.mutations as { jsonPatch: { expression: string } }[] | undefined) ?? []) out.push({ kind: "MAP.mutation", expr: mu.jsonPatch.expression });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// per-field CEL fragments
+
+describe("PSP field → CEL fragments", () => {
+  const frag = (spec: Partial<PodSecurityPolicySpec>, ann?: Record<string, string>): string => {
+    const vap = convertPsps([psp("p", spec, ann)], { rbac: "ignore" }).manifests[0] as Obj;
+    return ((vap.spec as Obj).variables as { name: string; expression: string }[]).find((v) => v.name === "psp_p")!.expression;
+  };
+  const cases: [string, Partial<PodSecurityPolicySpec>, string[], string[], Record<string, string>?][] = [
+    ["privileged false", {}, ["c.securityContext.privileged != true"], []],
+    ["privileged true", { privileged: true }, [], ["securityContext.privileged"]],
+    ["hostNetwork", {}, ["!has(object.spec.hostNetwork) || object.spec.hostNetwork != true"], []],
+    ["hostPorts ranges", { hostPorts: [{ min: 80, max: 9000 }, { min: 9443, max: 9443 }] }, ["!has(p.hostPort) || p.hostPort <= 0 || has(p.hostPort) && ((p.hostPort >= 80 && p.hostPort <= 9000) || p.hostPort == 9443)"], []],
+    ["volumes", { volumes: ["secret", "configMap"] }, ["v.all(k, k in ['name', 'configMap', 'secret'])", "size(v.projected.sources) == 3"], []],
+    ["volumes *", { volumes: ["*"] }, [], ["v.all(k"]],
+    ["empty volumes", { volumes: [] }, ["v.all(k, k == 'name')"], []],
+    ["host paths", { allowedHostPaths: [{ pathPrefix: "/foo/", readOnly: true }] }, ["v.hostPath.path == '/foo' || v.hostPath.path.startsWith('/foo/')", "m.readOnly == true"], []],
+    ["runAsUser MustRunAs", { runAsUser: { rule: "MustRunAs", ranges: [{ min: 100, max: 200 }] } }, ["c.securityContext.runAsUser >= 100 && c.securityContext.runAsUser <= 200 : (has(object.spec) && has(object.spec.securityContext) && has(object.spec.securityContext.runAsUser) ?"], []],
+    ["fsGroup MayRunAs", { fsGroup: { rule: "MayRunAs", ranges: [{ min: 5, max: 5 }] } }, ["!has(object.spec.securityContext.fsGroup) || object.spec.securityContext.fsGroup == 5"], []],
+    ["seLinux level", { seLinux: { rule: "MustRunAs", seLinuxOptions: { level: "s0:c1,c2", type: "t" } } }, ["startsWith('s0:')", "size(object.spec.securityContext.seLinuxOptions.level.substring(3).split(',')) == 2", "== 'c1')) == 1", "c.securityContext.seLinuxOptions.type == 't'"], []],
+    ["caps", { allowedCapabilities: ["NET_ADMIN"], requiredDropCapabilities: ["ALL"] }, ["'ALL' in c.securityContext.capabilities.drop", "add.all(a, a == 'NET_ADMIN')"], []],
+    ["caps *", { allowedCapabilities: ["*"] }, [], ["capabilities"]],
+    ["procMount", { allowedProcMountTypes: ["Default", "Unmasked"] }, ["c.securityContext.procMount in ['Default', 'Unmasked']"], []],
+    ["sysctls", { forbiddenSysctls: ["kernel.m*"], allowedUnsafeSysctls: ["net.*"] }, ["!(has(x.name) && x.name.startsWith('kernel.m'))", "x.name.startsWith('net.')"], []],
+    ["runtimeClass", { runtimeClass: { allowedRuntimeClassNames: ["gvisor"] } }, ["object.spec.runtimeClassName == 'gvisor'"], []],
+  ];
+  it.each(cases)("%s", (_n, spec, want, notWant, ann) => {
+    const text = frag(spec, ann);
+    for (const w of want) expect(text).toContain(w);
+    for (const w of notWant) expect(text).not.toContain(w);
+  });
+  it("seccomp annotation absent forbids profiles; listed names become a set", () => {
+    expect(frag({})).toContain("!= '' ? string(object.metadata.annotations['seccomp.security.alpha.kubernetes.io/pod'])");
+    expect(frag({}, { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "runtime/default,docker/default" })).toContain("in ['docker/default', 'runtime/default']");
+    expect(frag({}, { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "*" })).not.toContain("seccomp");
+  });
+  it("rbac authorizer terms for the user and the pod's service account", () => {
+    const vap = convertPsps([psp("a", {}), psp("b", {})], {}).manifests[0] as Obj;
+    const expr = ((vap.spec as Obj).validations as { expression: string }[])[0]!.expression;
+    expect(expr).toContain("authorizer.serviceAccount(request.namespace, has(object.spec) && has(object.spec.serviceAccountName) ? object.spec.serviceAccountName : 'default').group('policy').resource('podsecuritypolicies').namespace(request.namespace).name('a').check('use').allowed()");
+    expect(expr).toContain("authorizer.group('policy').resource('podsecuritypolicies').namespace(request.namespace).name('b').check('use').allowed()");
+    expect(expr).toContain("variables.psp_a");
+  });
+  it("is deterministic and independent of input order", () => {
+    const a = JSON.stringify(convertPsps([psp("b", {}), psp("a", { hostPID: true })], {}));
+    const b = JSON.stringify(convertPsps([psp("a", { hostPID: true }), psp("b", {})], {}));
+    expect(a).toBe(b);
+  });
+  it("MAP only for mutating PSPs, named psp-<name>, CREATE only; old targets get gaps", () => {
+    const r = convertPsps([psp("m", { fsGroup: { rule: "MustRunAs", ranges: [{ min: 7, max: 9 }] } }), psp("n", {})], {});
+    const maps = r.manifests.filter((m) => (m as Obj).kind === "MutatingAdmissionPolicy") as Obj[];
+    expect(maps.map((m) => (m.metadata as Obj).name)).toEqual(["psp-m"]);
+    expect(JSON.stringify(maps[0])).toContain('"operations":["CREATE"]');
+    expect(r.status).toBe("converted");
+    const old = convertPsps([psp("m", { fsGroup: { rule: "MustRunAs", ranges: [{ min: 7, max: 9 }] } })], { targetVersion: "1.31" });
+    expect(old.status).toBe("partial");
+    expect(old.gaps.map((g) => g.rule)).toContain("m.defaults");
+    expect(old.manifests.some((m) => (m as Obj).kind === "MutatingAdmissionPolicy")).toBe(false);
+    const beta = convertPsps([psp("m", { fsGroup: { rule: "MustRunAs", ranges: [{ min: 7, max: 9 }] } })], { targetVersion: "1.34" });
+    expect((beta.manifests.find((m) => (m as Obj).kind === "MutatingAdmissionPolicy") as Obj).apiVersion).toBe("admissionregistration.k8s.io/v1beta1");
+  });
+  it("controllers: pod templates of workload kinds via variables", () => {
+    const vap = convertPsps([psp("a", {})], { controllers: true }).manifests[0] as Obj;
+    const s = JSON.stringify(vap);
+    for (const k of ["deployments", "cronjobs", "jobs", "daemonsets", "statefulsets", "replicasets"]) expect(s).toContain(k);
+    expect(s).toContain("object.spec.jobTemplate.spec.template.spec");
+    expect(s).toContain("variables.podSpec.hostPID");
+  });
+  it("controllers: templates are checked with the defaulted reading, pods as is", () => {
+    const psps = [psp("a", { runAsUser: { rule: "MustRunAs", ranges: [{ min: 5, max: 9 }] } })];
+    const r = convertPsps(psps, { controllers: true, rbac: "ignore" });
+    const policies = r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
+    const bindings = r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[];
+    const deploy = (c: Obj): Obj => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "default" }, spec: { template: { metadata: {}, spec: { containers: [c] } } } });
+    const cron = (c: Obj): Obj => ({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "j", namespace: "default" }, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: { spec: { containers: [c] } } } } } });
+    const verdict = (o: Obj) => evaluate({ policies, bindings, request: requestForObject(o as KObject) }).verdict;
+    expect(verdict(deploy(ctr()))).toBe("admit"); // the MAP will default runAsUser on its pods
+    expect(verdict(deploy(ctr({ securityContext: { runAsUser: 1 } })))).toBe("deny");
+    expect(verdict(deploy(ctr({ securityContext: { privileged: true } })))).toBe("deny");
+    expect(verdict(cron(ctr({ securityContext: { runAsUser: 7 } })))).toBe("admit");
+    expect(verdict(cron(ctr({ securityContext: { runAsUser: 70 } })))).toBe("deny");
+    expect(verdict(pod({ containers: [ctr()] }))).toBe("deny"); // a pod must arrive defaulted (after the MAP)
+    expect(verdict(pod({ containers: [ctr({ securityContext: { runAsUser: 6 } })] }))).toBe("admit");
+  });
+  it("Deny + Warn is rejected", () => {
+    expect(() => convertPsps([psp("a", {})], { actions: ["Deny", "Warn"] })).toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// every generated expression type-checks
+
+describe("generated expressions compile in the admission environment", () => {
+  const sets: [string, PodSecurityPolicy[], ConvertOptions][] = [
+    ["kitchen sink", [psp("k", {
+      hostPorts: [{ min: 1, max: 2 }], volumes: ["secret", "hostPath", "flexVolume", "csi"], allowedHostPaths: [{ pathPrefix: "/a", readOnly: true }, { pathPrefix: "/b" }],
+      allowedFlexVolumes: [{ driver: "d" }], allowedCSIDrivers: [{ name: "c" }], runAsUser: { rule: "MustRunAs", ranges: [{ min: 1, max: 5 }] },
+      runAsGroup: { rule: "MustRunAs", ranges: [{ min: 1, max: 5 }] }, supplementalGroups: { rule: "MayRunAs", ranges: [{ min: 1, max: 5 }] },
+      fsGroup: { rule: "MustRunAs", ranges: [{ min: 1, max: 5 }] }, seLinux: { rule: "MustRunAs", seLinuxOptions: { level: "s0:c1,c2", user: "u" } },
+      readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, defaultAddCapabilities: ["CHOWN"], requiredDropCapabilities: ["ALL"], allowedCapabilities: ["KILL"],
+      allowedProcMountTypes: ["Unmasked"], forbiddenSysctls: ["a.*"], allowedUnsafeSysctls: ["*"], runtimeClass: { allowedRuntimeClassNames: ["x"], defaultRuntimeClassName: "x" },
+    }, { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "runtime/default,", "seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default",
+      "apparmor.security.beta.kubernetes.io/allowedProfileNames": "runtime/default", "apparmor.security.beta.kubernetes.io/defaultProfileName": "runtime/default" })], {}],
+    ["controllers", [psp("a", { runAsUser: { rule: "MustRunAsNonRoot" } }), psp("b", {})], { controllers: true }],
+  ];
+  const withExamples = haveCorpus
+    ? [...sets, ["official examples", readdirSync(path.join(CORPUS, "psp/examples")).filter((f) => f.endsWith(".yaml")).flatMap((f) => parsePspFile(readFileSync(path.join(CORPUS, "psp/examples", f), "utf8"), f)), {}] as [string, PodSecurityPolicy[], ConvertOptions]]
+    : sets;
+  it.each(withExamples)("%s", (_n, psps, opts) => {
+    const r = convertPsps(psps, opts);
+    const vap = r.manifests.find((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy;
+    expect(validatePolicy(vap, undefined, "1.35")).toEqual([]);
+    const env = mapEnv("1.35");
+    for (const e of allExpressions(r.manifests).filter((x) => x.kind.startsWith("MutatingAdmissionPolicy") || x.kind === "MAP.mutation")) {
+      const c = compileAdmission(env, e.expr);
+      expect(c.ok ? "ok" : `${c.error}\n${e.expr}`).toBe("ok");
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// official examples: no gaps
+
+describe.skipIf(!haveCorpus)("official example PSPs", () => {
+  const dir = path.join(CORPUS, "psp/examples");
+  const files = haveCorpus ? readdirSync(dir).filter((f) => f.endsWith(".yaml")) : [];
+  it.each(files)("%s converts with no gap", (f) => {
+    const psps = parsePspFile(readFileSync(path.join(dir, f), "utf8"), f);
+    const r = convertPsps(psps, {});
+    expect(r.gaps).toEqual([]);
+    expect(r.status).toBe("converted");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// per-field fixtures: MAP → VAP replay agrees with the fixture and with the PSP engine
+
+function fixturePods(dir: string, file: string): Obj[] {
+  let text = readFileSync(path.join(dir, file), "utf8");
+  const link = /^\.\.\/\.\.\/submodules\/gatekeeper-library\/library\/(\S+)$/.exec(text.trim());
+  if (link) {
+    const target = path.join(CORPUS, "gatekeeper", link[1]!);
+    if (!existsSync(target)) return []; // sample not in this corpus copy
+    text = readFileSync(target, "utf8");
+  }
+  return parseAllDocuments(text).map((d) => d.toJS() as Obj).filter((o) => o && o.kind === "Pod");
+}
+
+describe.skipIf(!haveCorpus)("per-field fixtures (appvia/psp-migration)", () => {
+  const root = path.join(CORPUS, "psp/per-field");
+  const dirs = haveCorpus ? readdirSync(root).filter((d) => existsSync(path.join(root, d, "psp.yaml"))) : [];
+  const cases: [string, string, string, Obj, PodSecurityPolicy[]][] = [];
+  for (const d of dirs) {
+    const psps = parsePspFile(readFileSync(path.join(root, d, "psp.yaml"), "utf8"), `${d}/psp.yaml`);
+    for (const [file, want] of [["allowed.yaml", "admit"], ["disallowed.yaml", "deny"]] as const) {
+      if (!existsSync(path.join(root, d, file))) continue;
+      fixturePods(path.join(root, d), file).forEach((p, i) => cases.push([`${d}/${file}#${i}`, want, d, p, psps]));
+    }
+  }
+  it("has fixtures", () => expect(cases.length).toBeGreaterThan(40));
+  it.each(cases)("%s → %s", (_id, want, _d, p, psps) => {
+    const r = convertPsps(psps, { rbac: "ignore" });
+    const got = replay(r.manifests, p);
+    const truth = oracle(psps, p);
+    expect({ vap: got.verdict, psp: truth }).toEqual({ vap: truth, psp: truth });
+    // appvia's expectation, where the PSP engine agrees with it (some fixtures assume a live cluster)
+    if (truth === want) expect(got.verdict).toBe(want);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// differential: multi-PSP sets, defaults, RBAC, UPDATE
+
+describe("MAP → VAP agrees with the PSP engine", () => {
+  const mutating = psp("b-mutating", {
+    runAsUser: { rule: "MustRunAs", ranges: [{ min: 1000, max: 2000 }] },
+    fsGroup: { rule: "MustRunAs", ranges: [{ min: 10, max: 20 }] },
+    supplementalGroups: { rule: "MustRunAs", ranges: [{ min: 10, max: 20 }] },
+    requiredDropCapabilities: ["ALL"],
+    defaultAddCapabilities: ["NET_BIND_SERVICE"],
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    volumes: ["configMap", "secret", "emptyDir", "projected"],
+  }, { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "runtime/default", "seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default" });
+  const nonRoot = psp("c-nonroot", { runAsUser: { rule: "MustRunAsNonRoot" }, allowPrivilegeEscalation: false, defaultAllowPrivilegeEscalation: false });
+  const priv = psp("z-privileged", { privileged: true, hostNetwork: true, hostPID: true, hostIPC: true, allowedCapabilities: ["*"], hostPorts: [{ min: 0, max: 65535 }] },
+    { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "*" });
+  const selinux = psp("d-selinux", { seLinux: { rule: "MustRunAs", seLinuxOptions: { level: "s0:c1,c2", type: "t" } }, runtimeClass: { allowedRuntimeClassNames: ["rc"], defaultRuntimeClassName: "rc" } },
+    { "apparmor.security.beta.kubernetes.io/allowedProfileNames": "runtime/default,localhost/x", "apparmor.security.beta.kubernetes.io/defaultProfileName": "runtime/default" });
+  const pods: [string, Obj][] = [
+    ["plain", pod({ containers: [ctr()] })],
+    ["privileged", pod({ containers: [ctr({ securityContext: { privileged: true } })] })],
+    ["hostNetwork", pod({ hostNetwork: true, containers: [ctr()] })],
+    ["root uid", pod({ containers: [ctr({ securityContext: { runAsUser: 0 } })] })],
+    ["uid 1500", pod({ containers: [ctr({ securityContext: { runAsUser: 1500 } })] })],
+    ["pod uid 1500 + init", pod({ securityContext: { runAsUser: 1500 }, initContainers: [ctr({ name: "i" })], containers: [ctr()] })],
+    ["nonroot true", pod({ securityContext: { runAsNonRoot: true }, containers: [ctr({ securityContext: { allowPrivilegeEscalation: false } })] })],
+    ["hostPath", pod({ containers: [ctr()], volumes: [{ name: "h", hostPath: { path: "/etc" } }] })],
+    ["sa token projected", pod({ containers: [ctr()], volumes: [{ name: "t", projected: { sources: [{ serviceAccountToken: { path: "token" } }, { configMap: { name: "kube-root-ca.crt" } }, { downwardAPI: { items: [] } }] } }] })],
+    ["caps add SYS_ADMIN", pod({ containers: [ctr({ securityContext: { capabilities: { add: ["SYS_ADMIN"] } } })] })],
+    ["drops ALL already", pod({ containers: [ctr({ securityContext: { capabilities: { drop: ["ALL"] }, runAsUser: 1200, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true } })] })],
+    ["fully defaulted for b", pod({
+      securityContext: { fsGroup: 10, supplementalGroups: [10], seccompProfile: { type: "RuntimeDefault" } },
+      containers: [ctr({ securityContext: { capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] }, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true } })],
+    })],
+    ["seccomp unconfined", pod({ securityContext: { seccompProfile: { type: "Unconfined" } }, containers: [ctr()] })],
+    ["selinux reordered", pod({ securityContext: { seLinuxOptions: { level: "s0:c2,c1", type: "t" } }, runtimeClassName: "rc", containers: [ctr()] }, { annotations: { "container.apparmor.security.beta.kubernetes.io/app": "localhost/x" } })],
+    ["selinux wrong type", pod({ containers: [ctr({ securityContext: { seLinuxOptions: { type: "other" } } })] })],
+    ["sysctl unsafe", pod({ securityContext: { sysctls: [{ name: "kernel.msgmax", value: "1" }] }, containers: [ctr()] })],
+    ["ephemeral privileged", pod({ containers: [ctr()], ephemeralContainers: [ctr({ name: "dbg", securityContext: { privileged: true } })] })],
+    ["hostPort 80", pod({ containers: [ctr({ ports: [{ containerPort: 80, hostPort: 80 }] })] })],
+  ];
+  const sets: [string, PodSecurityPolicy[]][] = [
+    ["mutating only", [mutating]],
+    ["nonroot only", [nonRoot]],
+    ["selinux only", [selinux]],
+    ["mutating + nonroot", [mutating, nonRoot]],
+    ["all four", [mutating, nonRoot, selinux, priv]],
+    ["nonroot + privileged", [nonRoot, priv]],
+  ];
+  const cases = sets.flatMap(([sn, ps]) => pods.map(([pn, p]) => [`${sn} / ${pn}`, ps, p] as [string, PodSecurityPolicy[], Obj]));
+  it.each(cases)("CREATE %s", (_id, psps, p) => {
+    const r = convertPsps(psps, { rbac: "ignore" });
+    expect(replay(r.manifests, p).verdict).toBe(oracle(psps, p));
+  });
+  it.each(cases)("UPDATE %s", (_id, psps, p) => {
+    const r = convertPsps(psps, { rbac: "ignore" });
+    // a GC-only update is skipped by both; compare a real update (label change) instead
+    const q = structuredClone(p);
+    expect(replay(r.manifests, q, undefined, "UPDATE").verdict).toBe("skip");
+    const changed = { ...q, metadata: { ...(q.metadata as Obj), labels: { x: "y" } } };
+    const got = evaluate({
+      policies: r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[],
+      bindings: r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[],
+      request: requestForObject(changed as KObject, { operation: "UPDATE", oldObject: q as KObject }),
+    }).verdict;
+    const truth = admitPod({ policies: psps, pod: changed, oldPod: q, operation: "UPDATE", namespace: "default" }).verdict;
+    expect(got).toBe(truth);
+  });
+  const rbacCases: [string, (u: string, n: string) => boolean][] = [
+    ["nobody may use", () => false],
+    ["user may use z-privileged", (u, n) => u === "alice" && n === "z-privileged"],
+    ["sa may use c-nonroot", (u, n) => u === "system:serviceaccount:default:default" && n === "c-nonroot"],
+    ["user may use b-mutating only", (u, n) => u === "alice" && n === "b-mutating"],
+  ];
+  const rbacAll = rbacCases.flatMap(([rn, f]) => pods.map(([pn, p]) => [`${rn} / ${pn}`, f, p] as [string, (u: string, n: string) => boolean, Obj]));
+  it.each(rbacAll)("RBAC %s", (_id, allowed, p) => {
+    const psps = [mutating, nonRoot, selinux, priv];
+    const r = convertPsps(psps, {});
+    const got = replay(r.manifests, p, authorizerFor(allowed));
+    expect(got.verdict === "error" ? got.messages : got.verdict).toBe(oracle(psps, p, "CREATE", allowed));
+  });
+  it("deny messages name the failing fields per PSP", () => {
+    const r = convertPsps([nonRoot], { rbac: "ignore" });
+    const got = replay(r.manifests, pod({ containers: [ctr({ securityContext: { runAsUser: 0, allowPrivilegeEscalation: false } })] }));
+    expect(got.verdict).toBe("deny");
+    expect(got.messages.join("\n")).toContain("c-nonroot: spec.containers[app].securityContext");
+  });
+});

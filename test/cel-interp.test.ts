@@ -342,7 +342,7 @@ describe("planning and dispatch", () => {
 
 describe("optional or/orValue as cel-go plans them", () => {
   it.each([
-    ["[1, 2].orValue([])", [1n, 2n]],
+    ["dyn([1, 2]).orValue([])", [1n, 2n]],
     ["optional.none().orValue(3)", 3n],
     ["optional.of(1).orValue(1 / 0)", 1n],
     ["optional.of(1).or(optional.of(2)).value()", 1n],

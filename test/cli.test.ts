@@ -1,0 +1,181 @@
+// The command line as scripts see it: exit codes, `-o json` shapes, error texts with file:line. Runs main() in-process.
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(["node", "migrate", ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+const E = "fixtures/eval";
+const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
+const hasCorpus = (() => {
+  try {
+    readdirSync(CORPUS);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("migrate eval", () => {
+  it.each([
+    ["deployment-7.yaml", 1, "deny"],
+    ["deployment-3.yaml", 0, "admit"],
+    ["deployment-7-dev.yaml", 0, "skip"],
+    ["review-update.yaml", 1, "deny"],
+  ])("%s → exit %i, verdict %s", async (req, code, verdict) => {
+    const r = await run("eval", `${E}/replicas-policy.yaml`, "--request", `${E}/${req}`, "-o", "json");
+    expect(r.code).toBe(code);
+    const j = JSON.parse(r.out) as { verdict: string; results: { policy: string; binding: string | null; params: string | null; verdict: string; messages: string[]; warnings: string[]; auditAnnotations: object }[] };
+    expect(j.verdict).toBe(verdict);
+    expect(j.results).toHaveLength(1);
+    expect(Object.keys(j.results[0]!)).toEqual(expect.arrayContaining(["policy", "binding", "params", "verdict", "messages", "warnings", "auditAnnotations"]));
+    expect(j.results[0]!.binding).toBe("max-replicas-binding");
+  });
+
+  it("prints the denial message", async () => {
+    const r = await run("eval", `${E}/replicas-policy.yaml`, "--request", `${E}/deployment-7.yaml`, "-o", "json");
+    expect(JSON.parse(r.out).results[0].messages).toEqual(["replicas must be at most 5, got 7"]);
+  });
+
+  it("a compile error is bad input naming file:line, policy, field and column", async () => {
+    const r = await run("eval", `${E}/bad-policy.yaml`, "--request", `${E}/deployment-3.yaml`);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("fixtures/eval/bad-policy.yaml:14: ValidatingAdmissionPolicy broken: spec.validations[1].expression: column 3: found no matching overload for '_==_' applied to '(int, double)'");
+    expect(r.err).toContain("spec.validations[2].expression: column 36: undeclared reference to 'noSuchFunction'");
+  });
+
+  it.each([
+    ["a: [1,\n  b: c\n", /bad\.yaml:3: invalid YAML/],
+    [`a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [${"*a,".repeat(20)}*a]\nc: &c [${"*b,".repeat(20)}*b]\nd: [${"*c,".repeat(80)}*c]\n`, /alias/i],
+  ])("bad YAML is refused with exit 2 (%#)", async (text, re) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrate-"));
+    const f = path.join(dir, "bad.yaml");
+    writeFileSync(f, text);
+    const r = await run("eval", f, "--request", `${E}/deployment-3.yaml`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re);
+  });
+
+  it("a missing file is exit 2", async () => {
+    const r = await run("eval", "nope.yaml", "--request", `${E}/deployment-3.yaml`);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("nope.yaml: no such file or directory");
+  });
+
+  it("unknown options are exit 2", async () => {
+    expect((await run("eval", "--bogus")).code).toBe(2);
+  });
+
+  it("help shows examples", async () => {
+    const r = await run("eval", "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Examples:");
+  });
+});
+
+describe.runIf(hasCorpus)("migrate test (kaptest corpus)", () => {
+  const manifests = [
+    "example1-simple/simple-policy.test/kaptest.yaml",
+    "example2-complicated/complicated-policy.test/kaptest.yaml",
+    "example3-crd-params/vap-with-crd-params.test/kaptest.yaml",
+    "example4-userinfo/vap-with-userinfo.test/kaptest.yaml",
+    "legacy-v0.1-format/simple/simple-policy.test/kaptest.yaml",
+  ].map((m) => path.join(CORPUS, "kaptest", m));
+
+  it("real semantics: every VAP case fails with the matchConstraints reason", async () => {
+    const r = await run("test", ...manifests, "-o", "json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as { summary: { cases: number; passed: number; failed: number; errors: number }; cases: { expected: string | null; vap: string; pass: boolean; reason: string | null }[] };
+    expect(Object.keys(j.summary)).toEqual(["cases", "passed", "failed", "errors"]);
+    const vapCases = j.cases.filter((c) => c.expected !== null);
+    expect(vapCases.length).toBe(14);
+    for (const c of vapCases) {
+      expect(c.pass).toBe(false);
+      expect(c.vap).toBe("skip");
+      expect(c.reason).toContain("kaptest ignores matchConstraints");
+    }
+  });
+
+  it("--kaptest-compat: every VAP case passes", async () => {
+    const r = await run("test", ...manifests, "-o", "json", "--kaptest-compat");
+    const j = JSON.parse(r.out) as { cases: { expected: string | null; pass: boolean; reason: string | null }[] };
+    const vapCases = j.cases.filter((c) => c.expected !== null);
+    expect(vapCases.filter((c) => !c.pass)).toEqual([]);
+  });
+});
+
+describe.skipIf(hasCorpus)("corpus", () => {
+  it("is missing: kaptest CLI cases skipped", () => {
+    console.warn("[cli] ../shared/corpus not found: kaptest corpus cases skipped");
+    expect(process.env.CI).not.toBe("true");
+  });
+});
+
+describe("migrate psp / verify", () => {
+  it("converts the bundled restricted PSP (YAML, header names the source)", async () => {
+    const r = await run("psp", "fixtures/psp/restricted.yaml");
+    expect([0, 3]).toContain(r.code);
+    expect(r.out).toMatch(/^# Generated by migrate \(vap-migrate\) from fixtures\/psp\/restricted\.yaml/);
+    expect(r.out).toContain("kind: ValidatingAdmissionPolicy");
+    expect(r.out).toContain("kind: ValidatingAdmissionPolicyBinding");
+  });
+
+  it("-o json has the result contract", async () => {
+    const r = await run("psp", "fixtures/psp/restricted.yaml", "-o", "json");
+    const j = JSON.parse(r.out) as { results: { file: string; source: string; name: string; status: string; gaps: unknown[]; manifests: unknown[] }[] };
+    expect(j.results).toHaveLength(1);
+    const res = j.results[0]!;
+    expect(res.file).toBe("fixtures/psp/restricted.yaml");
+    expect(res.source).toBe("psp");
+    expect(["converted", "partial", "unsupported"]).toContain(res.status);
+    expect(r.code).toBe(res.gaps.length ? 3 : 0);
+    expect(res.manifests.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("--out writes one file and nothing on stdout", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrate-out-"));
+    const r = await run("psp", "fixtures/psp/restricted.yaml", "--out", dir);
+    expect(r.out).toBe("");
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(path.join(dir, files[0]!), "utf8")).toContain("kind: ValidatingAdmissionPolicy");
+  });
+
+  it.each([
+    [["--target-version", "banana"], /--target-version/],
+    [["--actions", "Deny,Warn"], /Deny and Warn/],
+    [["--rbac", "maybe"], /--rbac/],
+  ])("bad flags are exit 2 (%#)", async (flags, re) => {
+    const r = await run("psp", "fixtures/psp/restricted.yaml", ...(flags as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re as RegExp);
+  });
+
+  it("an invalid PSP is exit 2 with file:line", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrate-psp-"));
+    const f = path.join(dir, "bad.yaml");
+    writeFileSync(
+      f,
+      "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: bad\nspec:\n  seLinux: {rule: RunAsAny}\n  runAsUser: {rule: Sometimes}\n  supplementalGroups: {rule: RunAsAny}\n  fsGroup: {rule: RunAsAny}\n",
+    );
+    const r = await run("psp", f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yaml:7: /);
+  });
+
+  it("verify replays the bundled pods through both engines", async () => {
+    const r = await run("verify", "fixtures/psp/restricted.yaml", "--fixtures", "fixtures/psp/pods", "-o", "json");
+    const j = JSON.parse(r.out) as { summary: { cases: number; failed: number }; cases: { source: string; vap: string; expected: string | null; pass: boolean; reason: string | null }[] };
+    expect(j.summary.cases).toBeGreaterThanOrEqual(5);
+    for (const c of j.cases) expect(c.expected).not.toBeNull();
+    expect(j.cases.filter((c) => !c.pass)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});

@@ -19,7 +19,8 @@ import { validatePolicy } from "../src/vap/compilepolicy.js";
 import { evaluate } from "../src/vap/engine.js";
 import { requestForObject } from "../src/vap/load.js";
 import { objectToCel } from "../src/vap/objects.js";
-import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../src/vap/types.js";
+import { applyMutatingPolicies } from "../src/vap/mutating.js";
+import type { KObject, MutatingAdmissionPolicy, MutatingAdmissionPolicyBinding, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../src/vap/types.js";
 
 const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
 const haveCorpus = existsSync(CORPUS);
@@ -149,7 +150,7 @@ describe("PSP field → CEL fragments", () => {
     ["privileged false", {}, ["c.securityContext.privileged != true"], []],
     ["privileged true", { privileged: true }, [], ["securityContext.privileged"]],
     ["hostNetwork", {}, ["!has(object.spec.hostNetwork) || object.spec.hostNetwork != true"], []],
-    ["hostPorts ranges", { hostPorts: [{ min: 80, max: 9000 }, { min: 9443, max: 9443 }] }, ["!has(p.hostPort) || p.hostPort <= 0 || has(p.hostPort) && ((p.hostPort >= 80 && p.hostPort <= 9000) || p.hostPort == 9443)"], []],
+    ["hostPorts ranges", { hostPorts: [{ min: 80, max: 9000 }, { min: 9443, max: 9443 }] }, ["c.ports.all(p, !has(p.hostPort) || p.hostPort <= 0 || (p.hostPort >= 80 && p.hostPort <= 9000) || p.hostPort == 9443)"], []],
     ["volumes", { volumes: ["secret", "configMap"] }, ["v.all(k, k in ['name', 'configMap', 'secret'])", "size(v.projected.sources) == 3"], []],
     ["volumes *", { volumes: ["*"] }, [], ["v.all(k"]],
     ["empty volumes", { volumes: [] }, ["v.all(k, k == 'name')"], []],
@@ -221,6 +222,18 @@ describe("PSP field → CEL fragments", () => {
     expect(verdict(pod({ containers: [ctr()] }))).toBe("deny"); // a pod must arrive defaulted (after the MAP)
     expect(verdict(pod({ containers: [ctr({ securityContext: { runAsUser: 6 } })] }))).toBe("admit");
   });
+  it("UPDATEs touching only GC fields are skipped, any other change is validated", () => {
+    const r = convertPsps([psp("a", {})], { rbac: "ignore" });
+    const policies = r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
+    const bindings = r.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[];
+    const old = pod({ hostPID: true, containers: [ctr()] });
+    const upd = (n: Obj) => evaluate({ policies, bindings, request: requestForObject(n as KObject, { operation: "UPDATE", oldObject: old as KObject }) }).verdict;
+    const meta = old.metadata as Obj;
+    expect(upd({ ...old, metadata: { ...meta, finalizers: ["x"], ownerReferences: [{ kind: "ReplicaSet", name: "r" }] } })).toBe("skip");
+    expect(upd({ ...old, metadata: { ...meta, labels: { a: "b" } } })).toBe("deny");
+    expect(upd({ ...old, status: { phase: "Running" } })).toBe("deny");
+    expect(upd(old)).toBe("skip");
+  });
   it("Deny + Warn is rejected", () => {
     expect(() => convertPsps([psp("a", {})], { actions: ["Deny", "Warn"] })).toThrow();
   });
@@ -254,6 +267,28 @@ describe("generated expressions compile in the admission environment", () => {
       const c = compileAdmission(env, e.expr);
       expect(c.ok ? "ok" : `${c.error}\n${e.expr}`).toBe("ok");
     }
+  });
+});
+
+describe("target versions: output compiles in the target's compile environment (target − 1)", () => {
+  const ks = psp("k", {
+    runAsUser: { rule: "MustRunAsNonRoot" }, fsGroup: { rule: "MustRunAs", ranges: [{ min: 1, max: 5 }] }, requiredDropCapabilities: ["ALL"],
+    seLinux: { rule: "MustRunAs", seLinuxOptions: { level: "s0:c1,c2" } }, allowedHostPaths: [{ pathPrefix: "/a", readOnly: true }],
+  }, { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "runtime/default", "seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default" });
+  it.each(["1.28", "1.29", "1.30", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"])("%s", (t) => {
+    const r = convertPsps([ks, psp("b", {})], { targetVersion: t, controllers: true });
+    const env = `1.${Number(t.split(".")[1]) - 1}`;
+    const vap = r.manifests.find((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy;
+    expect(validatePolicy(vap, undefined, env)).toEqual([]);
+    const menv = mapEnv(env);
+    for (const e of allExpressions(r.manifests).filter((x) => x.kind.startsWith("MutatingAdmissionPolicy") || x.kind === "MAP.mutation")) {
+      const c = compileAdmission(menv, e.expr);
+      expect(c.ok ? "ok" : c.error).toBe("ok");
+    }
+    const hasMap = r.manifests.some((m) => (m as Obj).kind === "MutatingAdmissionPolicy");
+    expect(hasMap).toBe(Number(t.split(".")[1]) >= 33);
+    expect(r.gaps.some((g) => g.rule === "k.defaults")).toBe(Number(t.split(".")[1]) < 36); // MAP not GA before 1.36
+    expect(r.gaps.some((g) => g.rule === "controllers")).toBe(true); // template RBAC is advisory
   });
 });
 
@@ -360,7 +395,16 @@ describe("MAP → VAP agrees with the PSP engine", () => {
   const cases = sets.flatMap(([sn, ps]) => pods.map(([pn, p]) => [`${sn} / ${pn}`, ps, p] as [string, PodSecurityPolicy[], Obj]));
   it.each(cases)("CREATE %s", (_id, psps, p) => {
     const r = convertPsps(psps, { rbac: "ignore" });
-    expect(replay(r.manifests, p).verdict).toBe(oracle(psps, p));
+    const got = replay(r.manifests, p);
+    expect(got.verdict).toBe(oracle(psps, p));
+    // the project's MAP engine produces the same mutated pod as this file's minimal JSONPatch runner
+    const out = applyMutatingPolicies({
+      policies: r.manifests.filter((m) => (m as Obj).kind === "MutatingAdmissionPolicy") as MutatingAdmissionPolicy[],
+      bindings: r.manifests.filter((m) => (m as Obj).kind === "MutatingAdmissionPolicyBinding") as MutatingAdmissionPolicyBinding[],
+      request: requestForObject(structuredClone(p) as KObject, { userInfo: ALICE }),
+    });
+    expect(out.error).toBeUndefined();
+    expect(out.object).toEqual(got.pod);
   });
   it.each(cases)("UPDATE %s", (_id, psps, p) => {
     const r = convertPsps(psps, { rbac: "ignore" });
@@ -393,6 +437,6 @@ describe("MAP → VAP agrees with the PSP engine", () => {
     const r = convertPsps([nonRoot], { rbac: "ignore" });
     const got = replay(r.manifests, pod({ containers: [ctr({ securityContext: { runAsUser: 0, allowPrivilegeEscalation: false } })] }));
     expect(got.verdict).toBe("deny");
-    expect(got.messages.join("\n")).toContain("c-nonroot: spec.containers[app].securityContext");
+    expect(got.messages.join("\n")).toContain("c-nonroot: containers[app].securityContext");
   });
 });

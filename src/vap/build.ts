@@ -140,12 +140,10 @@ function chain(base: Path, rest: Segment[], ptrBase: string | undefined, ptrStat
   return out;
 }
 
-export interface LowerOptions {
-  /** CEL environment version (two-variable comprehensions need ≥ 1.32 for mutations over lists). */
-  envVersion?: string;
-}
-
-/** Lower one IR mutation to a MAP JSONPatch expression (CEL list of JSONPatch). Throws when not expressible. */
+/**
+ * Lower one IR mutation to a MAP JSONPatch expression (CEL list of JSONPatch). Mutations over a list use the
+ * two-variable `transformList` (CEL env ≥ 1.32). Throws when not expressible (nested lists, non-object roots).
+ */
 export function mutationToJsonPatch(m: Mutation): string {
   if (m.target.root.k !== "object") throw new Error("mutation targets must be rooted at object");
   const eachAt = m.target.segs.findIndex((s) => s.k === "each");

@@ -1,0 +1,424 @@
+// PodSecurityPolicy model → IR policy, field by field, as the PSP admission plugin (≤1.24) validated pods.
+// Two readings of the same PSP:
+//   asIs          — the pod passes ValidatePod AND MutatePod would not change it ("admits as is"); this is what
+//                   the VAP checks, because the VAP sees the pod after our MutatingAdmissionPolicies ran.
+//   afterDefaults — the pod passes ValidatePod after this PSP's own defaulting (MutatePod); used by the MAP to
+//                   decide which PSP's defaults to apply (PSP picked the first PSP by name that validated).
+// Containers, initContainers and ephemeralContainers are all checked; container values fall back to the pod
+// security context as PSP's effective accessors did. Defaults become IR mutations (pods only).
+import { accessText, guards } from "../../src/cel/emit/index.js";
+import { celString } from "../../src/cel/emit/literal.js";
+import {
+  field,
+  P,
+  path,
+  root,
+  type Gap,
+  type Json,
+  type Mutation,
+  type Path,
+  type Policy,
+  type Pred,
+  type Provenance,
+  type Rule,
+  type StringPattern,
+} from "../../src/ir/model.js";
+import { PSP_ANNOTATIONS, type IDRange, type PodSecurityPolicy, type SELinuxOptions } from "./model.js";
+
+export type PspMode = "asIs" | "afterDefaults";
+
+/** Where the pod spec / metadata live (a Pod, or a VAP variable holding a controller's pod template). */
+export interface PodRoots {
+  spec: Path;
+  meta: Path;
+  /** A list holding every container of every kind (e.g. a VAP variable); otherwise the three lists are checked one by one. */
+  containers?: Path;
+}
+
+export const POD_ROOTS: PodRoots = { spec: path(root.object, "spec"), meta: path(root.object, "metadata") };
+
+export const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+
+/** Safe sysctls of Kubernetes 1.24 (PSP's last release). */
+export const SAFE_SYSCTLS = [
+  "kernel.shm_rmid_forced",
+  "net.ipv4.ip_local_port_range",
+  "net.ipv4.tcp_syncookies",
+  "net.ipv4.ping_group_range",
+  "net.ipv4.ip_unprivileged_port_start",
+];
+
+export interface NormalizeOptions {
+  mode: PspMode;
+  roots?: PodRoots;
+}
+
+const C = "c"; // container element variable
+const cRoot = (): Path => path(root.v(C));
+
+/** CEL text: conjunction of presence guards of a path ("true" when none). */
+function present(p: Path): string {
+  const g = guards(p);
+  return g.length ? g.join(" && ") : "true";
+}
+
+/** Seccomp/AppArmor field value (`{type, localhostProfile}`) → annotation-style profile name. */
+function fieldProfile(p: Path): string {
+  const a = accessText(p);
+  return (
+    `(!has(${a}.type) ? '' : ${a}.type == 'RuntimeDefault' ? 'runtime/default' : ${a}.type == 'Unconfined' ? 'unconfined' : ` +
+    `${a}.type == 'Localhost' ? 'localhost/' + (has(${a}.localhostProfile) ? string(${a}.localhostProfile) : '') : '')`
+  );
+}
+
+function annotationsPath(r: PodRoots): Path {
+  return field(r.meta, "annotations");
+}
+
+/** Pod seccomp profile: non-empty pod annotation, else pod field, else `fallback`. */
+function podSeccomp(r: PodRoots, fallback: string): string {
+  const ann = annotationsPath(r);
+  const key = celString("seccomp.security.alpha.kubernetes.io/pod");
+  const sp = field(r.spec, "securityContext.seccompProfile");
+  const a = accessText(ann);
+  return `(${present(ann)} && ${key} in ${a} && ${a}[${key}] != '' ? string(${a}[${key}]) : ${present(sp)} ? ${fieldProfile(sp)} : ${celString(fallback)})`;
+}
+
+/** Container seccomp profile: container annotation (even empty), else container field, else pod profile. */
+function containerSeccomp(r: PodRoots, podProfile: string): string {
+  const ann = annotationsPath(r);
+  const a = accessText(ann);
+  const key = `('container.seccomp.security.alpha.kubernetes.io/' + string(${C}.name))`;
+  const sp = field(cRoot(), "securityContext.seccompProfile");
+  return `(${present(ann)} && has(${C}.name) && ${key} in ${a} ? string(${a}[${key}]) : ${present(sp)} ? ${fieldProfile(sp)} : ${podProfile})`;
+}
+
+/** Container AppArmor profile: non-empty annotation, else `fallback` (CEL text). */
+function containerAppArmor(r: PodRoots, fallback: string): string {
+  const ann = annotationsPath(r);
+  const a = accessText(ann);
+  const key = `('container.apparmor.security.beta.kubernetes.io/' + string(${C}.name))`;
+  return `(${present(ann)} && has(${C}.name) && ${key} in ${a} && ${a}[${key}] != '' ? string(${a}[${key}]) : ${fallback})`;
+}
+
+/** AppArmor profile from the `appArmorProfile` fields (container, else pod), else ''. */
+function appArmorFields(r: PodRoots): string {
+  const cp = field(cRoot(), "securityContext.appArmorProfile");
+  const pp = field(r.spec, "securityContext.appArmorProfile");
+  return `(${present(cp)} ? ${fieldProfile(cp)} : ${present(pp)} ? ${fieldProfile(pp)} : '')`;
+}
+
+const listLit = (xs: string[]): string => `[${xs.map(celString).join(", ")}]`;
+
+/** Annotation-style profile → pod/container field value, when one exists. */
+export function profileToField(profile: string): { [k: string]: Json } | undefined {
+  if (profile === "runtime/default") return { type: "RuntimeDefault" };
+  if (profile === "unconfined") return { type: "Unconfined" };
+  if (profile.startsWith("localhost/") && profile.length > "localhost/".length)
+    return { type: "Localhost", localhostProfile: profile.slice("localhost/".length) };
+  return undefined;
+}
+
+/**
+ * Normalize one PSP into an IR policy. `rules` are the predicate of the chosen `mode`; `mutations` are the PSP's
+ * defaults (always rooted at the Pod object); `gaps` list what is not exactly expressible.
+ */
+export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Policy {
+  const r = opts.roots ?? POD_ROOTS;
+  const asIs = opts.mode === "asIs";
+  const s = psp.spec;
+  const name = psp.metadata.name;
+  const ann = psp.metadata.annotations ?? {};
+  const rules: Rule[] = [];
+  const gaps: Gap[] = [];
+  const mutations: Mutation[] = [];
+  const prov = (f: string): Provenance => ({ file: psp.source.file, line: psp.source.line, field: f });
+  const S = r.spec;
+  const psc = field(S, "securityContext");
+  const sc = field(cRoot(), "securityContext");
+  const add = (id: string, f: string, message: string, predicate: Pred): void => {
+    rules.push({ id: `${name}.${id}`, field: f, message, predicate, provenance: prov(`spec.${id}`), gaps: [] });
+  };
+  const gap = (id: string, rule: string, reason: string, effect: Gap["effect"]): void => {
+    gaps.push({ id: `psp.${id}`, rule: `${name}.${rule}`, reason, effect, provenance: prov(rule) });
+  };
+  /** Body must hold for every container of every kind. */
+  const eachContainer = (body: Pred, v = C): Pred =>
+    r.containers ? P.all(r.containers, v, body, "name") : P.and(...CONTAINER_LISTS.map((l) => P.all(field(S, l), v, body, "name")));
+  const ranges = (rs: IDRange[] | undefined): { min: number; max: number }[] => (rs ?? []).map((x) => ({ min: x.min, max: x.max }));
+  const setC = (target: string, value: Json, when?: Pred): void => {
+    for (const l of CONTAINER_LISTS)
+      mutations.push({ k: "setIfAbsent", target: path(root.object, `spec.${l}[*].${target}`), value, vars: [C], when, mergeKey: "name", provenance: prov(target) });
+  };
+  const setPod = (target: string, value: Json, when?: Pred): void => {
+    mutations.push({ k: "setIfAbsent", target: path(root.object, target), value, when, provenance: prov(target) });
+  };
+
+  // --- privileged, host namespaces -----------------------------------------------------------------------------
+  if (!s.privileged) add("privileged", "securityContext.privileged", "privileged containers are not allowed", eachContainer(P.cmp(field(sc, "privileged"), "!=", true, true)));
+  for (const h of ["hostNetwork", "hostPID", "hostIPC"] as const) {
+    if (!s[h]) add(h, `spec.${h}`, `${h} is not allowed`, P.cmp(field(S, h), "!=", true, true));
+  }
+
+  // --- host ports --------------------------------------------------------------------------------------------
+  {
+    const port = path(root.v("p"), "hostPort");
+    const ok = P.or(P.cmp(port, "<=", 0, true), P.inRanges(port, ranges(s.hostPorts), true));
+    add("hostPorts", "ports.hostPort", "host port not allowed", eachContainer(P.all(field(cRoot(), "ports"), "p", ok)));
+  }
+
+  // --- volumes -----------------------------------------------------------------------------------------------
+  const vols = s.volumes ?? [];
+  const allVols = vols.includes("*");
+  const V = "v";
+  const vRoot = path(root.v(V));
+  if (!allVols) {
+    const allowed = [...new Set(vols)].sort();
+    const keyOk: Pred = P.in(path(root.v("k")), ["name", ...allowed], false);
+    let volOk: Pred = { k: "quant", q: "all", ref: vRoot, v: "k", body: keyOk, ifAbsent: true, over: "keys" };
+    if (allowed.includes("secret") && !allowed.includes("projected")) {
+      // ≈1.20+: a projected volume made only of the service-account token sources is allowed when secret is
+      const src = path(root.v("s"));
+      const saSource = P.or(
+        P.present(field(src, "serviceAccountToken")),
+        P.cmp(field(src, "configMap.name"), "==", "kube-root-ca.crt", false),
+        P.present(field(src, "downwardAPI")),
+      );
+      const sources = field(vRoot, "projected.sources");
+      const saProjected = P.and(P.cel(`${present(sources)} && size(${accessText(sources)}) == 3`), P.all(sources, "s", saSource));
+      volOk = P.or(volOk, saProjected);
+      gap("volumes.projected-sa-token", "volumes", "projected service-account token volume exception reproduced from the 1.24 shape (3 sources: token, kube-root-ca.crt, downward API); unverified against PSP", "unverified");
+    }
+    add("volumes", "spec.volumes", `volume types allowed: ${allowed.join(",") || "none"}`, P.all(field(S, "volumes"), V, volOk, "name"));
+  }
+  const hostPaths = s.allowedHostPaths ?? [];
+  if (hostPaths.length && (allVols || vols.includes("hostPath"))) {
+    const rw: StringPattern[] = hostPaths.filter((h) => !h.readOnly).map((h) => ({ k: "pathPrefix", prefix: h.pathPrefix }));
+    const ro: StringPattern[] = hostPaths.filter((h) => h.readOnly).map((h) => ({ k: "pathPrefix", prefix: h.pathPrefix }));
+    const hp = field(vRoot, "hostPath.path");
+    const mountsRO = eachContainer(
+      P.all(path(root.v("m0"), "volumeMounts"), "m", P.or(
+        { k: "compare", ref: path(root.v("m"), "name"), op: "!=", rhs: { k: "ref", ref: path(root.v(V), "name") }, ifAbsent: true },
+        P.cmp(path(root.v("m"), "readOnly"), "==", true, false),
+      )),
+      "m0",
+    );
+    const ok = P.or(
+      rw.length ? { k: "matchAny", ref: hp, patterns: rw, ifAbsent: false } : P.f,
+      ro.length ? P.and({ k: "matchAny", ref: hp, patterns: ro, ifAbsent: false }, mountsRO) : P.f,
+    );
+    add("allowedHostPaths", "spec.volumes.hostPath", "hostPath not allowed (or must be mounted readOnly)", P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "hostPath")), ok), "name"));
+  }
+  const flex = s.allowedFlexVolumes ?? [];
+  if (flex.length && (allVols || vols.includes("flexVolume"))) {
+    add("allowedFlexVolumes", "spec.volumes.flexVolume.driver", "flexVolume driver not allowed",
+      P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "flexVolume")), P.in(field(vRoot, "flexVolume.driver"), flex.map((f) => f.driver).sort(), false)), "name"));
+  }
+  const csi = s.allowedCSIDrivers ?? [];
+  if (csi.length && (allVols || vols.includes("csi"))) {
+    add("allowedCSIDrivers", "spec.volumes.csi.driver", "CSI driver not allowed",
+      P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "csi")), P.in(field(vRoot, "csi.driver"), csi.map((f) => f.name).sort(), false)), "name"));
+  }
+
+  // --- runAsUser ---------------------------------------------------------------------------------------------
+  const eff = (f: string): { k: "coalesce"; paths: Path[] } => ({ k: "coalesce", paths: [field(sc, f), field(psc, f)] });
+  if (s.runAsUser.rule === "MustRunAs") {
+    const rs = ranges(s.runAsUser.ranges);
+    add("runAsUser", "securityContext.runAsUser", "runAsUser must be in the allowed ranges", eachContainer(P.inRanges(eff("runAsUser"), rs, !asIs)));
+    if (rs.length) setC("securityContext.runAsUser", rs[0]!.min, P.absent(field(psc, "runAsUser")));
+  } else if (s.runAsUser.rule === "MustRunAsNonRoot") {
+    const body = P.and(
+      asIs ? P.or(P.present(eff("runAsNonRoot")), P.present(eff("runAsUser"))) : P.t,
+      P.cmp(eff("runAsNonRoot"), "!=", false, true),
+      P.cmp(eff("runAsUser"), "!=", 0, true),
+    );
+    add("runAsUser", "securityContext.runAsNonRoot", "must run as non-root", eachContainer(body));
+    setC("securityContext.runAsNonRoot", true, P.and(P.absent(eff("runAsNonRoot")), P.absent(eff("runAsUser"))));
+  }
+
+  // --- runAsGroup --------------------------------------------------------------------------------------------
+  if (s.runAsGroup && s.runAsGroup.rule !== "RunAsAny") {
+    const rs = ranges(s.runAsGroup.ranges);
+    const must = s.runAsGroup.rule === "MustRunAs";
+    add("runAsGroup", "securityContext.runAsGroup", "runAsGroup must be in the allowed ranges",
+      P.and(P.inRanges(field(psc, "runAsGroup"), rs, true), eachContainer(P.inRanges(eff("runAsGroup"), rs, !(must && asIs)))));
+    if (must) {
+      if (rs.length) setC("securityContext.runAsGroup", rs[0]!.min, P.absent(field(psc, "runAsGroup")));
+      gap("runAsGroup.pod-level", "runAsGroup", "whether PSP also required a pod-level runAsGroup under MustRunAs is unverified; only set values are range-checked at pod level", "unverified");
+    }
+  }
+
+  // --- supplementalGroups / fsGroup (pod level) -------------------------------------------------------------------
+  {
+    const sg = s.supplementalGroups;
+    const list = field(psc, "supplementalGroups");
+    const rs = ranges(sg.ranges);
+    const g = path(root.v("g"));
+    if (sg.rule === "MustRunAs") {
+      const all = P.all(list, "g", P.inRanges(g, rs, false));
+      const nonEmpty = P.cel(`${present(list)} && size(${accessText(list)}) > 0`);
+      add("supplementalGroups", "spec.securityContext.supplementalGroups", "supplementalGroups must be set and in the allowed ranges",
+        asIs ? P.and(nonEmpty, all) : all);
+      if (rs.length) setPod("spec.securityContext.supplementalGroups", [rs[0]!.min]);
+    } else if (sg.rule === "MayRunAs") {
+      add("supplementalGroups", "spec.securityContext.supplementalGroups", "supplementalGroups must be in the allowed ranges", P.all(list, "g", P.inRanges(g, rs, false)));
+    }
+    const fg = s.fsGroup;
+    const frs = ranges(fg.ranges);
+    if (fg.rule === "MustRunAs") {
+      add("fsGroup", "spec.securityContext.fsGroup", "fsGroup must be set and in the allowed ranges", P.inRanges(field(psc, "fsGroup"), frs, !asIs));
+      if (frs.length) setPod("spec.securityContext.fsGroup", frs[0]!.min);
+    } else if (fg.rule === "MayRunAs") {
+      add("fsGroup", "spec.securityContext.fsGroup", "fsGroup must be in the allowed ranges", P.inRanges(field(psc, "fsGroup"), frs, true));
+    }
+  }
+
+  // --- seLinux ------------------------------------------------------------------------------------------------
+  if (s.seLinux.rule === "MustRunAs") {
+    const o: SELinuxOptions = s.seLinux.seLinuxOptions ?? {};
+    const matches = (opts: Path): Pred => {
+      const eq = (f: "user" | "role" | "type"): Pred => P.cmp(field(opts, f), "==", o[f] ?? "", (o[f] ?? "") === "");
+      const lvl = o.level ?? "";
+      const colon = lvl.indexOf(":");
+      const levelPats: StringPattern[] = [{ k: "exact", value: lvl }];
+      if (colon >= 0) levelPats.push({ k: "multisetAfter", prefix: lvl.slice(0, colon + 1), sep: ",", items: lvl.slice(colon + 1).split(",") });
+      const level: Pred = { k: "matchAny", ref: field(opts, "level"), patterns: levelPats, ifAbsent: lvl === "" };
+      return P.and(eq("user"), eq("role"), eq("type"), level);
+    };
+    const podOpts = field(psc, "seLinuxOptions");
+    const cOpts = field(sc, "seLinuxOptions");
+    const pod = P.or(asIs ? P.f : P.absent(podOpts), P.and(P.present(podOpts), matches(podOpts)));
+    add("seLinux", "securityContext.seLinuxOptions", "seLinuxOptions must match the policy",
+      P.and(pod, eachContainer(P.or(P.and(P.present(cOpts), matches(cOpts)), P.absent(cOpts)))));
+    const def: { [k: string]: Json } = {};
+    for (const f of ["level", "role", "type", "user"] as const) if (o[f]) def[f] = o[f]!;
+    setPod("spec.securityContext.seLinuxOptions", def);
+  }
+
+  // --- readOnlyRootFilesystem, privilege escalation ---------------------------------------------------------------
+  if (s.readOnlyRootFilesystem) {
+    add("readOnlyRootFilesystem", "securityContext.readOnlyRootFilesystem", "readOnlyRootFilesystem must be true", eachContainer(P.cmp(field(sc, "readOnlyRootFilesystem"), "==", true, !asIs)));
+    setC("securityContext.readOnlyRootFilesystem", true);
+  }
+  if (!s.allowPrivilegeEscalation) {
+    add("allowPrivilegeEscalation", "securityContext.allowPrivilegeEscalation", "allowPrivilegeEscalation must be false", eachContainer(P.cmp(field(sc, "allowPrivilegeEscalation"), "==", false, !asIs)));
+    setC("securityContext.allowPrivilegeEscalation", s.defaultAllowPrivilegeEscalation ?? false);
+  } else if (s.defaultAllowPrivilegeEscalation !== undefined) {
+    if (asIs) add("defaultAllowPrivilegeEscalation", "securityContext.allowPrivilegeEscalation", "allowPrivilegeEscalation must be set (PSP default)", eachContainer(P.present(field(sc, "allowPrivilegeEscalation"))));
+    setC("securityContext.allowPrivilegeEscalation", s.defaultAllowPrivilegeEscalation);
+  }
+
+  // --- capabilities ------------------------------------------------------------------------------------------
+  {
+    const defAdd = [...new Set(s.defaultAddCapabilities ?? [])].sort();
+    const reqDrop = [...new Set(s.requiredDropCapabilities ?? [])].sort();
+    const allowed = s.allowedCapabilities ?? [];
+    const caps = field(sc, "capabilities");
+    const addL = field(caps, "add");
+    const dropL = field(caps, "drop");
+    const parts: Pred[] = [];
+    if (asIs) {
+      for (const d of defAdd) parts.push(P.or(P.contains(addL, d, false), P.contains(dropL, d, false)));
+      for (const d of reqDrop) parts.push(P.contains(dropL, d, false));
+    }
+    if (!allowed.includes("*")) {
+      const ok = [...new Set([...defAdd, ...allowed])].sort();
+      parts.push(P.all(addL, "a", P.in(path(root.v("a")), ok, false)));
+    }
+    if (parts.length) add("capabilities", "securityContext.capabilities", "capabilities not allowed (or required drops missing)", eachContainer(P.and(...parts)));
+    for (const l of CONTAINER_LISTS) {
+      if (defAdd.length)
+        mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.add`), values: defAdd, exceptIn: path(root.v(C), "securityContext.capabilities.drop"), vars: [C], mergeKey: "name", provenance: prov("defaultAddCapabilities") });
+      if (reqDrop.length)
+        mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.drop`), values: reqDrop, vars: [C], mergeKey: "name", provenance: prov("requiredDropCapabilities") });
+    }
+  }
+
+  // --- procMount ---------------------------------------------------------------------------------------------
+  {
+    const allowed = s.allowedProcMountTypes?.length ? [...new Set(s.allowedProcMountTypes)].sort() : ["Default"];
+    add("allowedProcMountTypes", "securityContext.procMount", `procMount must be one of ${allowed.join(",")}`, eachContainer(P.in(field(sc, "procMount"), allowed, allowed.includes("Default"))));
+  }
+
+  // --- sysctls -----------------------------------------------------------------------------------------------
+  {
+    const forbidden = (s.forbiddenSysctls ?? []).map((x): StringPattern => ({ k: "wildcardSuffix", pattern: x }));
+    const allowed = [...SAFE_SYSCTLS.map((x): StringPattern => ({ k: "exact", value: x })), ...(s.allowedUnsafeSysctls ?? []).map((x): StringPattern => ({ k: "wildcardSuffix", pattern: x }))];
+    const n = path(root.v("x"), "name");
+    const ok = P.and(
+      forbidden.length ? P.not({ k: "matchAny", ref: n, patterns: forbidden, ifAbsent: false }) : P.t,
+      { k: "matchAny", ref: n, patterns: allowed, ifAbsent: false },
+    );
+    add("sysctls", "spec.securityContext.sysctls", "sysctl not allowed", P.all(field(psc, "sysctls"), "x", ok, "name"));
+  }
+
+  // --- seccomp (annotations + fields) -----------------------------------------------------------------------------
+  {
+    const allowedAnn = ann[PSP_ANNOTATIONS.seccompAllowed];
+    const def = ann[PSP_ANNOTATIONS.seccompDefault] ?? "";
+    const list = allowedAnn === undefined ? undefined : allowedAnn.split(",").map((x) => x.trim());
+    const podProfile = podSeccomp(r, asIs ? "" : def);
+    const test = (x: string): string | undefined =>
+      list === undefined ? `${x} == ''` : list.includes("*") ? undefined : `${x} in ${listLit([...new Set(list)].sort())}`;
+    const podTest = test(podProfile);
+    const parts: Pred[] = [];
+    if (asIs && def) parts.push(P.cel(`${podProfile} != ''`));
+    if (podTest) parts.push(P.cel(podTest));
+    const cTest = test(containerSeccomp(r, podProfile));
+    if (cTest) parts.push(eachContainer(P.cel(cTest)));
+    if (parts.length) add("seccomp", "metadata.annotations[seccomp]", list === undefined ? "seccomp profiles may not be set" : `seccomp profile must be one of ${allowedAnn}`, P.and(...parts));
+    if (list?.includes("")) gap("seccomp.empty-profile", "seccomp", "allowedProfileNames contains an empty entry (trailing comma): unset profiles are accepted as in the strategy code, but PSP validation may not have admitted such a PSP", "unverified");
+    if (def) {
+      const f = profileToField(def);
+      const when = P.cel(`${podSeccomp(r, "")} == ''`);
+      if (f && (list === undefined || list.includes("*") || list.includes(def))) setPod("spec.securityContext.seccompProfile", f, when);
+      else setPod(`metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]`, def, when);
+    }
+  }
+
+  // --- AppArmor ------------------------------------------------------------------------------------------------
+  {
+    const allowedAnn = ann[PSP_ANNOTATIONS.apparmorAllowed];
+    const def = ann[PSP_ANNOTATIONS.apparmorDefault] ?? "";
+    const fallback = !asIs && def ? celString(def) : appArmorFields(r);
+    const profile = containerAppArmor(r, fallback);
+    const parts: Pred[] = [];
+    if (asIs && def) parts.push(P.cel(`${profile} != ''`));
+    if (allowedAnn !== undefined) {
+      const list = [...new Set(allowedAnn.split(",").map((x) => x.trim()).filter((x) => x !== ""))].sort();
+      parts.push(P.cel(list.length ? `${profile} in ${listLit(list)}` : "false"));
+    }
+    if (parts.length) add("apparmor", "metadata.annotations[container.apparmor]", allowedAnn === undefined ? "AppArmor profile must be set" : `AppArmor profile must be one of ${allowedAnn}`, eachContainer(P.and(...parts)));
+    if (def) {
+      const f = profileToField(def);
+      if (f) setC("securityContext.appArmorProfile", f, P.cel(`${containerAppArmor(r, appArmorFields(r))} == ''`));
+      else gap("apparmor.default", "apparmor", `default AppArmor profile ${def} has no appArmorProfile field form: pods relying on it are denied`, "stricter");
+    }
+  }
+
+  // --- runtimeClass --------------------------------------------------------------------------------------------
+  if (s.runtimeClass) {
+    const allowed = s.runtimeClass.allowedRuntimeClassNames;
+    const def = s.runtimeClass.defaultRuntimeClassName;
+    const rc = field(S, "runtimeClassName");
+    const parts: Pred[] = [];
+    if (!allowed.includes("*")) parts.push(P.in(rc, [...new Set(allowed)].sort(), true));
+    if (def !== undefined && asIs) parts.push(P.present(rc));
+    if (parts.length) add("runtimeClass", "spec.runtimeClassName", "runtimeClassName not allowed", P.and(...parts));
+    if (def !== undefined) setPod("spec.runtimeClassName", def);
+  }
+
+  return {
+    name,
+    provenance: { file: psp.source.file, line: psp.source.line },
+    match: { resources: [{ apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }], operations: ["CREATE", "UPDATE"] },
+    rules,
+    mutations,
+    gaps,
+  };
+}
+
+/** Conjunction of all rule predicates of a normalized policy. */
+export function policyPredicate(p: Policy): Pred {
+  return P.and(...p.rules.map((r) => r.predicate));
+}

@@ -62,6 +62,32 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
+
+/**
+ * The API server (1.30+) keeps AppArmor annotations and `securityContext.appArmorProfile` fields in sync, so a pod
+ * defaulted through either is the same pod. Compare mutated pods after that sync: annotations become fields.
+ */
+export function syncAppArmor(pod: unknown): unknown {
+  if (!isObj(pod)) return pod;
+  const copy = JSON.parse(JSON.stringify(pod)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ann = copy["metadata"]?.["annotations"] as Record<string, string> | undefined;
+  if (!ann) return copy;
+  for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
+    for (const c of (copy["spec"]?.[list] ?? []) as Record<string, any>[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const v = ann[APPARMOR_PREFIX + c["name"]];
+      if (v === undefined) continue;
+      delete ann[APPARMOR_PREFIX + c["name"]];
+      const sc = (c["securityContext"] ??= {});
+      if (sc["appArmorProfile"]) continue;
+      sc["appArmorProfile"] =
+        v === "runtime/default" ? { type: "RuntimeDefault" } : v === "unconfined" ? { type: "Unconfined" } : v.startsWith("localhost/") ? { type: "Localhost", localhostProfile: v.slice(10) } : { type: v };
+    }
+  }
+  if (!Object.keys(ann).length) delete copy["metadata"]["annotations"];
+  return copy;
+}
+
 export function replayPsp(input: PspReplayInput): CaseResult[] {
   const decide = input.authz ?? defaultAuthorizer;
   const state = splitDocuments(input.manifests);
@@ -127,8 +153,8 @@ export function replayPsp(input: PspReplayInput): CaseResult[] {
       reason = `both engines ${vap === "admit" || vap === "skip" ? "admit" : "deny"}, fixture expects ${expected}${src.reason ? ` (PSP: ${src.reason})` : ""}`;
     }
     if (pass && source === "admit" && src.mutated && input.mapStage && state.mutatingPolicies.length) {
-      const want = canonical(src.mutatedPod);
-      const got = canonical(vapRequest.object);
+      const want = canonical(syncAppArmor(src.mutatedPod));
+      const got = canonical(syncAppArmor(vapRequest.object));
       if (want !== got) {
         pass = false;
         reason = `PSP ${src.policy} admitted after mutating the pod, but the MutatingAdmissionPolicies produced a different pod`;

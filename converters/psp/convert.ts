@@ -148,7 +148,9 @@ export function convertPsps(psps: PodSecurityPolicy[], opts: ConvertOptions = {}
   // --- MutatingAdmissionPolicies ------------------------------------------------------------------------------
   for (const psp of sorted) {
     const n = psp.metadata.name;
-    const muts = normalizePsp(psp, { mode: "asIs" }).mutations;
+    const normalized = normalizePsp(psp, { mode: "asIs", envVersion });
+    const muts = normalized.mutations;
+    for (const g of normalized.gaps) addGap(g);
     if (!muts.length) continue;
     const line = psp.source.line;
     if (!mapVersion) {

@@ -6,6 +6,7 @@
 //                   decide which PSP's defaults to apply (PSP picked the first PSP by name that validated).
 // Containers, initContainers and ephemeralContainers are all checked; container values fall back to the pod
 // security context as PSP's effective accessors did. Defaults become IR mutations (pods only).
+import { VOLUME_SOURCES } from "./engine/providers/volumes.js";
 import { accessText, guards } from "../../src/cel/emit/index.js";
 import { celString } from "../../src/cel/emit/literal.js";
 import {
@@ -51,6 +52,8 @@ export const SAFE_SYSCTLS = [
 export interface NormalizeOptions {
   mode: PspMode;
   roots?: PodRoots;
+  /** CEL environment version the output compiles in (default "1.35"); decides how defaults can be rebuilt. */
+  envVersion?: string;
 }
 
 const C = "c"; // container element variable
@@ -172,10 +175,16 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   const allVols = vols.includes("*");
   const V = "v";
   const vRoot = path(root.v(V));
-  if (!allVols) {
+  // GetVolumeFSType: a volume without a source PSP knew is an error ("unknown volume type"), even under `*`.
+  const knownKeys = VOLUME_SOURCES.map(([key]) => key).sort();
+  const hasKnownSource: Pred = { k: "quant", q: "any", ref: vRoot, v: "k", body: P.in(path(root.v("k")), knownKeys, false), ifAbsent: false, over: "keys" };
+  if (allVols) {
+    add("volumes", "spec.volumes", "volume of a type PSP does not know", P.all(field(S, "volumes"), V, hasKnownSource, "name"));
+  } else {
     const allowed = [...new Set(vols)].sort();
-    const keyOk: Pred = P.in(path(root.v("k")), ["name", ...allowed], false);
-    let volOk: Pred = { k: "quant", q: "all", ref: vRoot, v: "k", body: keyOk, ifAbsent: true, over: "keys" };
+    const allowedKeys = VOLUME_SOURCES.filter(([, t]) => allowed.includes(t)).map(([key]) => key).sort();
+    const keyOk: Pred = P.in(path(root.v("k")), ["name", ...allowedKeys], false);
+    let volOk: Pred = P.and({ k: "quant", q: "all", ref: vRoot, v: "k", body: keyOk, ifAbsent: true, over: "keys" }, hasKnownSource);
     if (allowed.includes("secret") && !allowed.includes("projected")) {
       // ≈1.20+: a projected volume made only of the service-account token sources is allowed when secret is
       const src = path(root.v("s"));
@@ -326,11 +335,34 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
       parts.push(P.all(addL, "a", P.in(path(root.v("a")), ok, false)));
     }
     if (parts.length) add("capabilities", "securityContext.capabilities", "capabilities not allowed (or required drops missing)", eachContainer(P.and(...parts)));
-    for (const l of CONTAINER_LISTS) {
-      if (defAdd.length)
-        mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.add`), values: defAdd, exceptIn: path(root.v(C), "securityContext.capabilities.drop"), vars: [C], mergeKey: "name", provenance: prov("defaultAddCapabilities") });
-      if (reqDrop.length)
-        mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.drop`), values: reqDrop, vars: [C], mergeKey: "name", provenance: prov("requiredDropCapabilities") });
+    const env = opts.envVersion ?? "1.35";
+    const [em, en] = env.split(".").map(Number);
+    const haveListsExt = em! > 1 || en! >= 34; // distinct()/sort(): ext.Lists v3, env 1.34
+    if ((defAdd.length || reqDrop.length) && haveListsExt) {
+      // capabilities.go Generate: if the union sets grow, the capabilities become {add: sorted(defaultAdd − drop ∪ add),
+      // drop: sorted(requiredDrop ∪ drop)} (duplicates removed, empty lists omitted); otherwise the pod is unchanged.
+      const has = (f: string): string => `has(${C}.securityContext) && has(${C}.securityContext.capabilities) && has(${C}.securityContext.capabilities.${f})`;
+      const cur = (f: string): string => `(${has(f)} ? ${C}.securityContext.capabilities.${f} : [])`;
+      const lit = (xs: string[]): string => `[${xs.map((x) => celString(x)).join(", ")}]`;
+      const newAdd = defAdd.length ? `(${lit(defAdd)}.filter(x_, !(x_ in ${cur("drop")})) + ${cur("add")}).distinct()` : `${cur("add")}.distinct()`;
+      const newDrop = reqDrop.length ? `(${lit(reqDrop)} + ${cur("drop")}).distinct()` : `${cur("drop")}.distinct()`;
+      const changed = `size(${newAdd}) != size(${cur("add")}.distinct()) || size(${newDrop}) != size(${cur("drop")}.distinct())`;
+      const addPart = `size(${newAdd}) > 0`;
+      const dropPart = `size(${newDrop}) > 0`;
+      const val =
+        `${addPart} && ${dropPart} ? {'add': dyn(${newAdd}.sort()), 'drop': dyn(${newDrop}.sort())} : ` +
+        `${addPart} ? {'add': dyn(${newAdd}.sort())} : ${dropPart} ? {'drop': dyn(${newDrop}.sort())} : {}`;
+      for (const l of CONTAINER_LISTS)
+        mutations.push({ k: "setExpr", target: path(root.object, `spec.${l}[*].securityContext.capabilities`), valueCel: val, whenCel: changed, vars: [C], mergeKey: "name", provenance: prov(defAdd.length ? "defaultAddCapabilities" : "requiredDropCapabilities") });
+    } else {
+      if (defAdd.length || reqDrop.length)
+        gap("capabilities.order", "capabilities", "capability defaults are appended, not stored as the sorted, de-duplicated sets PSP wrote (needs lists ext, env ≥ 1.34); verdicts are unaffected", "unverified");
+      for (const l of CONTAINER_LISTS) {
+        if (defAdd.length)
+          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.add`), values: defAdd, exceptIn: path(root.v(C), "securityContext.capabilities.drop"), vars: [C], mergeKey: "name", provenance: prov("defaultAddCapabilities") });
+        if (reqDrop.length)
+          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.drop`), values: reqDrop, vars: [C], mergeKey: "name", provenance: prov("requiredDropCapabilities") });
+      }
     }
   }
 

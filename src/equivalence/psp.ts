@@ -63,28 +63,52 @@ function canonical(v: unknown): string {
 }
 
 const APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
+const SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
+
+type Json = Record<string, unknown>;
+const profile = (v: string): Json =>
+  v === "runtime/default" || v === "docker/default"
+    ? { type: "RuntimeDefault" }
+    : v === "unconfined"
+      ? { type: "Unconfined" }
+      : v.startsWith("localhost/")
+        ? { type: "Localhost", localhostProfile: v.slice(10) }
+        : { type: v };
+const child = (o: Json, k: string): Json => (isObj(o[k]) ? (o[k] as Json) : (o[k] = {}) as Json);
 
 /**
- * The API server (1.30+) keeps AppArmor annotations and `securityContext.appArmorProfile` fields in sync, so a pod
- * defaulted through either is the same pod. Compare mutated pods after that sync: annotations become fields.
+ * The API server keeps the seccomp (1.19+) and AppArmor (1.30+) annotations in sync with the `seccompProfile` /
+ * `appArmorProfile` fields, so a pod defaulted through either form is the same pod. Mutated pods are compared after
+ * that sync: annotations become fields (an existing field wins) and are removed.
  */
-export function syncAppArmor(pod: unknown): unknown {
+export function syncSecurityAnnotations(pod: unknown): unknown {
   if (!isObj(pod)) return pod;
-  const copy = JSON.parse(JSON.stringify(pod)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const ann = copy["metadata"]?.["annotations"] as Record<string, string> | undefined;
+  const copy = JSON.parse(JSON.stringify(pod)) as Json;
+  const meta = isObj(copy["metadata"]) ? (copy["metadata"] as Json) : undefined;
+  const ann = meta && isObj(meta["annotations"]) ? (meta["annotations"] as Record<string, string>) : undefined;
   if (!ann) return copy;
+  const spec = child(copy, "spec");
+  const podSeccomp = ann[SECCOMP_POD];
+  if (podSeccomp !== undefined) {
+    delete ann[SECCOMP_POD];
+    const sc = child(spec, "securityContext");
+    if (!sc["seccompProfile"]) sc["seccompProfile"] = profile(podSeccomp);
+  }
   for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
-    for (const c of (copy["spec"]?.[list] ?? []) as Record<string, any>[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
-      const v = ann[APPARMOR_PREFIX + c["name"]];
-      if (v === undefined) continue;
-      delete ann[APPARMOR_PREFIX + c["name"]];
-      const sc = (c["securityContext"] ??= {});
-      if (sc["appArmorProfile"]) continue;
-      sc["appArmorProfile"] =
-        v === "runtime/default" ? { type: "RuntimeDefault" } : v === "unconfined" ? { type: "Unconfined" } : v.startsWith("localhost/") ? { type: "Localhost", localhostProfile: v.slice(10) } : { type: v };
+    const cs = Array.isArray(spec[list]) ? (spec[list] as Json[]) : [];
+    for (const c of cs) {
+      for (const [prefix, fieldName] of [[APPARMOR_PREFIX, "appArmorProfile"], [SECCOMP_PREFIX, "seccompProfile"]] as const) {
+        const key = prefix + String(c["name"]);
+        const v = ann[key];
+        if (v === undefined) continue;
+        delete ann[key];
+        const sc = child(c, "securityContext");
+        if (!sc[fieldName]) sc[fieldName] = profile(v);
+      }
     }
   }
-  if (!Object.keys(ann).length) delete copy["metadata"]["annotations"];
+  if (!Object.keys(ann).length) delete meta!["annotations"];
   return copy;
 }
 
@@ -153,8 +177,8 @@ export function replayPsp(input: PspReplayInput): CaseResult[] {
       reason = `both engines ${vap === "admit" || vap === "skip" ? "admit" : "deny"}, fixture expects ${expected}${src.reason ? ` (PSP: ${src.reason})` : ""}`;
     }
     if (pass && source === "admit" && src.mutated && input.mapStage && state.mutatingPolicies.length) {
-      const want = canonical(syncAppArmor(src.mutatedPod));
-      const got = canonical(syncAppArmor(vapRequest.object));
+      const want = canonical(syncSecurityAnnotations(src.mutatedPod));
+      const got = canonical(syncSecurityAnnotations(vapRequest.object));
       if (want !== got) {
         pass = false;
         reason = `PSP ${src.policy} admitted after mutating the pod, but the MutatingAdmissionPolicies produced a different pod`;

@@ -172,6 +172,18 @@ export type Mutation =
       when?: Pred;
       mergeKey?: string;
       provenance: Provenance;
+    }
+  /** Set `target` to a value computed in CEL (`valueCel`, which may use `vars`) when `whenCel` holds; missing
+   *  parent objects are created. Used where the source rebuilt a value (e.g. PSP's sorted capability sets). */
+  | {
+      k: "setExpr";
+      target: Path;
+      valueCel: string;
+      whenCel: string;
+      vars?: string[];
+      when?: Pred;
+      mergeKey?: string;
+      provenance: Provenance;
     };
 
 export interface MatchScope {

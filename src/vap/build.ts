@@ -159,7 +159,11 @@ export function mutationToJsonPatch(m: Mutation): string {
 
   let cond: string;
   let patch: string;
-  if (m.k === "setIfAbsent") {
+  if (m.k === "setExpr") {
+    cond = `${wrapC(when)} && (${m.whenCel})`;
+    const full = `JSONPatch{op: 'add', path: ${pointer(ptrBase, "", rest)}, value: ${m.valueCel}}`;
+    patch = chain(base, rest, ptrBase, "", m.valueCel, full);
+  } else if (m.k === "setIfAbsent") {
     cond = `${wrapC(when)} && !(${presentT})`;
     patch = chain(base, rest, ptrBase, "", celLiteral(m.value), undefined);
   } else {

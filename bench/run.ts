@@ -1,0 +1,264 @@
+// `npm run bench`: speed goals live here, never in tests. Prints a table and writes bench/results.json.
+//  1. CEL evaluations/s: our engine vs bare @bufbuild/cel on the same expressions and objects, one run.
+//  2. Whole-policy admission evaluations/s (our VAP engine) vs the same expressions in @bufbuild/cel.
+//  3. Compile time per policy (all expressions of a VAP, cold cache).
+//  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods.
+import { celEnv, celList, celMap, isCelError, parse as bufParse, plan as bufPlan, type CelInput } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { RE2JS } from "@bufbuild/re2";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { convertPsps } from "../converters/psp/convert.js";
+import { admitPod } from "../converters/psp/engine/index.js";
+import { parsePspFile } from "../converters/psp/parse.js";
+import { compile, type Activation } from "../src/cel/env.js";
+import { fromJSON, type Value } from "../src/cel/values.js";
+import { admissionEnv } from "../src/vap/celenv.js";
+import { compilePolicy } from "../src/vap/compilepolicy.js";
+import { evaluate } from "../src/vap/engine.js";
+import { requestForObject, splitDocuments } from "../src/vap/load.js";
+import type { KObject, ValidatingAdmissionPolicy } from "../src/vap/types.js";
+
+const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
+const hasCorpus = existsSync(CORPUS);
+
+const POD = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web", namespace: "default", labels: { app: "web", tier: "frontend" }, annotations: { "example.com/owner": "team-a" } },
+  spec: {
+    serviceAccountName: "web",
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } },
+    containers: [
+      {
+        name: "app",
+        image: "registry.example.com/team/app:1.2.3",
+        ports: [{ containerPort: 8080, protocol: "TCP" }],
+        resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "128Mi" } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      },
+      {
+        name: "sidecar",
+        image: "registry.example.com/team/proxy:4.5.6",
+        resources: { limits: { cpu: "100m", memory: "64Mi" }, requests: { cpu: "50m", memory: "32Mi" } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      },
+    ],
+    volumes: [{ name: "data", emptyDir: {} }, { name: "cfg", configMap: { name: "web-config" } }],
+  },
+};
+
+const EXPRESSIONS: [string, string][] = [
+  ["privileged", "object.spec.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || c.securityContext.privileged == false)"],
+  ["label exists", "object.metadata.labels.exists(k, k == 'app')"],
+  ["image regex", "object.spec.containers.all(c, c.image.matches('^registry\\\\.example\\\\.com/.+:[0-9.]+$'))"],
+  ["image prefix", "object.spec.containers.all(c, c.image.startsWith('registry.example.com/'))"],
+  ["hostNetwork guard", "!has(object.spec.hostNetwork) || object.spec.hostNetwork == false"],
+  ["limits present", "object.spec.containers.all(c, has(c.resources) && has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits)"],
+  ["drop ALL", "object.spec.containers.all(c, has(c.securityContext) && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && c.securityContext.capabilities.drop.exists(d, d == 'ALL'))"],
+  ["volume types", "!has(object.spec.volumes) || object.spec.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.secret))"],
+];
+
+function timeIt(fn: () => void, minMs = 400): { opsPerSec: number; usPerOp: number } {
+  for (let i = 0; i < 200; i++) fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < minMs) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+    now = performance.now();
+  }
+  const ms = now - start;
+  return { opsPerSec: (n / ms) * 1000, usPerOp: (ms * 1000) / n };
+}
+
+// @bufbuild/cel, used as documented: pre-converted input (int64 as BigInt), strings extension, a caching RE2.
+const toBuf = (v: unknown): CelInput =>
+  typeof v === "number"
+    ? Number.isInteger(v) ? BigInt(v) : v
+    : Array.isArray(v)
+      ? celList(v.map(toBuf))
+      : v !== null && typeof v === "object"
+        ? celMap(new Map(Object.entries(v).filter(([, x]) => x != null).map(([k, x]) => [k, toBuf(x)] as [string, CelInput])))
+        : (v as CelInput);
+const reCache = new Map<string, ReturnType<typeof RE2JS.compile>>();
+const bufEnvCached = celEnv({
+  funcs: [...strings],
+  re2: {
+    compile(p: string) {
+      let re = reCache.get(p);
+      if (!re) reCache.set(p, (re = RE2JS.compile(p)));
+      return re;
+    },
+  } as never,
+});
+const bufEnvBare = celEnv({ funcs: [...strings] });
+
+interface Row {
+  bench: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+}
+const rows: Row[] = [];
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
+
+// 1. expression level
+{
+  const env = admissionEnv({ version: "1.36", hasParams: false, hasAuthorizer: false, variables: [] });
+  const act: Activation = { object: fromJSON(POD), oldObject: null, params: null };
+  const bufObj = toBuf(POD);
+  const exprRows: Record<string, unknown>[] = [];
+  let sumOurs = 0;
+  let sumBufCached = 0;
+  let sumBufBare = 0;
+  for (const [name, src] of EXPRESSIONS) {
+    const prog = compile(env, src);
+    const want = prog.eval(act);
+    const bufCached = bufPlan(bufEnvCached, bufParse(src));
+    const bufBare = bufPlan(bufEnvBare, bufParse(src));
+    const got = bufCached({ object: bufObj } as never);
+    if (isCelError(got) || got !== want) throw new Error(`bench expression ${name} disagrees: ours ${String(want)}, bufbuild ${String(got)}`);
+    const ours = timeIt(() => prog.eval(act));
+    const bc = timeIt(() => bufCached({ object: bufObj } as never));
+    const bb = timeIt(() => bufBare({ object: POD } as never), 200);
+    sumOurs += ours.usPerOp;
+    sumBufCached += bc.usPerOp;
+    sumBufBare += bb.usPerOp;
+    exprRows.push({ name, ours: ours.opsPerSec, bufbuildPreconverted: bc.opsPerSec, bufbuildBare: bb.opsPerSec });
+    rows.push({ bench: `expr: ${name}`, ours: `${fmt(ours.opsPerSec)}/s`, baseline: `${fmt(bc.opsPerSec)}/s`, ratio: `${(ours.opsPerSec / bc.opsPerSec).toFixed(1)}×` });
+  }
+  const all = sumBufCached / sumOurs;
+  rows.push({ bench: "8 expressions (sum), vs bufbuild pre-converted + RE2 cache", ours: `${fmt(1e6 / sumOurs)}/s`, baseline: `${fmt(1e6 / sumBufCached)}/s`, ratio: `${all.toFixed(1)}×` });
+  rows.push({ bench: "8 expressions (sum), vs bare bufbuild (plain JSON input)", ours: `${fmt(1e6 / sumOurs)}/s`, baseline: `${fmt(1e6 / sumBufBare)}/s`, ratio: `${(sumBufBare / sumOurs).toFixed(1)}×` });
+  results["expressions"] = { rows: exprRows, ratioVsPreconverted: all, ratioVsBare: sumBufBare / sumOurs };
+}
+
+// 2. whole admission evaluation of an 8-validation policy
+{
+  const policy: ValidatingAdmissionPolicy = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: "bench" },
+    spec: {
+      matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }] },
+      validations: EXPRESSIONS.map(([, expression]) => ({ expression })),
+    },
+  };
+  const request = requestForObject(POD as KObject);
+  const input = { policies: [policy], bindings: [], request };
+  if (evaluate(input).verdict !== "admit") throw new Error("bench policy must admit the bench pod");
+  const ours = timeIt(() => evaluate(input));
+  const progs = EXPRESSIONS.map(([, s]) => bufPlan(bufEnvCached, bufParse(s)));
+  const buf = timeIt(() => {
+    const obj = toBuf(POD); // the engine converts the request object on every admission too
+    for (const p of progs) p({ object: obj } as never);
+  });
+  rows.push({ bench: "admission: 8-validation policy (match + convert + evaluate)", ours: `${fmt(ours.opsPerSec)}/s`, baseline: `${fmt(buf.opsPerSec)}/s`, ratio: `${(ours.opsPerSec / buf.opsPerSec).toFixed(1)}×` });
+  results["admission"] = { ours: ours.opsPerSec, bufbuild: buf.opsPerSec, ratio: ours.opsPerSec / buf.opsPerSec };
+}
+
+// 3. compile time per policy (cold caches: a fresh copy of each policy)
+{
+  let policies: ValidatingAdmissionPolicy[] = [];
+  if (hasCorpus) {
+    const seen = new Set<string>();
+    for (const f of ["vap-verdicts.jsonl", "gatekeeper-vap-verdicts.jsonl"]) {
+      for (const line of readFileSync(path.join(CORPUS, "golden", f), "utf8").split("\n")) {
+        if (!line.trim()) continue;
+        const c = JSON.parse(line) as { objects: KObject[] };
+        const p = c.objects.find((o) => o.kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy;
+        const key = JSON.stringify(p);
+        if (!seen.has(key)) {
+          seen.add(key);
+          policies.push(p);
+        }
+      }
+    }
+  } else {
+    policies = splitDocuments(parseAllDocuments(readFileSync("fixtures/eval/replicas-policy.yaml", "utf8")).map((d) => d.toJS())).policies;
+  }
+  const t0 = performance.now();
+  let exprs = 0;
+  for (const p of policies) {
+    const copy = JSON.parse(JSON.stringify(p)) as ValidatingAdmissionPolicy;
+    const c = compilePolicy(copy, "1.36");
+    exprs += c.validations.length + c.variables.length + c.matchConditions.length;
+  }
+  const ms = performance.now() - t0;
+  rows.push({ bench: `compile: ${policies.length} policies, ${exprs} expressions`, ours: `${((ms * 1000) / policies.length).toFixed(0)} µs/policy`, baseline: "-", ratio: "-" });
+  results["compile"] = { policies: policies.length, expressions: exprs, usPerPolicy: (ms * 1000) / policies.length };
+}
+
+// 4. PSP conversion and replay
+if (hasCorpus) {
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = path.join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/psp\.ya?ml$|^(privileged|baseline|restricted|example)[^/]*\.ya?ml$/.test(e) || d.endsWith("examples")) files.push(p);
+    }
+  };
+  walk(path.join(CORPUS, "psp"));
+  const texts = files.map((f) => [f, readFileSync(f, "utf8")] as const);
+  const parseOnly = timeIt(() => {
+    for (const [, t] of texts) parseAllDocuments(t);
+  }, 300);
+  const psps = texts.flatMap(([f, t]) => {
+    try {
+      return parsePspFile(t, f, { ignoreOtherKinds: true });
+    } catch {
+      return [];
+    }
+  });
+  const convertAll = timeIt(() => {
+    for (const p of psps) convertPsps([p]);
+  }, 300);
+  rows.push({
+    bench: `psp: convert ${psps.length} corpus PSPs (each alone) vs YAML parse only`,
+    ours: `${(convertAll.usPerOp / 1000).toFixed(2)} ms`,
+    baseline: `${(parseOnly.usPerOp / 1000).toFixed(2)} ms`,
+    ratio: `${(convertAll.usPerOp / parseOnly.usPerOp).toFixed(1)}× parse`,
+  });
+  results["pspConvert"] = { psps: psps.length, msConvert: convertAll.usPerOp / 1000, msParseOnly: parseOnly.usPerOp / 1000 };
+
+  // replay: PSA pods through the restricted example PSP (PSP engine) and its generated VAP (VAP engine)
+  const restricted = psps.find((p) => p.metadata.name === "restricted");
+  if (restricted) {
+    const pods: KObject[] = [];
+    const psaWalk = (d: string): void => {
+      for (const e of readdirSync(d).sort()) {
+        const p = path.join(d, e);
+        if (statSync(p).isDirectory()) psaWalk(p);
+        else if (e.endsWith(".yaml")) for (const doc of parseAllDocuments(readFileSync(p, "utf8"))) pods.push(doc.toJS() as KObject);
+      }
+    };
+    psaWalk(path.join(CORPUS, "psa"));
+    const state = splitDocuments(convertPsps([restricted], { rbac: "ignore" }).manifests);
+    const reqs = pods.map((p) => requestForObject(p));
+    let t0 = performance.now();
+    for (const p of pods) admitPod({ policies: [restricted], pod: p, operation: "CREATE", namespace: "default" });
+    const pspMs = performance.now() - t0;
+    t0 = performance.now();
+    for (const r of reqs) evaluate({ policies: state.policies, bindings: state.bindings, request: r });
+    const vapMs = performance.now() - t0;
+    rows.push({ bench: `replay: ${pods.length} PSA pods, PSP engine`, ours: `${fmt((pods.length / pspMs) * 1000)} pods/s`, baseline: "-", ratio: "-" });
+    rows.push({ bench: `replay: ${pods.length} PSA pods, generated VAP in the VAP engine`, ours: `${fmt((pods.length / vapMs) * 1000)} pods/s`, baseline: "-", ratio: "-" });
+    results["replay"] = { pods: pods.length, pspPodsPerSec: (pods.length / pspMs) * 1000, vapPodsPerSec: (pods.length / vapMs) * 1000 };
+  }
+} else {
+  console.error("bench: ../shared/corpus not found — PSP corpus benchmarks skipped");
+}
+
+const w = [Math.max(...rows.map((r) => r.bench.length), 5), Math.max(...rows.map((r) => r.ours.length), 4), Math.max(...rows.map((r) => r.baseline.length), 8), 9];
+const line = (a: string, b: string, c: string, d: string): string => `| ${a.padEnd(w[0]!)} | ${b.padStart(w[1]!)} | ${c.padStart(w[2]!)} | ${d.padStart(w[3]!)} |`;
+console.log(line("bench", "ours", "baseline", "ratio"));
+console.log(`|${"-".repeat(w[0]! + 2)}|${"-".repeat(w[1]! + 2)}|${"-".repeat(w[2]! + 2)}|${"-".repeat(w[3]! + 2)}|`);
+for (const r of rows) console.log(line(r.bench, r.ours, r.baseline, r.ratio));
+writeFileSync("bench/results.json", JSON.stringify({ ...results, table: rows }, null, 2) + "\n");
+console.log("\nwrote bench/results.json");
+void ({} as Value);

@@ -198,27 +198,38 @@ export function crdInfo(crd: KObject): (ResourceInfo & { group: string }) | unde
   };
 }
 
-export function kindRegistry(crds: readonly KObject[] = []): KindRegistry {
-  const byGK = new Map<string, ResourceInfo>();
-  const byGR = new Map<string, ResourceInfo>();
-  const add = (info: ResourceInfo): void => {
+function indexInfos(infos: Iterable<ResourceInfo>, byGK: Map<string, ResourceInfo>, byGR: Map<string, ResourceInfo>): void {
+  for (const info of infos) {
     for (const gv of info.groupVersions) {
       const { group } = splitApiVersion(gv);
       byGK.set(keyGK(group, info.kind), info);
       byGR.set(keyGK(group, info.plural), info);
     }
-  };
-  for (const info of builtinInfos) add(info);
-  for (const crd of crds) {
-    const info = crdInfo(crd);
-    if (info) add(info);
   }
+}
+
+/** The built-in tables are indexed once; a registry with CRDs layers them on top. */
+const builtinGK = new Map<string, ResourceInfo>();
+const builtinGR = new Map<string, ResourceInfo>();
+indexInfos(builtinInfos, builtinGK, builtinGR);
+const builtinRegistry: KindRegistry = {
+  byKind: (apiVersion, kind) => builtinGK.get(keyGK(splitApiVersion(apiVersion).group, kind)),
+  byResource: (group, resource) => builtinGR.get(keyGK(group, resource)),
+};
+
+export function kindRegistry(crds: readonly KObject[] = []): KindRegistry {
+  if (!crds.length) return builtinRegistry;
+  const byGK = new Map<string, ResourceInfo>();
+  const byGR = new Map<string, ResourceInfo>();
+  indexInfos(crds.map(crdInfo).filter((x): x is ResourceInfo & { group: string } => !!x), byGK, byGR);
   return {
     byKind(apiVersion, kind) {
-      return byGK.get(keyGK(splitApiVersion(apiVersion).group, kind));
+      const k = keyGK(splitApiVersion(apiVersion).group, kind);
+      return byGK.get(k) ?? builtinGK.get(k);
     },
     byResource(group, resource) {
-      return byGR.get(keyGK(group, resource));
+      const k = keyGK(group, resource);
+      return byGR.get(k) ?? builtinGR.get(k);
     },
   };
 }

@@ -31,21 +31,10 @@ export function fromJSONKeeping(v: unknown, keep: ReadonlySet<string>, at = ""):
   return new CelMap(m);
 }
 
-/** Conversions are cached per object identity: admission objects are never mutated in place (MAPs build new ones),
- *  and replays evaluate one object against many policies. */
-const converted = new WeakMap<object, Value>();
-
-/** `object` / `oldObject` as the validating plugin binds them (null when absent). */
+/** `object` / `oldObject` as the validating plugin binds them (null when absent). Converted once per admission
+ *  (callers may mutate their objects between admissions, so nothing is cached across calls). */
 export function objectToCel(obj: KObject | null | undefined): Value {
   if (!obj) return null;
-  const hit = converted.get(obj);
-  if (hit !== undefined) return hit;
-  const v = convert(obj);
-  converted.set(obj, v);
-  return v;
-}
-
-function convert(obj: KObject): Value {
   const key = `${splitApiVersion(obj.apiVersion ?? "").group}/${obj.kind ?? ""}`;
   const paths = NON_OMITEMPTY[key];
   return paths?.length ? fromJSONKeeping(obj, new Set(paths)) : fromJSON(obj);

@@ -298,7 +298,8 @@ function attributes(req: AdmissionRequest): AdmissionRequest {
   };
 }
 
-function namespaceMap(input: EvaluateInput, req: AdmissionRequest): Map<string, KObject> {
+/** Namespaces by name; a namespace the inputs lack exists with only its automatic name label (offline convenience). */
+export function namespaceMap(input: { namespaces?: readonly KObject[] }, req: AdmissionRequest): Map<string, KObject> {
   const m = new Map<string, KObject>();
   for (const ns of input.namespaces ?? []) if (ns.metadata?.name) m.set(ns.metadata.name, ns);
   // Offline convenience: a namespace not among the inputs exists with only its automatic name label.
@@ -310,7 +311,7 @@ function namespaceMap(input: EvaluateInput, req: AdmissionRequest): Map<string, 
 }
 
 /** `authorizer` and `authorizer.requestResource` for the request's user (NewAuthorizerVal / NewResourceAuthorizerVal). */
-function authorizerValues(input: EvaluateInput, req: AdmissionRequest): Record<string, Value> {
+export function authorizerValues(input: { authorizer?: AuthzDecide }, req: AdmissionRequest): Record<string, Value> {
   const u = req.userInfo ?? {};
   const user: AuthzUser = {
     username: u.username ?? "",

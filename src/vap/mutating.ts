@@ -13,7 +13,7 @@
 import type { CelIssue, Expr } from "../cel/ast.js";
 import type { Activation, Env } from "../cel/env.js";
 import { macrosFor } from "../cel/env.js";
-import { authzBindings, mapLibraries, type AuthzDecide, type AuthzUser } from "../cel/k8s/index.js";
+import { mapLibraries, type AuthzDecide } from "../cel/k8s/index.js";
 import { k8sLibraries } from "../cel/k8s/index.js";
 import { parse } from "../cel/parser.js";
 import { stdLibraries } from "../cel/stdlib/index.js";
@@ -22,7 +22,7 @@ import { CelError, CelMap, CelTypeValue, CelUint, Duration, Optional, Timestamp,
 import { applyConfiguration, stripNulls } from "./applyconfig.js";
 import { admissionEnv, compileAdmission, namespaceValue, requestValue, STORED_VERSION, variableDeclType, type Compiled } from "./celenv.js";
 import { compilePolicy, type CompiledPolicy } from "./compilepolicy.js";
-import { defaultAuthorizer, LazyVariables } from "./engine.js";
+import { authorizerValues, LazyVariables, namespaceMap } from "./engine.js";
 import { applyJsonPatch, type JsonPatchOp } from "./jsonpatch.js";
 import { gvkString, kindRegistry, splitApiVersion, type KindRegistry } from "./kinds.js";
 import { matches, selectorMatches, type MatchContext } from "./match.js";
@@ -308,33 +308,6 @@ function attributes(req: AdmissionRequest): AdmissionRequest {
   return { ...req, kind: req.requestKind ?? req.kind, resource: req.requestResource ?? req.resource, ...(sub ? { subResource: sub } : {}) };
 }
 
-function namespaceMap(input: MutateInput, req: AdmissionRequest): Map<string, KObject> {
-  const m = new Map<string, KObject>();
-  for (const ns of input.namespaces ?? []) if (ns.metadata?.name) m.set(ns.metadata.name, ns);
-  const name = req.namespace;
-  if (name && !m.has(name)) {
-    m.set(name, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } });
-  }
-  return m;
-}
-
-function authorizerValues(input: MutateInput, req: AdmissionRequest): Record<string, Value> {
-  const u = req.userInfo ?? {};
-  const user: AuthzUser = {
-    username: u.username ?? "",
-    groups: u.groups ?? [],
-    ...(u.uid ? { uid: u.uid } : {}),
-    ...(u.extra ? { extra: u.extra } : {}),
-  };
-  return authzBindings(input.authorizer ?? defaultAuthorizer, user, {
-    group: req.resource.group,
-    version: req.resource.version,
-    resource: req.resource.resource,
-    subresource: req.subResource ?? "",
-    namespace: req.namespace ?? "",
-    name: req.name ?? "",
-  });
-}
 
 const sameKind = (o: KObject, apiVersion: string, kind: string): boolean =>
   o.kind === kind && splitApiVersion(o.apiVersion ?? "").group === splitApiVersion(apiVersion).group;

@@ -1,7 +1,8 @@
 // The replay result contract every replaying command shares (`migrate test`, `migrate verify`, later kyverno/gator
 // replays): one row per case, a summary, and the text rendering. Shapes here are part of the `-o json` contract.
 
-export type Verdict = "admit" | "deny" | "error" | "skip";
+/** Admission verdicts; `mutate` appears only on MutatingAdmissionPolicy test cases (kaptest mapTestSuites). */
+export type Verdict = "admit" | "deny" | "error" | "skip" | "mutate";
 
 export interface CaseResult {
   suite: string;

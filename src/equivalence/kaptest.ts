@@ -6,7 +6,8 @@
 import type { AuthzDecide } from "../cel/k8s/authz.js";
 import { evaluate } from "../vap/engine.js";
 import { requestForObject, splitDocuments } from "../vap/load.js";
-import type { KObject, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
+import { applyMutatingPolicies, kaptestExpected, mutationMatches, verdictOfMutation } from "../vap/mutating.js";
+import type { KObject, MutatingAdmissionPolicy, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
 import type { CaseResult, Verdict } from "./contract.js";
 
 export interface KaptestObjectRef {
@@ -108,7 +109,7 @@ const MATCH_ALL = { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], oper
 
 /**
  * Run a manifest's VAP suites. `policyDocs` and `resourceDocs` are the documents of the manifest's `policies` and
- * `resources` files. MAP suites are reported as failed cases until MutatingAdmissionPolicy replay lands.
+ * `resources` files. MAP suites report `mutate` (the object changed and equals expectObject), `skip` or `error`.
  */
 export function runKaptest(
   suite: string,
@@ -236,21 +237,71 @@ export function runKaptest(
     }
   }
   for (const s of manifest.mapTestSuites) {
+    const policy = pstate.mutatingPolicies.find((p) => p.metadata?.name === s.policy);
     for (const t of s.tests) {
       const ref = t.object ?? t.oldObject!;
-      errors++;
-      cases.push({
-        suite,
-        policy: s.policy,
-        binding: null,
-        resource: `${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`,
-        operation: t.object && t.oldObject ? "UPDATE" : t.object ? "CREATE" : "DELETE",
-        expected: null,
-        vap: "error",
-        pass: false,
-        messages: [],
-        reason: `MutatingAdmissionPolicy suites (expect: ${t.expect}) are not replayed yet`,
-      });
+      const operation: Operation = t.object && t.oldObject ? "UPDATE" : t.object ? "CREATE" : "DELETE";
+      const expected = (["mutate", "skip", "error"].includes(t.expect.toLowerCase()) ? t.expect.toLowerCase() : null) as CaseResult["expected"];
+      const base = { suite, policy: s.policy, binding: null, resource: `${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`, operation, expected };
+      const fail = (reason: string): void => {
+        errors++;
+        cases.push({ ...base, vap: "error", pass: false, messages: [], reason });
+      };
+      if (!policy) {
+        fail(`no MutatingAdmissionPolicy named ${s.policy} in the manifest's policies`);
+        continue;
+      }
+      const obj = t.object ? findObject(resources, t.object) : undefined;
+      const old = t.oldObject ? findObject(resources, t.oldObject) : undefined;
+      if ((t.object && !obj) || (t.oldObject && !old)) {
+        fail(`object ${ref.kind} ${ref.name} not found in resources`);
+        continue;
+      }
+      let params: KObject[] = [];
+      if (t.param) {
+        const pk = policy.spec.paramKind;
+        const p = resources.find((r) => r.metadata?.name === t.param!.name && (t.param!.namespace === undefined || (r.metadata?.namespace ?? "") === t.param!.namespace) && (!pk || (r.kind === pk.kind && r.apiVersion === pk.apiVersion)));
+        if (!p) {
+          fail(`param ${t.param.name} not found in resources`);
+          continue;
+        }
+        params = [p];
+      }
+      const u = t.userInfo;
+      const userInfo: UserInfo | undefined = u ? { username: u.name ?? u.user ?? u.username ?? "", groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) } : undefined;
+      const subject = (obj ?? old)!;
+      const request = requestForObject(subject, { operation, ...(operation === "UPDATE" ? { oldObject: old ?? null } : {}), ...(userInfo ? { userInfo } : {}), crds: [...pstate.crds, ...rstate.crds] });
+      base.resource = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
+      const run = (pol: MutatingAdmissionPolicy) =>
+        applyMutatingPolicies({ policies: [pol], bindings: [], params, namespaces: rstate.namespaces, crds: [...pstate.crds, ...rstate.crds], request, ...(opts.authorizer ? { authorizer: opts.authorizer } : {}) });
+      let out = run(policy);
+      let reason: string | null = null;
+      const realVerdict = verdictOfMutation(out);
+      if (opts.compat) {
+        out = run({ ...policy, spec: { ...policy.spec, matchConstraints: MATCH_ALL, failurePolicy: "Fail" } });
+        if (verdictOfMutation(out) !== realVerdict) reason = `--kaptest-compat: evaluated ignoring matchConstraints/failurePolicy (the API server's result would be ${realVerdict})`;
+      } else if (out.results[0]?.skipReason === "matchConstraints" && expected !== "skip") {
+        reason = `kaptest ignores matchConstraints: policy ${s.policy} does not match this request, so a real API server never runs it (use --kaptest-compat)`;
+      }
+      const verdict = verdictOfMutation(out);
+      const shown = (verdict === "nochange" ? "skip" : verdict) as CaseResult["vap"];
+      let pass = expected === null || shown === expected;
+      const messages = out.results.flatMap((r) => r.messages);
+      if (pass && verdict === "mutate" && t.expectObject) {
+        const exp = findObject(resources, t.expectObject);
+        if (!exp) {
+          pass = false;
+          reason = `expectObject ${t.expectObject.kind} ${t.expectObject.name} not found in resources`;
+        } else {
+          const m = mutationMatches(out.object!, kaptestExpected(exp, subject, !!(t as { disableNameOverwrite?: boolean }).disableNameOverwrite));
+          if (!m.equal) {
+            pass = false;
+            reason = `mutated object differs from expectObject: ${m.diff.slice(0, 5).join("; ")}`;
+          }
+        }
+      }
+      if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
+      cases.push({ ...base, vap: shown, pass, messages, reason });
     }
   }
   return { cases, errors };

@@ -170,6 +170,19 @@ describe("migrate psp / verify", () => {
     expect(r.err).toMatch(/bad\.yaml:7: /);
   });
 
+  it("eval applies generated MutatingAdmissionPolicies before the VAP", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrate-gen-"));
+    const gen = await run("psp", "fixtures/psp/restricted.yaml", "--out", dir, "--rbac", "ignore");
+    expect(gen.code).toBe(0);
+    const file = path.join(dir, readdirSync(dir)[0]!);
+    const ok = await run("eval", file, "--request", "fixtures/psp/pods/allowed-defaulted.yaml", "-o", "json");
+    expect(JSON.parse(ok.out).verdict).toBe("admit");
+    expect(JSON.parse(ok.out).mutatedObject.spec.containers[0].securityContext.capabilities.drop).toEqual(["ALL"]);
+    const bad = await run("eval", file, "--request", "fixtures/psp/pods/disallowed-privileged.yaml", "-o", "json");
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).messages[0]).toContain("securityContext.privileged");
+  });
+
   it("verify replays the bundled pods through both engines", async () => {
     const r = await run("verify", "fixtures/psp/restricted.yaml", "--fixtures", "fixtures/psp/pods", "-o", "json");
     const j = JSON.parse(r.out) as { summary: { cases: number; failed: number }; cases: { source: string; vap: string; expected: string | null; pass: boolean; reason: string | null }[] };

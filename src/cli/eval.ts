@@ -4,6 +4,7 @@ import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
 import { evaluate } from "../vap/engine.js";
+import { applyMutatingPolicies } from "../vap/mutating.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest, Decision, KObject, ValidatingAdmissionPolicy } from "../vap/types.js";
 import { EXIT, readDocuments, reportInputError } from "./io.js";
@@ -74,6 +75,8 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
     return EXIT.badInput;
   }
   let decision: Decision;
+  let mutated: KObject | undefined;
+  let mutationError: string | undefined;
   try {
     const docs = readDocuments(files);
     checkPolicies(docs);
@@ -87,13 +90,25 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
       throw new InputError((e as Error).message, opts.request, reqDocs[0]!.line);
     }
     const authorizer = loadAuthz(opts.authz);
-    decision = evaluate({ ...state, request, ...(authorizer ? { authorizer } : {}) });
+    // MutatingAdmissionPolicies among the inputs run first, as the API server's mutating stage does.
+    if (state.mutatingPolicies.length && request.object) {
+      const m = applyMutatingPolicies({ policies: state.mutatingPolicies, bindings: state.mutatingBindings, params: state.params, namespaces: state.namespaces, crds: state.crds, request, ...(authorizer ? { authorizer } : {}) });
+      if (m.error !== undefined) {
+        mutationError = m.error;
+      } else if (m.object) {
+        mutated = m.object;
+        request = { ...request, object: m.object };
+      }
+    }
+    decision = mutationError !== undefined
+      ? { verdict: "error", results: [], messages: [mutationError], warnings: [], apiError: { message: mutationError, code: 500, reason: "InternalError" } }
+      : evaluate({ ...state, request, ...(authorizer ? { authorizer } : {}) });
   } catch (e) {
     return reportInputError(e, ctx.io);
   }
   if (opts.output === "json") {
-    ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError }, null, 2) + "\n");
-  } else ctx.io.out(renderDecision(decision));
+    ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError, ...(mutated ? { mutatedObject: mutated } : {}) }, null, 2) + "\n");
+  } else ctx.io.out(renderDecision(decision) + (mutated ? "mutated by MutatingAdmissionPolicies before validation\n" : ""));
   return decision.verdict === "deny" || decision.verdict === "error" ? EXIT.failed : EXIT.ok;
 }
 

@@ -17,6 +17,8 @@ import type {
   Decision,
   FailurePolicy,
   KObject,
+  ParamKind,
+  ParamRef,
   PolicyResult,
   ValidatingAdmissionPolicy,
   ValidatingAdmissionPolicyBinding,
@@ -206,12 +208,13 @@ function validate(cp: CompiledPolicy, failurePolicy: FailurePolicy, base: Activa
 // ---------------------------------------------------------------------------------------------------------------
 // Params (CollectParams)
 
-interface ParamScope {
+export interface ParamScope {
   known: boolean;
   namespaced: boolean;
 }
 
-function paramScope(policy: ValidatingAdmissionPolicy, params: readonly KObject[], kinds: KindRegistry): ParamScope {
+/** Whether the paramKind is known (built-in, CRD, or present among the inputs) and namespaced. */
+export function paramScope(policy: { spec: { paramKind?: ParamKind } }, params: readonly KObject[], kinds: KindRegistry): ParamScope {
   const pk = policy.spec.paramKind!;
   const info = kinds.byKind(pk.apiVersion, pk.kind);
   if (info) return { known: true, namespaced: info.namespaced };
@@ -226,9 +229,10 @@ function sameKind(o: KObject, apiVersion: string, kind: string): boolean {
 
 type ParamsOutcome = { params: (KObject | null)[] } | { error: string };
 
-function collectParams(
-  policy: ValidatingAdmissionPolicy,
-  binding: ValidatingAdmissionPolicyBinding | null,
+/** CollectParams of the generic admission dispatcher, shared by the validating and mutating engines. */
+export function collectParams(
+  policy: { spec: { paramKind?: ParamKind } },
+  binding: { spec: { paramRef?: ParamRef } } | null,
   scope: ParamScope,
   allParams: readonly KObject[],
   requestNamespace: string,

@@ -22,10 +22,10 @@ import { CelError, CelMap, CelTypeValue, CelUint, Duration, Optional, Timestamp,
 import { applyConfiguration, stripNulls } from "./applyconfig.js";
 import { admissionEnv, compileAdmission, namespaceValue, requestValue, STORED_VERSION, variableDeclType, type Compiled } from "./celenv.js";
 import { compilePolicy, type CompiledPolicy } from "./compilepolicy.js";
-import { authorizerValues, LazyVariables, namespaceMap } from "./engine.js";
+import { authorizerValues, collectParams as collectValidatingParams, LazyVariables, namespaceMap, paramScope } from "./engine.js";
 import { applyJsonPatch, type JsonPatchOp } from "./jsonpatch.js";
-import { gvkString, kindRegistry, splitApiVersion, type KindRegistry } from "./kinds.js";
-import { matches, selectorMatches, type MatchContext } from "./match.js";
+import { gvkString, kindRegistry, type KindRegistry } from "./kinds.js";
+import { matches, type MatchContext } from "./match.js";
 import { objectToCel } from "./objects.js";
 import type {
   AdmissionRequest,
@@ -309,15 +309,6 @@ function attributes(req: AdmissionRequest): AdmissionRequest {
 }
 
 
-const sameKind = (o: KObject, apiVersion: string, kind: string): boolean =>
-  o.kind === kind && splitApiVersion(o.apiVersion ?? "").group === splitApiVersion(apiVersion).group;
-
-const byNsName = (a: KObject, b: KObject): number => {
-  const ka = `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`;
-  const kb = `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-};
-
 const byName = (a: KObject, b: KObject): number => {
   const x = a.metadata?.name ?? "";
   const y = b.metadata?.name ?? "";
@@ -327,7 +318,7 @@ const byName = (a: KObject, b: KObject): number => {
 const paramLabel = (p: KObject | null): string | null =>
   p ? (p.metadata?.namespace ? `${p.metadata.namespace}/${p.metadata.name ?? ""}` : (p.metadata?.name ?? "")) : null;
 
-/** CollectParams of the generic dispatcher (implicit binding: every param of the kind). */
+/** CollectParams of the generic dispatcher, with the mutating plugin's policy-level error for an unknown paramKind. */
 function collectParams(
   policy: MutatingAdmissionPolicy,
   binding: MutatingAdmissionPolicyBinding | null,
@@ -337,36 +328,9 @@ function collectParams(
 ): { params: (KObject | null)[] } | { error: string; policyLevel?: boolean } {
   const pk = policy.spec.paramKind;
   if (!pk) return { params: [null] };
-  const ofKind = allParams.filter((p) => sameKind(p, pk.apiVersion, pk.kind)).sort(byNsName);
-  const info = kinds.byKind(pk.apiVersion, pk.kind);
-  if (!info && !ofKind.length) {
-    return { error: `failed to find resource referenced by paramKind: '${gvkString(pk.apiVersion, pk.kind)}'`, policyLevel: true };
-  }
-  const namespaced = info ? info.namespaced : ofKind.some((o) => !!o.metadata?.namespace);
-  if (!binding) return { params: ofKind.length ? ofKind : [null] };
-  const ref = binding.spec.paramRef;
-  if (!ref) return { params: [null] };
-  let ns = "";
-  if (namespaced) {
-    ns = ref.namespace || requestNamespace;
-    if (!ns) return { error: "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources" };
-  } else if (ref.namespace) {
-    return { error: "paramRef.namespace must not be provided for a cluster-scoped `paramKind`" };
-  }
-  const inScope = ofKind.filter((p) => (namespaced ? (p.metadata?.namespace ?? "") === ns : true));
-  let found: KObject[];
-  if (ref.name) {
-    if (ref.selector) return { error: "paramRef.name and paramRef.selector are mutually exclusive" };
-    found = inScope.filter((p) => p.metadata?.name === ref.name);
-  } else if (ref.selector) {
-    found = inScope.filter((p) => selectorMatches(ref.selector, p.metadata?.labels));
-  } else {
-    return { error: "one of name or selector must be provided" };
-  }
-  if (!found.length && ref.parameterNotFoundAction === "Deny") {
-    return { error: "no params found for policy binding with `Deny` parameterNotFoundAction" };
-  }
-  return { params: found };
+  const scope = paramScope(policy, allParams, kinds);
+  if (!scope.known) return { error: `failed to find resource referenced by paramKind: '${gvkString(pk.apiVersion, pk.kind)}'`, policyLevel: true };
+  return collectValidatingParams(policy, binding, scope, allParams, requestNamespace);
 }
 
 const errText = (e: unknown): string => (e instanceof CelError ? e.message : e instanceof Error ? e.message : String(e));

@@ -265,39 +265,24 @@ class Planner {
   }
 
   private and(lx: Expr, rx: Expr, scope: Scope): Ev {
-    const l = this.plan(lx, scope);
-    const r = this.plan(rx, scope);
-    return (a, f) => {
-      let lerr: CelError | undefined;
-      try {
-        const lv = l(a, f);
-        if (lv === false) return false;
-        if (lv !== true) lerr = nso();
-      } catch (err) {
-        lerr = asCelError(err);
-      }
-      let rv: Value;
-      try {
-        rv = r(a, f);
-      } catch (err) {
-        throw lerr ?? asCelError(err);
-      }
-      if (rv === false) return false;
-      if (lerr) throw lerr;
-      if (rv !== true) throw nso();
-      return true;
-    };
+    return this.logical(lx, rx, scope, false);
   }
 
   private or(lx: Expr, rx: Expr, scope: Scope): Ev {
+    return this.logical(lx, rx, scope, true);
+  }
+
+  /** `&&` (absorbing value false) and `||` (absorbing value true) with CEL's commutative error absorption: an
+   *  error or non-bool on one side is dropped when the other side yields the absorbing value. */
+  private logical(lx: Expr, rx: Expr, scope: Scope, absorbing: boolean): Ev {
     const l = this.plan(lx, scope);
     const r = this.plan(rx, scope);
     return (a, f) => {
       let lerr: CelError | undefined;
       try {
         const lv = l(a, f);
-        if (lv === true) return true;
-        if (lv !== false) lerr = nso();
+        if (lv === absorbing) return absorbing;
+        if (lv !== !absorbing) lerr = nso();
       } catch (err) {
         lerr = asCelError(err);
       }
@@ -307,12 +292,13 @@ class Planner {
       } catch (err) {
         throw lerr ?? asCelError(err);
       }
-      if (rv === true) return true;
+      if (rv === absorbing) return absorbing;
       if (lerr) throw lerr;
-      if (rv !== false) throw nso();
-      return false;
+      if (rv !== !absorbing) throw nso();
+      return !absorbing;
     };
   }
+
 
   private cond(xs: Expr[], scope: Scope): Ev {
     const c = this.plan(xs[0]!, scope);

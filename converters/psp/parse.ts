@@ -1,9 +1,10 @@
 // Reading PodSecurityPolicy files: multi-document YAML/JSON (policy/v1beta1 or extensions/v1beta1, also `List`s of
 // them) → typed, defaulted, validated PodSecurityPolicy objects. Decoding is strict about types (as the API server's
 // JSON decoding was) and, by default, about unknown fields (as kubectl's client-side validation was). Every error
-// is a PspError carrying file and 1-based line found through the YAML CST (LineCounter).
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
-import { LIMITS } from "../../src/input/yaml.js";
+// is a PspError carrying file and 1-based line found through the YAML CST (LoadedDoc.fieldLineOf). Entry points:
+// `parsePspDocuments` (documents already read by src/input/yaml.ts, as the converter seam hands them over) and
+// `parsePspFile` (text of one file).
+import { InputError, parseDocuments, type LoadedDoc } from "../../src/input/yaml.js";
 import { defaultPspSpec, type UndefaultedPspSpec } from "./defaults.js";
 import { errorString, type PathSeg } from "./engine/fielderr.js";
 import type { AllowedHostPath, IDRange, PodSecurityPolicy } from "./model.js";
@@ -31,41 +32,18 @@ export interface ParseOptions {
   validate?: boolean;
 }
 
-const API_VERSIONS = ["policy/v1beta1", "extensions/v1beta1"] as const;
+/** The API versions PodSecurityPolicy was served under. */
+export const API_VERSIONS = ["policy/v1beta1", "extensions/v1beta1"] as const;
+
+export function isPspApiVersion(v: unknown): v is (typeof API_VERSIONS)[number] {
+  return API_VERSIONS.includes(v as (typeof API_VERSIONS)[number]);
+}
 
 type Json = unknown;
 type JObj = Record<string, Json>;
 
 function isJObj(v: Json): v is JObj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Finds the line of a path inside a YAML document: the deepest existing node on the path. */
-function lineFinder(doc: Document, lc: LineCounter, base: PathSeg[]) {
-  const lineOfNode = (n: unknown): number | undefined => {
-    const r = (n as { range?: [number, number, number] } | null)?.range;
-    return r ? lc.linePos(r[0]).line : undefined;
-  };
-  return (path: readonly PathSeg[]): number => {
-    let node: unknown = doc.contents;
-    let line = lineOfNode(node) ?? 1;
-    for (const seg of [...base, ...path]) {
-      if (isAlias(node)) node = node.resolve(doc);
-      if (isMap(node)) {
-        const key = typeof seg === "object" ? seg.key : String(seg);
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-        if (!pair) return line;
-        line = lineOfNode(pair.key) ?? line;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === "number") {
-        const item = node.items[seg] as Node | undefined;
-        if (!item) return line;
-        line = lineOfNode(item) ?? line;
-        node = item;
-      } else return line;
-    }
-    return line;
-  };
 }
 
 class Decoder {
@@ -253,30 +231,30 @@ function toPolicy(raw: JObj, file: string, lineAt: (p: readonly PathSeg[]) => nu
 
 /** Parse every PodSecurityPolicy of a YAML/JSON file. */
 export function parsePspFile(text: string, file: string, opts: ParseOptions = {}): PodSecurityPolicy[] {
-  if (text.length > LIMITS.maxBytes) throw new PspError(`input is ${text.length} bytes; the limit is ${LIMITS.maxBytes}`, file, 1);
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
-  const list = Array.isArray(docs) ? docs : [docs];
-  if (list.length > LIMITS.maxDocuments) throw new PspError(`more than ${LIMITS.maxDocuments} documents`, file, 1);
+  let docs: LoadedDoc[];
+  try {
+    docs = parseDocuments(text, file);
+  } catch (e) {
+    if (e instanceof InputError) throw new PspError(e.detail, e.file, e.line ?? 1);
+    throw e;
+  }
+  return parsePspDocuments(docs, opts);
+}
+
+/** Parse every PodSecurityPolicy of loaded documents (`List`s / `PodSecurityPolicyList`s are expanded). */
+export function parsePspDocuments(docs: readonly LoadedDoc[], opts: ParseOptions = {}): PodSecurityPolicy[] {
   const out: PodSecurityPolicy[] = [];
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err) throw new PspError(`invalid YAML: ${err.message.split("\n")[0]}`, file, err.pos ? lc.linePos(err.pos[0]).line : 1);
-    const docLine = lc.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
-    let js: Json;
-    try {
-      js = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-    } catch (e) {
-      throw new PspError(`${(e as Error).message} (YAML aliases are limited to ${LIMITS.maxAliasCount})`, file, docLine);
-    }
-    if (js === null || js === undefined) continue;
-    if (!isJObj(js)) throw new PspError("expected a Kubernetes object (a mapping)", file, docLine);
+  for (const d of docs) {
+    const js = d.doc;
+    const file = d.file;
+    const at = (base: readonly PathSeg[]) => (p: readonly PathSeg[]): number => (d.fieldLineOf ? d.fieldLineOf([...base, ...p]) : d.line);
+    if (!isJObj(js)) throw new PspError("expected a Kubernetes object (a mapping)", file, d.line);
     const items: { raw: Json; base: PathSeg[] }[] =
       js["kind"] === "List" || (js["kind"] === "PodSecurityPolicyList" && Array.isArray(js["items"]))
         ? ((js["items"] as Json[] | undefined) ?? []).map((raw, i) => ({ raw, base: ["items", i] }))
         : [{ raw: js, base: [] }];
     for (const { raw, base } of items) {
-      const lineAt = lineFinder(doc, lc, base);
+      const lineAt = at(base);
       if (!isJObj(raw)) throw new PspError("expected a Kubernetes object (a mapping)", file, lineAt([]));
       const kind = raw["kind"];
       const apiVersion = raw["apiVersion"];
@@ -284,7 +262,7 @@ export function parsePspFile(text: string, file: string, opts: ParseOptions = {}
         if (opts.ignoreOtherKinds) continue;
         throw new PspError(`expected kind PodSecurityPolicy, got ${JSON.stringify(kind ?? null)}`, file, lineAt(["kind"]));
       }
-      if (!API_VERSIONS.includes(apiVersion as (typeof API_VERSIONS)[number])) {
+      if (!isPspApiVersion(apiVersion)) {
         throw new PspError(
           `unsupported apiVersion ${JSON.stringify(apiVersion ?? null)} for PodSecurityPolicy (want ${API_VERSIONS.join(" or ")})`,
           file,

@@ -1,9 +1,11 @@
 // Reading user input: multi-document YAML/JSON text → plain JS documents with their file:line, with the limits
 // that keep hostile input out (alias bombs, huge files, deep nesting). Pure: the caller reads the file.
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 
 /** Input we refuse or cannot read. Always carries the file and, where known, the 1-based line. */
 export class InputError extends Error {
+  /** The message without its `file:line: ` prefix. */
+  readonly detail: string;
   constructor(
     message: string,
     readonly file: string,
@@ -11,6 +13,7 @@ export class InputError extends Error {
   ) {
     super(line ? `${file}:${line}: ${message}` : `${file}: ${message}`);
     this.name = "InputError";
+    this.detail = message;
   }
 }
 
@@ -24,6 +27,39 @@ export interface LoadedDoc {
   index: number;
   /** 1-based line of the node at `path` (e.g. ["spec","validations",2,"expression"]), else the document's line. */
   lineOf?: (path: readonly (string | number)[]) => number;
+  /** 1-based line of the deepest node that exists on `path`, at its key: where a message about that field points. */
+  fieldLineOf?: (path: readonly FieldPathSeg[]) => number;
+}
+
+/** A path segment: a map key, a list index, or `{key}` for a map key that looks like an index. */
+export type FieldPathSeg = string | number | { key: string };
+
+/** Line finder over a parsed YAML document: the deepest existing node on `base` + path, at its key (1-based). */
+export function fieldLineFinder(doc: Document, lc: LineCounter, base: readonly FieldPathSeg[] = []): (path: readonly FieldPathSeg[]) => number {
+  const lineOfNode = (n: unknown): number | undefined => {
+    const r = (n as { range?: [number, number, number] } | null)?.range;
+    return r ? lc.linePos(r[0]).line : undefined;
+  };
+  return (path) => {
+    let node: unknown = doc.contents;
+    let line = lineOfNode(node) ?? 1;
+    for (const seg of [...base, ...path]) {
+      if (isAlias(node)) node = node.resolve(doc);
+      if (isMap(node)) {
+        const key = typeof seg === "object" ? seg.key : String(seg);
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+        if (!pair) return line;
+        line = lineOfNode(pair.key) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === "number") {
+        const item = node.items[seg] as Node | undefined;
+        if (!item) return line;
+        line = lineOfNode(item) ?? line;
+        node = item;
+      } else return line;
+    }
+    return line;
+  };
 }
 
 export const LIMITS = {
@@ -82,7 +118,7 @@ export function parseDocuments(text: string, file: string): LoadedDoc[] {
       const node = d.getIn(path, true) as { range?: [number, number, number] } | undefined;
       return node && typeof node === "object" && node.range ? lc.linePos(node.range[0]).line : line;
     };
-    out.push({ doc, file, line, index: index++, lineOf });
+    out.push({ doc, file, line, index: index++, lineOf, fieldLineOf: fieldLineFinder(d, lc) });
   }
   return out;
 }

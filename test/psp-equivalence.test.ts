@@ -8,9 +8,10 @@ import { parseAllDocuments } from "yaml";
 import { convertPsps } from "../converters/psp/convert.js";
 import type { PodSecurityPolicy } from "../converters/psp/model.js";
 import { parsePspFile } from "../converters/psp/parse.js";
+import { replayPsp } from "../converters/psp/replay.js";
+import type { Fixture } from "../src/convert/types.js";
 import type { CaseResult } from "../src/equivalence/contract.js";
 import { mapStage } from "../src/equivalence/mapstage.js";
-import { replayPsp, type Fixture } from "../src/equivalence/psp.js";
 
 const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
 const haveCorpus = existsSync(path.join(CORPUS, "psp")) && existsSync(path.join(CORPUS, "psa"));

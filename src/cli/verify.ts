@@ -3,8 +3,9 @@
 import type { Command } from "commander";
 import { convertPsps } from "../../converters/psp/convert.js";
 import { renderText, summarize } from "../equivalence/contract.js";
-import { replayPsp, type MapStage } from "../equivalence/psp.js";
-import { mapStage } from "../equivalence/mapstage.js";
+import { replayPsp } from "../../converters/psp/replay.js";
+import { mapStage, type MapStage } from "../equivalence/mapstage.js";
+import { countErrors } from "../equivalence/replay.js";
 import { loadAuthz } from "./eval.js";
 import { EXIT, readDocuments, reportInputError } from "./io.js";
 import type { CommandContext } from "./main.js";
@@ -37,7 +38,7 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
     const authz = loadAuthz(opts.authz);
     const stage: MapStage = mapStage;
     const cases = replayPsp({ psps, manifests: conv.manifests, fixtures, mapStage: stage, suite: "psp", ...(authz ? { authz } : {}) });
-    report = summarize(cases, cases.filter((c) => c.reason?.startsWith("bad fixture")).length);
+    report = summarize(cases, countErrors(cases));
   } catch (e) {
     return reportInputError(e, ctx.io);
   }

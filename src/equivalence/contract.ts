@@ -1,5 +1,6 @@
 // The replay result contract every replaying command shares (`migrate test`, `migrate verify`, later kyverno/gator
-// replays): one row per case, a summary, and the text rendering. Shapes here are part of the `-o json` contract.
+// replays): one row per case, a summary, the text rendering, and the CEL cost warnings. Shapes here are part of the
+// `-o json` contract.
 
 /** Admission verdicts; `mutate` appears only on MutatingAdmissionPolicy test cases (kaptest mapTestSuites). */
 export type Verdict = "admit" | "deny" | "error" | "skip" | "mutate";
@@ -21,6 +22,8 @@ export interface CaseResult {
   messages: string[];
   /** Why the case failed (or notes on a pass), null when there is nothing to say. */
   reason: string | null;
+  /** CEL cost the VAP engine spent on this case (0 when it evaluated nothing). */
+  cost: number;
   file?: string;
 }
 
@@ -63,4 +66,19 @@ export function renderText(report: ReplayReport, verbose = false): string {
   const s = report.summary;
   lines.push(`Total: ${s.cases}, Pass: ${s.passed}, Fail: ${s.failed}${s.errors ? `, Errors: ${s.errors}` : ""}`);
   return lines.join("\n") + "\n";
+}
+
+/** kube-apiserver's CEL cost budget for one admission evaluation (celconfig.RuntimeCELCostBudget). */
+export const PER_EVALUATION_COST_BUDGET = 10_000_000;
+/** A case that spends more than this percentage of the budget is reported: little headroom on a real cluster. */
+export const COST_WARNING_PERCENT = 10;
+
+const thousands = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/** One line per case over the warning threshold: `<suite> <resource>: CEL cost N is over 10% of the … budget`. */
+export function costWarnings(cases: readonly CaseResult[]): string[] {
+  const limit = (PER_EVALUATION_COST_BUDGET * COST_WARNING_PERCENT) / 100;
+  return cases
+    .filter((c) => c.cost > limit)
+    .map((c) => `${c.suite} ${c.resource}: CEL cost ${thousands(c.cost)} is over ${COST_WARNING_PERCENT}% of the ${thousands(PER_EVALUATION_COST_BUDGET)} per-evaluation budget`);
 }

@@ -9,6 +9,7 @@ import { requestForObject, splitDocuments } from "../vap/load.js";
 import { applyMutatingPolicies, kaptestExpected, mutationMatches, verdictOfMutation } from "../vap/mutating.js";
 import type { KObject, MutatingAdmissionPolicy, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
 import type { CaseResult, Verdict } from "./contract.js";
+import { decisionCost } from "./cost.js";
 
 export interface KaptestObjectRef {
   group?: string;
@@ -127,7 +128,7 @@ export function runKaptest(
     const policy = pstate.policies.find((p) => p.metadata?.name === s.policy);
     for (const t of s.tests) {
       const ref = t.object ?? t.oldObject!;
-      const base: Omit<CaseResult, "vap" | "pass" | "reason" | "messages"> = {
+      const base: Omit<CaseResult, "vap" | "pass" | "reason" | "messages" | "cost"> = {
         suite,
         policy: s.policy,
         binding: null,
@@ -137,7 +138,7 @@ export function runKaptest(
       };
       const fail = (reason: string): void => {
         errors++;
-        cases.push({ ...base, vap: "error", pass: false, messages: [], reason });
+        cases.push({ ...base, vap: "error", pass: false, messages: [], reason, cost: 0 });
       };
       if (!policy) {
         fail(`no ValidatingAdmissionPolicy named ${s.policy} in the manifest's policies`);
@@ -199,6 +200,7 @@ export function runKaptest(
       const realRes = real.results[0];
       let verdict: Verdict = real.verdict;
       let messages = realRes?.messages ?? [];
+      let cost = decisionCost(real);
       let reason: string | null = null;
       const expected = base.expected;
       if (opts.compat) {
@@ -212,6 +214,7 @@ export function runKaptest(
         }
         verdict = c.verdict;
         messages = c.results[0]?.messages ?? [];
+        cost = decisionCost(c);
       } else if (expected && verdict !== expected) {
         if (realRes?.skipReason === "matchConstraints") {
           const r = request.resource;
@@ -233,7 +236,7 @@ export function runKaptest(
       if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
       const issue = opts.compileIssues?.get(s.policy);
       if (issue) reason = `${reason ? `${reason}; ` : ""}the policy does not compile on a 1.36 API server, which rejects it at creation: ${issue}`;
-      cases.push({ ...base, vap: verdict, pass, messages, reason });
+      cases.push({ ...base, vap: verdict, pass, messages, reason, cost });
     }
   }
   for (const s of manifest.mapTestSuites) {
@@ -245,7 +248,7 @@ export function runKaptest(
       const base = { suite, policy: s.policy, binding: null, resource: `${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`, operation, expected };
       const fail = (reason: string): void => {
         errors++;
-        cases.push({ ...base, vap: "error", pass: false, messages: [], reason });
+        cases.push({ ...base, vap: "error", pass: false, messages: [], reason, cost: 0 });
       };
       if (!policy) {
         fail(`no MutatingAdmissionPolicy named ${s.policy} in the manifest's policies`);
@@ -301,7 +304,8 @@ export function runKaptest(
         }
       }
       if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
-      cases.push({ ...base, vap: shown, pass, messages, reason });
+      // The MAP engine reports no CEL cost (only VAP decisions carry one).
+      cases.push({ ...base, vap: shown, pass, messages, reason, cost: 0 });
     }
   }
   return { cases, errors };

@@ -5,7 +5,18 @@ import { splitDocuments } from "../vap/load.js";
 import { applyMutatingPolicies } from "../vap/mutating.js";
 import type { AdmissionRequest, KObject } from "../vap/types.js";
 
-export function mapStage(manifests: readonly unknown[], request: AdmissionRequest, authz: AuthzDecide): { object: KObject | null; error?: string } {
+/** What the MAP stage did to a request: the (possibly) mutated object, or the error that rejects the request. */
+export interface MapStageResult {
+  object: KObject | null;
+  /** True when some MutatingAdmissionPolicy changed the object. */
+  mutated: boolean;
+  error?: string;
+}
+
+/** Applies MutatingAdmissionPolicies to a request (replays may substitute their own stage). */
+export type MapStage = (manifests: readonly unknown[], request: AdmissionRequest, authz: AuthzDecide) => MapStageResult;
+
+export const mapStage: MapStage = (manifests, request, authz) => {
   const s = splitDocuments(manifests);
   const out = applyMutatingPolicies({
     policies: s.mutatingPolicies,
@@ -16,5 +27,6 @@ export function mapStage(manifests: readonly unknown[], request: AdmissionReques
     request,
     authorizer: authz,
   });
-  return out.error !== undefined ? { object: out.object, error: out.error } : { object: out.object };
-}
+  const mutated = out.results.some((r) => r.verdict === "mutate");
+  return out.error !== undefined ? { object: out.object, mutated, error: out.error } : { object: out.object, mutated };
+};

@@ -1,0 +1,138 @@
+// The generic equivalence replay: every fixture (an object, or an AdmissionReview for UPDATE / user info) goes through
+// the source engine — asked through a converter's ReplayAdapter — and through the converted manifests: the MAP stage
+// (mapstage.ts), then the VAP engine. A case passes when both reach the same admission outcome, the fixture's
+// expectation (expectation.ts) when it states one, and — when the source admitted after mutating the object — when
+// the MAPs produced the same object (compared after the adapter's normalizeForCompare). Pure: documents in, rows out.
+import type { Fixture } from "../convert/types.js";
+import type { AuthzDecide } from "../cel/k8s/authz.js";
+import { defaultAuthorizer, evaluate } from "../vap/engine.js";
+import { requestFromDocument, splitDocuments } from "../vap/load.js";
+import type { AdmissionRequest } from "../vap/types.js";
+import type { CaseResult, Verdict } from "./contract.js";
+import { decisionCost } from "./cost.js";
+import { expectationOf } from "./expectation.js";
+import { mapStage as defaultMapStage, type MapStage } from "./mapstage.js";
+
+/** What the source engine decided for one request. */
+export interface SourceOutcome {
+  verdict: Verdict;
+  /** Why it decided so (e.g. the denial text); quoted when the engines or the expectation disagree. */
+  reason?: string;
+  /** The object the source admitted after mutating it; absent when it admitted the object unchanged (or denied). */
+  mutated?: object;
+  /** The source policy that decided (e.g. the admitting PSP), named when the mutated objects differ. */
+  policy?: string;
+  /** Note for a passing case (e.g. `admitted by PSP restricted`). */
+  note?: string;
+}
+
+/** How a source language's engine takes part in the replay (one per converter, built for one set of sources). */
+export interface ReplayAdapter {
+  /** The source engine's name in reasons: `PSP`, `Kyverno`, … */
+  label: string;
+  /** null when the request is in the source's scope, else why it is not (the case is then skipped on both sides). */
+  inScope(request: AdmissionRequest): string | null;
+  source(request: AdmissionRequest): SourceOutcome;
+  /** Brings a mutated object into the form compared against the MAP stage's (identity when absent). */
+  normalizeForCompare?(obj: unknown): unknown;
+}
+
+export interface ReplayInput {
+  /** The conversion output: VAP(s), bindings, MAP(s), MAP bindings, params. */
+  manifests: readonly unknown[];
+  fixtures: readonly Fixture[];
+  /** Authorization for both engines; default: the VAP engine's (system:masters allowed, everyone else denied). */
+  authz?: AuthzDecide;
+  /** The `suite` of every row (default: the fixture's file). */
+  suite?: string;
+  /** Substitute MAP stage (default: mapstage.ts). */
+  mapStage?: MapStage;
+}
+
+/** Prefix of the reason of a case whose fixture could not be turned into a request (counted as an error). */
+export const BAD_FIXTURE = "bad fixture";
+
+/** Cases that could not be run: their fixture is not a request. */
+export function countErrors(cases: readonly CaseResult[]): number {
+  return cases.filter((c) => c.reason?.startsWith(BAD_FIXTURE)).length;
+}
+
+const admitted = (v: Verdict): boolean => v === "admit" || v === "skip";
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** Key-order-independent JSON text; null and undefined members count as absent. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (isObj(v)) {
+    return `{${Object.keys(v)
+      .filter((k) => v[k] !== undefined && v[k] !== null)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Replay every fixture through the adapter's source engine and through the manifests (MAP stage + VAP engine). */
+export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): CaseResult[] {
+  const decide = input.authz ?? defaultAuthorizer;
+  const runMaps = input.mapStage ?? defaultMapStage;
+  const state = splitDocuments(input.manifests);
+  const hasMaps = state.mutatingPolicies.length > 0;
+  const policy = state.policies.map((p) => p.metadata?.name ?? "").join(",");
+  const normalize = (o: unknown): unknown => (adapter.normalizeForCompare ? adapter.normalizeForCompare(o) : o);
+  const out: CaseResult[] = [];
+  for (const f of input.fixtures) {
+    const suite = input.suite ?? f.file;
+    const expected = expectationOf(f);
+    let request: AdmissionRequest;
+    try {
+      request = requestFromDocument(f.doc);
+    } catch (e) {
+      const reason = `${BAD_FIXTURE} ${f.file}:${f.line}: ${(e as Error).message}`;
+      out.push({ suite, policy: "", binding: null, resource: "", operation: "", expected, vap: "error", source: "error", pass: false, messages: [], reason, cost: 0, file: f.file });
+      continue;
+    }
+    const resource = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
+    const base = { suite, policy, binding: null, resource, operation: request.operation, expected };
+    const outOfScope = adapter.inScope(request);
+    if (outOfScope !== null) {
+      out.push({ ...base, vap: "skip", source: "skip", pass: true, messages: [], reason: outOfScope, cost: 0, file: f.file });
+      continue;
+    }
+    const src = adapter.source(request);
+    // VAP side: MAPs first (as the API server's mutating stage), then the VAP.
+    let vapRequest = request;
+    let mapError: string | undefined;
+    if (hasMaps && request.object) {
+      const m = runMaps(input.manifests, request, decide);
+      if (m.error !== undefined) mapError = m.error;
+      else if (m.mutated && m.object) vapRequest = { ...request, object: m.object };
+    }
+    let vap: Verdict = "error";
+    let messages: string[] = [];
+    let cost = 0;
+    if (mapError !== undefined) messages = [mapError];
+    else {
+      const d = evaluate({ ...state, request: vapRequest, authorizer: decide });
+      vap = d.verdict;
+      messages = d.messages;
+      cost = decisionCost(d);
+    }
+    const why = src.reason ? ` (${src.reason})` : "";
+    let pass = admitted(src.verdict) === admitted(vap);
+    let reason: string | null = pass ? null : `engines disagree: ${adapter.label} ${src.verdict}${why}, VAP ${vap}`;
+    if (pass && expected && admitted(expected) !== admitted(vap)) {
+      pass = false;
+      reason = `both engines ${admitted(vap) ? "admit" : "deny"}, fixture expects ${expected}${src.reason ? ` (${adapter.label}: ${src.reason})` : ""}`;
+    }
+    if (pass && src.verdict === "admit" && src.mutated && hasMaps && canonical(normalize(src.mutated)) !== canonical(normalize(vapRequest.object))) {
+      const noun = request.kind.kind.toLowerCase();
+      pass = false;
+      reason = `${adapter.label}${src.policy ? ` ${src.policy}` : ""} admitted after mutating the ${noun}, but the MutatingAdmissionPolicies produced a different ${noun}`;
+    }
+    out.push({ ...base, vap, source: src.verdict, pass, messages, reason: reason ?? src.note ?? null, cost, file: f.file });
+  }
+  return out;
+}

@@ -2,31 +2,21 @@
 // with the standard + Kubernetes libraries: value rows (expected evaluated as CEL and compared with ==),
 // runtime_error rows (exact text for ip/cidr, regex for quantity/semver), error_contains rows and CRD rule_true
 // rows (`self` bound from context_json, with a light schema mapping for formats/number types). Rows we cannot
-// reproduce are listed in EXCLUDED with a reason; the pass rate over the rest must be ≥ 98 %.
+// reproduce are listed in EXCLUDED (with a reason) or KNOWN_BUGS (suspected defects in src/, reported); every other row
+// must pass, and every listed row must still fail (a listed row that passes is stale). Skipped with a notice when the
+// corpus is absent.
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import type { Env } from "../src/cel/env.js";
+import { describe, expect, it } from "vitest";
+import { buildEnv, compile } from "../src/cel/env.js";
 import type { Library } from "../src/cel/registry.js";
-import { T, type CelType, type ObjectSchemas } from "../src/cel/types.js";
+import { celEquals, stdLibraries } from "../src/cel/stdlib/index.js";
+import { T, type CelType } from "../src/cel/types.js";
 import { CelMap, Duration, Timestamp, fromJSON, type Value } from "../src/cel/values.js";
-import {
-  authzBindings,
-  authzTableDecider,
-  k8sCelEquals,
-  k8sLibraries,
-  mapLibraries,
-  type AuthzDecide,
-  type AuthzUser,
-} from "../src/cel/k8s/index.js";
+import { admissionSchemas as schemas } from "../src/vap/celenv.js";
+import { authzBindings, k8sLibraries, mapLibraries, type AuthzDecide, type AuthzUser } from "../src/cel/k8s/index.js";
+import { corpusPath, haveCorpus } from "./support/corpus.js";
 
-const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
-const CASES = path.join(CORPUS, "k8s-cel", "cases.tsv");
-const haveCorpus = fs.existsSync(CASES);
-if (!haveCorpus) {
-  if (process.env.CI === "true") throw new Error(`corpus missing at ${CASES} (CI=true)`);
-  console.warn(`[cel-k8s-cases] corpus not found at ${CASES}: skipping`);
-}
+const CASES = "k8s-cel/cases.tsv";
 
 interface Row {
   line: number;
@@ -43,7 +33,7 @@ interface Row {
 const unescapeField = (s: string): string => s.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c));
 
 function loadRows(): Row[] {
-  const lines = fs.readFileSync(CASES, "utf8").split("\n").slice(1);
+  const lines = fs.readFileSync(corpusPath(CASES), "utf8").split("\n").slice(1);
   const rows: Row[] = [];
   lines.forEach((l, i) => {
     if (!l.trim()) return;
@@ -101,7 +91,8 @@ function exclusionReason(r: Row): string | undefined {
 }
 
 function listedReason(r: Row): string | undefined {
-  return EXCLUDED[key(r)] ?? EXCLUDED[r.expr] ?? EXCLUDED[`case:${r.name}`];
+  const lookup = (table: Record<string, string>): string | undefined => table[key(r)] ?? table[r.expr] ?? table[`case:${r.name}`];
+  return lookup(EXCLUDED) ?? lookup(KNOWN_BUGS);
 }
 
 /**
@@ -116,6 +107,21 @@ const EXCLUDED: Record<string, string> = {
   "string(self.val11) == self.val10":
     "cel-go timestamps keep the parsed UTC offset and string(ts) prints it; our Timestamp is UTC nanoseconds",
   "error_contains:object.subsets.size() < params.spec.testSize": "per-call cost limit of 1 (testPerCallLimit) is not modelled",
+  "rule_true:'%e'.format([3.14]) == '3.140000×10⁰⁰'":
+    "corpus extraction dropped the U+202F narrow no-break spaces of the Go source ('3.140000\u202f×\u202f10⁰⁰', as cel-go's strings ext v1 prints it); we print the Go text",
+};
+
+/**
+ * Rows that fail because of a suspected defect in src/ (reported; not excluded by design). Each must still fail: when
+ * one is fixed, remove it here.
+ */
+const KNOWN_BUGS: Record<string, string> = {
+  "rule_true:self.val1.getMilliseconds() == 3723004":
+    "src/cel/stdlib/core.ts: duration.getMilliseconds() returns the millisecond component (4); cel-go returns the whole duration in ms (time.Duration.Milliseconds())",
+  "rule_true:{?'k': optional.none(), 'k2': 'v2'} == {'k2': 'v2'}":
+    "src/cel/checker.ts: optional.none() in an optional entry is typed optional_type(dyn) instead of unifying its type parameter with the other entries, so the homogeneous-literal check rejects it",
+  "rule_true:['a', ?optional.none(), 'c'] == ['a', 'c']":
+    "src/cel/checker.ts: optional.none() in an optional element is typed optional_type(dyn) instead of unifying its type parameter with the other elements, so the homogeneous-literal check rejects it",
 };
 
 interface Outcome {
@@ -123,42 +129,7 @@ interface Outcome {
   detail: string;
 }
 
-type Compile = (env: Env, src: string) => { eval(act: Record<string, Value | undefined>): Value };
-
-let buildEnvFn:
-  | ((o: { version: string; libraries: readonly Library[]; vars: Record<string, CelType>; objectSchemas?: ObjectSchemas }) => Env)
-  | undefined;
-let schemas: ObjectSchemas | undefined;
-let compileFn: Compile | undefined;
-let equalsFn: (a: Value, b: Value) => boolean = k8sCelEquals;
-let libs: Library[] = [];
-let unavailable = "";
-
-beforeAll(async () => {
-  if (!haveCorpus) return;
-  try {
-    const std = (await import("../src/cel/stdlib/index.js")) as { stdLibraries: Library[]; celEquals?: (a: Value, b: Value) => boolean };
-    const envMod = await import("../src/cel/env.js");
-    libs = [...std.stdLibraries, ...k8sLibraries, ...mapLibraries];
-    if (std.celEquals) equalsFn = std.celEquals;
-    buildEnvFn = envMod.buildEnv;
-    try {
-      // typed namespaceObject (BuildNamespaceType) from the admission environment, when that module is present
-      const celenv = (await import("../src/vap/celenv.js")) as { admissionSchemas?: ObjectSchemas };
-      schemas = celenv.admissionSchemas;
-    } catch {
-      schemas = undefined;
-    }
-    compileFn = envMod.compile as Compile;
-    // probe: the parser/checker/interpreter must exist
-    const env = envMod.buildEnv({ version: "1.36", libraries: libs, vars: {} });
-    const v = envMod.compile(env, "1 + 1").eval({});
-    if (v !== 2n) unavailable = `interpreter probe returned ${String(v)}`;
-  } catch (e) {
-    unavailable = `CEL front end not available: ${e instanceof Error ? e.message : String(e)}`;
-  }
-  if (unavailable) console.warn(`[cel-k8s-cases] ${unavailable}: skipping`);
-});
+const libs: Library[] = [...stdLibraries, ...k8sLibraries, ...mapLibraries];
 
 // ---------------------------------------------------------------- CRD `self` binding with a light schema mapping
 
@@ -311,7 +282,7 @@ function admissionActivation(ctx: Record<string, string>): Record<string, Value 
   if (ctx["params"] === "crdParams") act.params = fromJSON({ spec: { testSize: 10 } });
   if (ctx["namespaceObject"]) {
     act.namespaceObject = fromJSON({
-      metadata: { name: "test", labels: { env: "test" } },
+      metadata: { name: "test", labels: { env: "test", foo: "demo" }, annotations: { annotation1: "testAnnotation1" } },
       spec: { finalizers: ["kubernetes"] },
       status: { phase: "Active" },
     });
@@ -333,8 +304,6 @@ const K8S_FUNCS =
   /\b(isSorted|sum|min|max|indexOf|lastIndexOf|find|findAll|url|isURL|getScheme|getHost|getHostname|getPort|getEscapedPath|getQuery|authorizer|quantity|isQuantity|sets\.\w+|ip|isIP|ip\.isCanonical|cidr|isCIDR|format\.\w+|semver|isSemver|jsonpatch\.escapeKey)\s*[.(]/;
 
 function run(row: Row): Outcome {
-  const build = buildEnvFn!;
-  const compile = compileFn!;
   const vars: Record<string, CelType> = {};
   let act: Record<string, Value | undefined> = {};
   let version = "1.36";
@@ -357,7 +326,7 @@ function run(row: Row): Outcome {
     else if (compat === "v130") version = "1.30";
     if (row.source.includes("condition_test")) {
       for (const v of ["object", "oldObject", "params", "request", "namespaceObject"]) vars[v] = T.dyn;
-      if (schemas?.has("kubernetes.Namespace")) vars["namespaceObject"] = T.object("kubernetes.Namespace");
+      if (schemas.has("kubernetes.Namespace")) vars["namespaceObject"] = T.object("kubernetes.Namespace");
       if (ctx["authorizer"]) {
         vars["authorizer"] = T.opaque("kubernetes.authorization.Authorizer");
         vars["authorizer.requestResource"] = T.opaque("kubernetes.authorization.ResourceCheck");
@@ -365,7 +334,7 @@ function run(row: Row): Outcome {
       act = { ...act, ...admissionActivation(ctx) };
     }
   }
-  const env = build({ version, libraries: libs, vars, ...(schemas ? { objectSchemas: schemas } : {}) });
+  const env = buildEnv({ version, libraries: libs, vars, objectSchemas: schemas });
   let value: Value;
   try {
     value = compile(env, row.expr).eval(act);
@@ -395,11 +364,11 @@ function run(row: Row): Outcome {
     case "value": {
       let want: Value;
       try {
-        want = compile(build({ version: "1.36", libraries: libs, vars: {} }), row.expected).eval({});
+        want = compile(buildEnv({ version: "1.36", libraries: libs, vars: {} }), row.expected).eval({});
       } catch (e) {
         return { ok: false, detail: `expected not evaluable: ${e instanceof Error ? e.message : String(e)}` };
       }
-      return { ok: equalsFn(value, want), detail: `got ${show(value)} want ${show(want)}` };
+      return { ok: celEquals(value, want), detail: `got ${show(value)} want ${show(want)}` };
     }
     case "rule_true":
       return { ok: value === true, detail: `got ${show(value)}` };
@@ -416,13 +385,8 @@ function show(v: Value): string {
   }
 }
 
-describe.skipIf(!haveCorpus)("k8s-cel corpus cases", () => {
-  it("passes ≥ 98 % of the runnable rows", (ctx) => {
-    if (unavailable) {
-      if (process.env.CI === "true") throw new Error(unavailable);
-      ctx.skip();
-      return;
-    }
+describe.skipIf(!haveCorpus("cel-k8s-cases", CASES))("k8s-cel corpus cases", () => {
+  it("passes every runnable row that is not listed; every listed row still fails", () => {
     const rows = loadRows().filter((r) => ["value", "runtime_error", "error_contains", "rule_true"].includes(r.kind));
     const failures: string[] = [];
     const unexpectedPasses: string[] = [];
@@ -449,14 +413,10 @@ describe.skipIf(!haveCorpus)("k8s-cel corpus cases", () => {
       } else failures.push(`line ${r.line} [${r.kind}] ${r.test}/${r.name}: ${r.expr} → ${out.detail}`);
     }
     const total = rows.length - excluded;
-    console.log(
-      `[cel-k8s-cases] ${pass}/${total} rows pass (${((100 * pass) / total).toFixed(1)} %), ` +
-        `k8s-library rows ${k8sPass}/${k8sTotal}, excluded ${excluded}`,
-    );
-    if (failures.length) console.log(`[cel-k8s-cases] failing rows:\n  ${failures.join("\n  ")}`);
+    console.log(`[cel-k8s-cases] ${pass}/${total} rows pass, k8s-library rows ${k8sPass}/${k8sTotal}, excluded ${excluded}`);
     if (excludedLines.length) console.log(`[cel-k8s-cases] excluded (known, with reason):\n  ${excludedLines.join("\n  ")}`);
-    if (unexpectedPasses.length) console.log(`[cel-k8s-cases] excluded rows that now pass:\n  ${unexpectedPasses.join("\n  ")}`);
-    expect(k8sPass / k8sTotal).toBeGreaterThanOrEqual(0.98);
-    expect(pass / total).toBeGreaterThanOrEqual(0.98);
+    expect(failures).toEqual([]);
+    expect(unexpectedPasses).toEqual([]);
+    expect({ rows: rows.length, pass, excluded, k8sTotal }).toEqual({ rows: 988, pass: 902, excluded: 86, k8sTotal: 384 });
   });
 });

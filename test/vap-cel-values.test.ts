@@ -1,21 +1,15 @@
 // Every row of corpus/golden/cel-values.jsonl (values recorded from cel-go 0.26 with the Kubernetes 1.36 admission
 // environment): compile `expr` in our admission env for its field, evaluate with the row's vars, and compare the
 // result and runtime type, or the error text.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { T } from "../src/cel/types.js";
 import { CelError, CelMap, fromJSON, toJSON, typeName, type MapKey, type Value } from "../src/cel/values.js";
 import { admissionEnv, compileAdmission, namespaceValue } from "../src/vap/celenv.js";
 import type { KObject } from "../src/vap/types.js";
+import { corpusPath, haveCorpus } from "./support/corpus.js";
 
-const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
-const FILE = path.join(CORPUS, "golden", "cel-values.jsonl");
-const present = existsSync(FILE);
-if (!present) {
-  if (process.env.CI === "true") throw new Error(`corpus missing at ${CORPUS} (CI=true)`);
-  console.warn(`[vap-cel-values] corpus not found at ${CORPUS}: skipping cel-values replay`);
-}
+const FILE = "golden/cel-values.jsonl";
 
 interface Row {
   id: string;
@@ -88,9 +82,9 @@ function evalRow(r: Row): { result?: unknown; type?: string; error?: string; com
   }
 }
 
-describe.skipIf(!present)("cel-go values in the admission environment", () => {
+describe.skipIf(!haveCorpus("vap-cel-values", FILE))("cel-go values in the admission environment", () => {
   it("agrees with every recorded row", () => {
-    const rows = readFileSync(FILE, "utf8")
+    const rows = readFileSync(corpusPath(FILE), "utf8")
       .split("\n")
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Row);
@@ -107,7 +101,7 @@ describe.skipIf(!present)("cel-go values in the admission environment", () => {
         "error" in want
           ? got.error === want.error
           : "compileError" in want
-            ? got.compileError !== undefined
+            ? got.compileError === want.compileError
             : got.type === want.type && canonical(got.result) === canonical(want.result);
       if (ok) agree++;
       else diverging.push({ id: r.id, expr: r.expr.slice(0, 160), want: JSON.stringify(want).slice(0, 300), got: JSON.stringify(got).slice(0, 300) });
@@ -116,7 +110,8 @@ describe.skipIf(!present)("cel-go values in the admission environment", () => {
     console.log(`[vap-cel-values] ${agree}/${rows.length} rows agree; listed exceptions ${diverging.length - unlisted.length}, unlisted ${unlisted.length}`);
     for (const d of unlisted.slice(0, 25)) console.log(`  ✗ ${d.id} ${d.expr}\n    want ${d.want}\n    got  ${d.got}`);
     expect(unlisted.map((d) => d.id)).toEqual([]);
-    const stale = [...EXCEPTIONS.keys()].filter((id) => !diverging.some((d) => d.id === id));
-    if (stale.length) console.warn(`[vap-cel-values] ${stale.length} listed exceptions now agree; remove them: ${stale.join(", ")}`);
+    // a listed exception that now agrees is stale: remove it
+    expect([...EXCEPTIONS.keys()].filter((id) => !diverging.some((d) => d.id === id))).toEqual([]);
+    expect(rows).toHaveLength(2142);
   });
 });

@@ -215,10 +215,13 @@ describe("engine decisions", () => {
     const p = policy("c", { validations: [{ expression: "true" }, { expression: "object.x ==" }] });
     const d = run({ policies: [p], request: req({}) });
     expect(d.verdict).toBe("error");
-    expect(d.messages[0]).toMatch(/^compilation error: compilation failed: ERROR: <input>:1:\d+: /);
-    const issues = validatePolicy(p, "p.yaml");
-    expect(issues.length).toBeGreaterThan(0);
-    expect(issues[0]).toMatchObject({ policy: "c", file: "p.yaml", field: "spec.validations[1].expression", line: 1 });
+    const syntax =
+      "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+    const detail = `compilation failed: ERROR: <input>:1:12: ${syntax}\n | object.x ==\n | ...........^`;
+    expect(d.messages).toEqual([`compilation error: ${detail}`]);
+    expect(validatePolicy(p, "p.yaml")).toEqual([
+      { policy: "c", file: "p.yaml", field: "spec.validations[1].expression", line: 1, column: 12, message: syntax, detail },
+    ]);
     expect(validatePolicy(noPrivileged)).toEqual([]);
   });
 

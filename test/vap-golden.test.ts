@@ -1,20 +1,16 @@
 // Replays the golden admission cases recorded from a real kube-apiserver 1.36.3 (corpus/golden/vap-verdicts.jsonl and
 // gatekeeper-vap-verdicts.jsonl) through the offline VAP engine; verdict and messages must agree except for the
 // explicitly listed, explained cases below.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../src/vap/engine.js";
 import { parse } from "yaml";
 import { requestFromDocument, splitDocuments } from "../src/vap/load.js";
 import type { AdmissionRequest, ApiError, Verdict } from "../src/vap/types.js";
+import { corpusPath, haveCorpus } from "./support/corpus.js";
 
-const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
-const present = existsSync(path.join(CORPUS, "golden"));
-if (!present) {
-  if (process.env.CI === "true") throw new Error(`corpus missing at ${CORPUS} (CI=true)`);
-  console.warn(`[vap-golden] corpus not found at ${CORPUS}: skipping golden replay`);
-}
+/** Recorded cases per golden file. */
+const GOLDEN: Record<string, number> = { "vap-verdicts.jsonl": 1388, "gatekeeper-vap-verdicts.jsonl": 98 };
 
 interface GoldenCase {
   id: string;
@@ -32,7 +28,7 @@ interface GoldenCase {
 const EXCEPTIONS: ReadonlyMap<string, string> = new Map([]);
 
 function load(file: string): GoldenCase[] {
-  return readFileSync(path.join(CORPUS, "golden", file), "utf8")
+  return readFileSync(corpusPath(`golden/${file}`), "utf8")
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as GoldenCase);
@@ -75,7 +71,8 @@ function replay(file: string): Tally {
       continue;
     }
     t.agree++;
-    if (JSON.stringify(got.apiError?.message ?? null) === JSON.stringify(c.apiError?.message ?? null)) t.apiErrorAgree++;
+    const apiError = (e: ApiError | null): string => JSON.stringify(e && { message: e.message, code: e.code, reason: e.reason });
+    if (apiError(got.apiError) === apiError(c.apiError)) t.apiErrorAgree++;
     const want = c.results[0];
     const r = got.results[0];
     if (
@@ -104,9 +101,10 @@ function check(file: string): void {
   expect(unlisted.map((d) => d.id)).toEqual([]);
   expect(t.apiErrorAgree).toBe(t.agree);
   expect(t.resultAgree).toBe(t.agree);
+  expect(t.total).toBe(GOLDEN[file]);
 }
 
-describe.skipIf(!present)("golden VAP verdicts (kube-apiserver 1.36.3)", () => {
+describe.skipIf(!haveCorpus("vap-golden", "gatekeeper", ...Object.keys(GOLDEN).map((f) => `golden/${f}`)))("golden VAP verdicts (kube-apiserver 1.36.3)", () => {
   it("vap-verdicts.jsonl (Kyverno-derived, 1388 cases)", () => check("vap-verdicts.jsonl"));
   it("gatekeeper-vap-verdicts.jsonl (98 cases, params = Constraints)", () => check("gatekeeper-vap-verdicts.jsonl"));
   it("requests built from the Gatekeeper suite files (bare objects, AdmissionReviews) match the recorded ones", () => {
@@ -120,22 +118,23 @@ describe.skipIf(!present)("golden VAP verdicts (kube-apiserver 1.36.3)", () => {
     let same = 0;
     const cases = load("gatekeeper-vap-verdicts.jsonl");
     for (const c of cases) {
-      const file = path.join(CORPUS, "gatekeeper", c.source!.replace(/template\.yaml$/, ""), c.object!);
+      const file = corpusPath(`gatekeeper/${c.source!.replace(/template\.yaml$/, "")}${c.object!}`);
       const built = requestFromDocument(parse(readFileSync(file, "utf8")) as unknown);
       if (strip(built) === strip(c.request)) same++;
     }
     console.log(`[vap-golden] gatekeeper requests rebuilt from suite files: ${same}/${cases.length}`);
+    expect(cases).toHaveLength(GOLDEN["gatekeeper-vap-verdicts.jsonl"]!);
     expect(same).toBe(cases.length);
   });
 
-  it("every listed exception is a real case (stale entries are reported)", () => {
+  it("every listed exception is a real, still diverging case", () => {
     const all = new Set([...load("vap-verdicts.jsonl"), ...load("gatekeeper-vap-verdicts.jsonl")].map((c) => c.id));
     expect([...EXCEPTIONS.keys()].filter((id) => !all.has(id))).toEqual([]);
     const diverging = new Set([
       ...replay("vap-verdicts.jsonl").diverging.map((d) => d.id),
       ...replay("gatekeeper-vap-verdicts.jsonl").diverging.map((d) => d.id),
     ]);
-    const stale = [...EXCEPTIONS.keys()].filter((id) => !diverging.has(id));
-    if (stale.length) console.warn(`[vap-golden] ${stale.length} listed exceptions now agree; remove them:\n  ${stale.join("\n  ")}`);
+    // a listed exception that now agrees is stale: remove it
+    expect([...EXCEPTIONS.keys()].filter((id) => !diverging.has(id))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // server-side-apply merges (scalars, nested maps, associative lists, atomics, nulls, CRD schemas), the dispatcher
 // (matchConditions, failurePolicy, params, name order, reinvocation, type-name checks), fixtures/map/** and the
 // kaptest examples of the corpus (mapTestSuites of example1-simple / example2-complicated).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -25,45 +25,48 @@ import type {
   MutatingAdmissionPolicySpec,
   Mutation,
 } from "../src/vap/types.js";
+import { corpusPath, haveCorpus } from "./support/corpus.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON Patch
 
 describe("applyJsonPatch", () => {
   const doc: JSONValue = { metadata: { labels: { a: "1" } }, spec: { list: [1, 2, 3], "a/b": { "c~d": true } } };
+  /** `doc` with other labels / list / extra spec or top-level fields. */
+  const docWith = (o: { labels?: JSONValue; list?: JSONValue; cd?: boolean; spec?: Record<string, JSONValue>; top?: Record<string, JSONValue> }): JSONValue => ({
+    metadata: { labels: o.labels ?? { a: "1" } },
+    spec: { list: o.list ?? [1, 2, 3], "a/b": { "c~d": o.cd ?? true }, ...o.spec },
+    ...o.top,
+  });
   const cases: { name: string; ops: JsonPatchOp[]; want?: JSONValue; error?: string; testFailed?: boolean }[] = [
-    { name: "add map key", ops: [{ op: "add", path: "/metadata/labels/b", value: "2" }], want: { ...doc, metadata: { labels: { a: "1", b: "2" } } } },
-    { name: "add append", ops: [{ op: "add", path: "/spec/list/-", value: 4 }], want: { spec: { list: [1, 2, 3, 4] } } },
-    { name: "add insert", ops: [{ op: "add", path: "/spec/list/0", value: 0 }], want: { spec: { list: [0, 1, 2, 3] } } },
-    { name: "add negative index", ops: [{ op: "add", path: "/spec/list/-1", value: 9 }], want: { spec: { list: [1, 2, 3, 9] } } },
-    { name: "remove index", ops: [{ op: "remove", path: "/spec/list/1" }], want: { spec: { list: [1, 3] } } },
-    { name: "replace index", ops: [{ op: "replace", path: "/spec/list/2", value: 7 }], want: { spec: { list: [1, 2, 7] } } },
-    { name: "replace of missing object key sets it (v4)", ops: [{ op: "replace", path: "/metadata/labels/z", value: "z" }], want: { metadata: { labels: { a: "1", z: "z" } } } },
-    { name: "escaped keys", ops: [{ op: "replace", path: "/spec/a~1b/c~0d", value: false }], want: { spec: { "a/b": { "c~d": false } } } },
-    { name: "move", ops: [{ op: "move", from: "/metadata/labels/a", path: "/metadata/labels/b" }], want: { metadata: { labels: { b: "1" } } } },
-    { name: "copy", ops: [{ op: "copy", from: "/spec/list/0", path: "/spec/first" }], want: { spec: { first: 1 } } },
-    { name: "test passes", ops: [{ op: "test", path: "/spec/list", value: [1, 2, 3] }, { op: "add", path: "/x", value: 1 }], want: { x: 1 } },
-    { name: "test of missing key with null passes", ops: [{ op: "test", path: "/metadata/nope", value: null }], want: { metadata: { labels: { a: "1" } } } },
+    { name: "add map key", ops: [{ op: "add", path: "/metadata/labels/b", value: "2" }], want: docWith({ labels: { a: "1", b: "2" } }) },
+    { name: "add append", ops: [{ op: "add", path: "/spec/list/-", value: 4 }], want: docWith({ list: [1, 2, 3, 4] }) },
+    { name: "add insert", ops: [{ op: "add", path: "/spec/list/0", value: 0 }], want: docWith({ list: [0, 1, 2, 3] }) },
+    { name: "add negative index", ops: [{ op: "add", path: "/spec/list/-1", value: 9 }], want: docWith({ list: [1, 2, 3, 9] }) },
+    { name: "remove index", ops: [{ op: "remove", path: "/spec/list/1" }], want: docWith({ list: [1, 3] }) },
+    { name: "replace index", ops: [{ op: "replace", path: "/spec/list/2", value: 7 }], want: docWith({ list: [1, 2, 7] }) },
+    { name: "replace of missing object key sets it (v4)", ops: [{ op: "replace", path: "/metadata/labels/z", value: "z" }], want: docWith({ labels: { a: "1", z: "z" } }) },
+    { name: "escaped keys", ops: [{ op: "replace", path: "/spec/a~1b/c~0d", value: false }], want: docWith({ cd: false }) },
+    { name: "move", ops: [{ op: "move", from: "/metadata/labels/a", path: "/metadata/labels/b" }], want: docWith({ labels: { b: "1" } }) },
+    { name: "copy", ops: [{ op: "copy", from: "/spec/list/0", path: "/spec/first" }], want: docWith({ spec: { first: 1 } }) },
+    { name: "test passes", ops: [{ op: "test", path: "/spec/list", value: [1, 2, 3] }, { op: "add", path: "/x", value: 1 }], want: docWith({ top: { x: 1 } }) },
+    { name: "test of missing key with null passes", ops: [{ op: "test", path: "/metadata/nope", value: null }], want: doc },
     { name: "test fails", ops: [{ op: "test", path: "/spec/list/0", value: 2 }], error: "testing value /spec/list/0 failed: test failed", testFailed: true },
     { name: "remove missing key", ops: [{ op: "remove", path: "/metadata/nope" }], error: "error in remove for path: '/metadata/nope': Unable to remove nonexistent key: nope: missing value" },
     { name: "add under missing parent", ops: [{ op: "add", path: "/a/b/c", value: 1 }], error: 'add operation does not apply: doc is missing path: "/a/b/c": missing value' },
     { name: "index out of range", ops: [{ op: "add", path: "/spec/list/5", value: 1 }], error: "error in add for path: '/spec/list/5': Unable to access invalid index: 5: invalid index referenced" },
-    { name: "bad index", ops: [{ op: "add", path: "/spec/list/x", value: 1 }], error: "value was not a proper array index: 'x'" },
+    {
+      name: "bad index",
+      ops: [{ op: "add", path: "/spec/list/x", value: 1 }],
+      error: `error in add for path: '/spec/list/x': value was not a proper array index: 'x': strconv.Atoi: parsing "x": invalid syntax`,
+    },
     { name: "unknown op", ops: [{ op: "frobnicate", path: "/a" }], error: "Unexpected kind: frobnicate" },
-    { name: "empty path", ops: [{ op: "add", path: "", value: 1 }], error: 'add operation does not apply: doc is missing path: ""' },
+    { name: "empty path", ops: [{ op: "add", path: "", value: 1 }], error: 'add operation does not apply: doc is missing path: "": missing value' },
   ];
   it.each(cases)("$name", ({ ops, want, error, testFailed }) => {
     const r = applyJsonPatch(doc, ops);
-    if (error !== undefined) {
-      expect(r.ok).toBe(false);
-      if (!r.ok) {
-        expect(r.error).toContain(error);
-        expect(r.testFailed).toBe(!!testFailed);
-      }
-      return;
-    }
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(r.doc).toMatchObject(want as object);
+    if (error !== undefined) expect(r).toEqual({ ok: false, error, testFailed: !!testFailed });
+    else expect(r).toEqual({ ok: true, doc: want });
   });
   it("does not modify its input", () => {
     const d = { a: [1] };
@@ -84,89 +87,94 @@ const deployment = (spec: Record<string, JSONValue>, meta: Record<string, JSONVa
 const tpl = (podSpec: Record<string, JSONValue>): Record<string, JSONValue> => ({ template: { spec: podSpec } });
 
 describe("applyConfiguration (SSA merge)", () => {
-  const cases: { name: string; obj: KObject; patch: Record<string, JSONValue>; want?: Record<string, unknown>; error?: string }[] = [
-    { name: "scalar replaces", obj: deployment({ replicas: 1 }), patch: { spec: { replicas: 3 } }, want: { spec: { replicas: 3 } } },
+  /** want: the whole merged object; bug: why the current result is wrong (the row is expected to fail until fixed). */
+  const cases: { name: string; obj: KObject; patch: Record<string, JSONValue>; want?: KObject; error?: string; bug?: string }[] = [
+    { name: "scalar replaces", obj: deployment({ replicas: 1 }), patch: { spec: { replicas: 3 } }, want: deployment({ replicas: 3 }) },
     {
       name: "nested maps merge",
       obj: deployment({ replicas: 1 }, { labels: { a: "1" } }),
       patch: { metadata: { labels: { b: "2" }, annotations: { x: "y" } } },
-      want: { metadata: { name: "d", namespace: "default", labels: { a: "1", b: "2" }, annotations: { x: "y" } }, spec: { replicas: 1 } },
+      want: deployment({ replicas: 1 }, { labels: { a: "1", b: "2" }, annotations: { x: "y" } }),
     },
     {
       name: "associative list merges by name (volumes)",
       obj: deployment(tpl({ volumes: [{ name: "x" }] })),
       patch: { spec: tpl({ volumes: [{ name: "y" }] }) },
-      want: { spec: tpl({ volumes: [{ name: "x" }, { name: "y" }] }) },
+      want: deployment(tpl({ volumes: [{ name: "x" }, { name: "y" }] })),
     },
     {
       name: "associative list updates an entry",
       obj: deployment(tpl({ volumes: [{ name: "x" }, { name: "y" }] })),
       patch: { spec: tpl({ volumes: [{ name: "y", hostPath: { path: "a" } }] }) },
-      want: { spec: tpl({ volumes: [{ name: "x" }, { name: "y", hostPath: { path: "a" } }] }) },
+      want: deployment(tpl({ volumes: [{ name: "x" }, { name: "y", hostPath: { path: "a" } }] })),
     },
     {
       name: "env merge consolidates duplicates of the patched key",
       obj: deployment(tpl({ containers: [{ name: "nginx", env: [{ name: "test", value: "a" }, { name: "test", value: "b" }, { name: "foo", value: "bar" }] }] })),
       patch: { spec: tpl({ containers: [{ name: "nginx", env: [{ name: "test", value: "c" }] }] }) },
-      want: { spec: tpl({ containers: [{ name: "nginx", env: [{ name: "test", value: "c" }, { name: "foo", value: "bar" }] }] }) },
+      want: deployment(tpl({ containers: [{ name: "nginx", env: [{ name: "test", value: "c" }, { name: "foo", value: "bar" }] }] })),
     },
     {
       name: "new container goes where the patch puts it",
       obj: deployment(tpl({ containers: [{ name: "app", image: "a" }] })),
       patch: { spec: tpl({ containers: [{ name: "side", image: "s" }, { name: "app" }] }) },
-      want: { spec: tpl({ containers: [{ name: "side", image: "s" }, { name: "app", image: "a" }] }) },
+      want: deployment(tpl({ containers: [{ name: "side", image: "s" }, { name: "app", image: "a" }] })),
     },
     {
       name: "ports keyed by containerPort+protocol (protocol defaults to TCP)",
       obj: deployment(tpl({ containers: [{ name: "app", ports: [{ containerPort: 80, protocol: "TCP", name: "http" }] }] })),
       patch: { spec: tpl({ containers: [{ name: "app", ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, protocol: "UDP" }] }] }) },
-      want: {
-        spec: tpl({ containers: [{ name: "app", ports: [{ containerPort: 80, protocol: "TCP", name: "http", hostPort: 8080 }, { containerPort: 53, protocol: "UDP" }] }] }),
-      },
+      want: deployment(tpl({ containers: [{ name: "app", ports: [{ containerPort: 80, protocol: "TCP", name: "http", hostPort: 8080 }, { containerPort: 53, protocol: "UDP" }] }] })),
     },
     {
       name: "finalizers merge as a set",
       obj: deployment({}, { finalizers: ["a", "b"] }),
       patch: { metadata: { finalizers: ["c", "a"] } },
-      want: { metadata: { finalizers: ["c", "a", "b"] } },
+      want: deployment({}, { finalizers: ["c", "a", "b"] }),
     },
-    { name: "null removes a scalar", obj: deployment({ replicas: 1, paused: true }), patch: { spec: { paused: null } }, want: { spec: { replicas: 1 } } },
+    {
+      name: "null removes a scalar",
+      obj: deployment({ replicas: 1, paused: true }),
+      patch: { spec: { paused: null } },
+      want: deployment({ replicas: 1 }),
+      bug: "src/vap/applyconfig.ts mergeValue: a null patch value on a field the schema table does not model (DeploymentSpec.paused) merges as an object and leaves paused: {}",
+    },
     {
       name: "null leaves a non-empty map alone",
       obj: deployment({ replicas: 1 }, { labels: { a: "1" } }),
       patch: { metadata: { labels: null } },
-      want: { metadata: { labels: { a: "1" } } },
+      want: deployment({ replicas: 1 }, { labels: { a: "1" } }),
     },
-    { name: "atomic struct (selector)", obj: deployment({ replicas: 1 }), patch: { spec: { selector: { matchLabels: { l: "v" } } } }, error: "may not mutate atomic arrays, maps or structs: .spec.selector" },
+    {
+      name: "atomic struct (selector)",
+      obj: deployment({ replicas: 1 }),
+      patch: { spec: { selector: { matchLabels: { l: "v" } } } },
+      error: "invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: .spec.selector",
+    },
     {
       name: "atomic list (args) inside an associative list item",
       obj: deployment(tpl({ containers: [{ name: "app" }] })),
       patch: { spec: tpl({ containers: [{ name: "app", args: ["-v"] }] }) },
-      error: "may not mutate atomic arrays, maps or structs: .spec.template.spec.containers[0].args",
+      error: "invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: .spec.template.spec.containers[0].args",
     },
     {
       name: "associative item without its key",
       obj: deployment(tpl({ containers: [{ name: "app" }] })),
       patch: { spec: tpl({ containers: [{ image: "x" }] }) },
-      error: 'associative list with keys has an element that omits key field "name"',
+      error:
+        'failed to convert patch object to typed object: .spec.template.spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
     },
     {
       name: "unknown kind: lists are replaced (deduced schema)",
       obj: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { items: [1, 2], keep: true } },
       patch: { spec: { items: [3] } },
-      want: { spec: { items: [3], keep: true } },
+      want: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { items: [3], keep: true } },
     },
   ];
-  it.each(cases)("$name", ({ obj, patch, want, error }) => {
-    const r = applyConfiguration(obj, patch);
-    if (error !== undefined) {
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.error).toContain(error);
-      return;
-    }
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(r.object).toMatchObject(want!);
-  });
+  const check = ({ obj, patch, want, error }: (typeof cases)[number]): void =>
+    expect(applyConfiguration(obj, patch)).toEqual(error !== undefined ? { ok: false, error } : { ok: true, object: want });
+  it.each(cases.filter((c) => !c.bug))("$name", check);
+  it.fails.each(cases.filter((c) => c.bug))("known bug: $name ($bug)", check);
 
   it("CRD schema: x-kubernetes-list-type map merges, unmarked lists are atomic", () => {
     const crd: KObject = {
@@ -244,8 +252,11 @@ describe("applyMutatingPolicies", () => {
     policies: MutatingAdmissionPolicy[];
     input?: Partial<MutateInput>;
     verdict: MutationVerdict;
+    /** The object's labels afterwards (when there is no error). */
     labels?: Record<string, string>;
+    /** The whole error text (the object is then null). */
     error?: string;
+    /** Every policy's skip reason (undefined when it ran). */
     skipReason?: string;
   }[] = [
     { name: "apply adds a label", policies: [map("p", { mutations: [labelsApply(`{"team": "a"}`)] })], verdict: "mutate", labels: { app: "web", team: "a" } },
@@ -261,6 +272,7 @@ describe("applyMutatingPolicies", () => {
       name: "matchConstraints do not match → skip",
       policies: [map("p", { matchConstraints: { resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"] }] }, mutations: [labelsApply(`{"team": "a"}`)] })],
       verdict: "skip",
+      labels: { app: "web" },
       skipReason: "matchConstraints",
     },
     {
@@ -279,31 +291,32 @@ describe("applyMutatingPolicies", () => {
       name: "matchCondition error under Fail rejects",
       policies: [map("p", { matchConditions: [{ name: "c", expression: "object.spec.nope == 1" }], mutations: [labelsApply(`{"team": "a"}`)] })],
       verdict: "error",
-      error: "no such key: nope",
+      error: `policy "p" denied request: expression 'object.spec.nope == 1' resulted in error: no such key: nope`,
     },
     {
       name: "matchCondition error under Ignore skips",
       policies: [map("p", { failurePolicy: "Ignore", matchConditions: [{ name: "c", expression: "object.spec.nope == 1" }], mutations: [labelsApply(`{"team": "a"}`)] })],
       verdict: "skip",
       labels: { app: "web" },
+      skipReason: "matchConditions",
     },
     {
       name: "compile error is an invocation error",
       policies: [map("p", { mutations: [labelsApply(`{"team": nope}`)] })],
       verdict: "error",
-      error: "compilation failed: ERROR: <input>:1:51: undeclared reference to 'nope'",
+      error: `policy "p" denied request: compilation failed: ERROR: <input>:1:51: undeclared reference to 'nope' (in container '')\n | Object{metadata: Object.metadata{labels: {"team": nope}}}\n | ..................................................^`,
     },
     {
       name: "wrong return type is a compile error",
       policies: [map("p", { mutations: [apply(`"I'm a teapot!"`)] })],
       verdict: "error",
-      error: "must evaluate to Object but got string",
+      error: `policy "p" denied request: must evaluate to Object but got string`,
     },
     {
       name: "wrong Object type name",
       policies: [map("p", { mutations: [apply(`Object{metadata: Object.metadatax{labels: {"a": "b"}}}`)] })],
       verdict: "error",
-      error: 'type mismatch: unexpected type name "Object.metadatax", expected "Object.metadata", which matches field name path from root Object type',
+      error: `policy "p" denied request: type mismatch: unexpected type name "Object.metadatax", expected "Object.metadata", which matches field name path from root Object type`,
     },
     {
       name: "params through a binding paramRef",
@@ -324,6 +337,7 @@ describe("applyMutatingPolicies", () => {
       policies: [map("p", { paramKind: { apiVersion: "v1", kind: "ConfigMap" }, mutations: [labelsApply(`{"team": params.data.team}`)] })],
       input: { bindings: [mbinding("b", { policyName: "p", paramRef: { name: "nope", parameterNotFoundAction: "Allow" } })], params: [cm("cfg", { team: "blue" })] },
       verdict: "skip",
+      labels: { app: "web" },
       skipReason: "paramNotFound",
     },
     {
@@ -331,6 +345,7 @@ describe("applyMutatingPolicies", () => {
       policies: [map("p", { mutations: [labelsApply(`{"team": "a"}`)] })],
       input: { bindings: [mbinding("b", { policyName: "p", matchResources: { objectSelector: { matchLabels: { app: "db" } } } })] },
       verdict: "skip",
+      labels: { app: "web" },
       skipReason: "matchResources",
     },
     {
@@ -372,7 +387,7 @@ describe("applyMutatingPolicies", () => {
       name: "JSONPatch bad path is an error",
       policies: [map("p", { mutations: [jsonPatch(`[JSONPatch{op: "remove", path: "/metadata/labels/nope"}]`)] })],
       verdict: "error",
-      error: "JSONPath: error in remove for path: '/metadata/labels/nope': Unable to remove nonexistent key: nope: missing value",
+      error: `policy "p" denied request: JSONPath: error in remove for path: '/metadata/labels/nope': Unable to remove nonexistent key: nope: missing value`,
     },
     {
       name: "JSONPatch value: int64 stays an integer, Object literal value",
@@ -384,25 +399,26 @@ describe("applyMutatingPolicies", () => {
         }),
       ],
       verdict: "mutate",
+      labels: { app: "web" },
     },
   ];
   it.each(cases)("$name", ({ policies, input, verdict, labels, error, skipReason }) => {
     const out = run(policies, input);
     expect(verdictOfMutation(out)).toBe(verdict);
-    if (labels) expect(out.object?.metadata?.labels).toEqual(labels);
     if (error !== undefined) {
       expect(out.object).toBeNull();
-      expect(out.error).toContain(error);
+      expect(out.error).toBe(error);
     } else {
       expect(out.error).toBeUndefined();
+      expect(out.object?.metadata?.labels).toEqual(labels);
     }
-    if (skipReason) expect(out.results.map((r) => r.skipReason)).toContain(skipReason);
+    expect(out.results.map((r) => r.skipReason)).toEqual(policies.map(() => skipReason));
   });
 
   it("JSONPatch values come back as JSON numbers and objects", () => {
     const out = run([map("p", { mutations: [jsonPatch(`[JSONPatch{op: "add", path: "/spec/priority", value: 7}, JSONPatch{op: "add", path: "/spec/securityContext", value: Object.spec.securityContext{runAsNonRoot: true, runAsUser: 1000}}]`)] })]);
-    expect(out.object?.["spec"]).toMatchObject({ priority: 7, securityContext: { runAsNonRoot: true, runAsUser: 1000 } });
-    expect(typeof (out.object?.["spec"] as Record<string, unknown>)["priority"]).toBe("number");
+    // toEqual tells 7 from 7n: priority must be a JSON number, not a bigint
+    expect(out.object?.["spec"]).toEqual({ containers: [{ name: "c", image: "nginx" }], priority: 7, securityContext: { runAsNonRoot: true, runAsUser: 1000 } });
   });
 
   it("reinvocationPolicy IfNeeded re-runs an earlier policy after a later one changed the object", () => {
@@ -471,7 +487,7 @@ const loadDocs = (file: string): unknown[] => parseAllDocuments(readFileSync(fil
 
 describe("fixtures/map", () => {
   const dirs = readdirSync(fixturesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  it("has fixtures", () => expect(dirs.length).toBeGreaterThanOrEqual(3));
+  it("has fixtures", () => expect(dirs).toEqual(["atomic-list-error", "jsonpatch-annotation", "sidecar-apply"]));
   it.each(dirs)("%s", (dir) => {
     const state = splitDocuments(loadDocs(path.join(fixturesDir, dir, "policies.yaml")));
     const obj = loadDocs(path.join(fixturesDir, dir, "object.yaml"))[0] as KObject;
@@ -485,7 +501,7 @@ describe("fixtures/map", () => {
       request: requestForObject(obj),
     });
     expect(verdictOfMutation(out)).toBe(expected.verdict);
-    if (expected.error !== undefined) expect(out.error).toContain(expected.error);
+    expect(out.error).toBe(expected.error);
     if (expected.object) {
       const m = mutationMatches(out.object!, expected.object);
       expect(m.diff).toEqual([]);
@@ -496,17 +512,14 @@ describe("fixtures/map", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // kaptest corpus (mapTestSuites)
 
-const corpus = path.resolve(process.cwd(), "../shared/corpus");
-const kaptestDir = path.join(corpus, "kaptest");
-const haveCorpus = existsSync(kaptestDir);
-if (!haveCorpus) {
-  if (process.env["CI"] === "true") {
-    describe("kaptest corpus", () => it("corpus present", () => expect.fail(`corpus missing at ${kaptestDir}`)));
-  } else {
-    console.warn(`[vap-mutating] corpus not found at ${kaptestDir}: skipping kaptest MAP suites`);
-  }
-}
-
+const KAPTEST_EXAMPLES = ["example1-simple", "example2-complicated"];
+/** The mapTestSuites tests of those examples: example, policy, object → expected verdict. */
+const ROWS = [
+  "example1-simple simple-policy good-deployment → mutate",
+  "example1-simple simple-policy many-replicas-deployment → skip",
+  "example2-complicated policy-with-params less-replicas-deployment → mutate",
+  "example2-complicated policy-with-namespace less-replicas-deployment-with-namespace → mutate",
+];
 interface KaptestManifest {
   policies: string[];
   resources: string[];
@@ -523,12 +536,20 @@ interface KaptestManifest {
   }[];
 }
 
-describe.skipIf(!haveCorpus)("kaptest mapTestSuites", () => {
-  const examples = ["example1-simple", "example2-complicated"];
-  const rows: { example: string; policy: string; object: string; expect: string; run: () => { verdict: string; equal: boolean | null; diff: string[] } }[] = [];
-  for (const ex of examples) {
-    const testDir = readdirSync(path.join(kaptestDir, ex)).find((f) => f.endsWith(".test"))!;
-    const base = path.join(kaptestDir, ex, testDir);
+interface KaptestRow {
+  example: string;
+  policy: string;
+  object: string;
+  expect: string;
+  run: () => { verdict: string; equal: boolean | null; diff: string[] };
+}
+
+/** One row per mapTestSuites test of the kaptest examples (reads the corpus: call only when it is present). */
+function kaptestRows(): KaptestRow[] {
+  const rows: KaptestRow[] = [];
+  for (const ex of KAPTEST_EXAMPLES) {
+    const testDir = readdirSync(corpusPath(`kaptest/${ex}`)).find((f) => f.endsWith(".test"))!;
+    const base = corpusPath(`kaptest/${ex}/${testDir}`);
     const manifest = parseYaml(readFileSync(path.join(base, "kaptest.yaml"), "utf8")) as KaptestManifest;
     const policyDocs = splitDocuments(manifest.policies.flatMap((p) => loadDocs(path.join(base, p))));
     const resources = manifest.resources.flatMap((r) => loadDocs(path.join(base, r))) as KObject[];
@@ -557,7 +578,15 @@ describe.skipIf(!haveCorpus)("kaptest mapTestSuites", () => {
       }
     }
   }
-  it("found the MAP suites", () => expect(rows.length).toBe(4));
+  return rows;
+}
+
+const haveKaptest = haveCorpus("vap-mutating", ...KAPTEST_EXAMPLES.map((ex) => `kaptest/${ex}`));
+
+describe.skipIf(!haveKaptest)("kaptest mapTestSuites", () => {
+  // vitest still runs the body of a skipped describe to collect its tests: read the corpus only when it is there
+  const rows = haveKaptest ? kaptestRows() : [];
+  it("found the MAP suites", () => expect(rows.map((r) => `${r.example} ${r.policy} ${r.object} → ${r.expect}`)).toEqual(ROWS));
   it.each(rows)("$example $policy $object → $expect", (row) => {
     const r = row.run();
     expect(r.verdict).toBe(row.expect);

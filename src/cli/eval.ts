@@ -1,14 +1,12 @@
 // `migrate eval FILE... --request REQUEST.yaml`: decide one admission request offline with the VAP engine.
 import type { Command } from "commander";
-import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s/authz.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
 import { evaluate } from "../vap/engine.js";
 import { applyMutatingPolicies } from "../vap/mutating.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest, Decision, KObject, ValidatingAdmissionPolicy } from "../vap/types.js";
-import { EXIT, readDocuments, reportInputError } from "./io.js";
-import type { CommandContext } from "./main.js";
+import { EXIT, loadAuthz, outputFormatOk, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
 export interface EvalOptions {
   request: string;
@@ -44,18 +42,6 @@ export function checkPolicies(docs: readonly LoadedDoc[]): void {
   }
 }
 
-/** The `--authz` table as a decision function; undefined without a file (the engine's default then applies:
- *  members of system:masters are allowed everything, as a cluster's superuser authorizer would; all else denied). */
-export function loadAuthz(file: string | undefined): AuthzDecide | undefined {
-  if (!file) return undefined;
-  const docs = readDocuments([file]);
-  try {
-    return authzTableDecider(docs.flatMap((d) => parseAuthzTable(d.doc)));
-  } catch (e) {
-    throw new InputError((e as Error).message, file, docs[0]?.line);
-  }
-}
-
 export function renderDecision(d: Decision): string {
   const lines = [`verdict: ${d.verdict}`];
   for (const r of d.results) {
@@ -70,10 +56,7 @@ export function renderDecision(d: Decision): string {
 }
 
 export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext): number {
-  if (opts.output !== "text" && opts.output !== "json") {
-    ctx.io.err(`error: -o must be text or json, not ${JSON.stringify(opts.output)}\n`);
-    return EXIT.badInput;
-  }
+  if (!outputFormatOk(opts.output, ["text", "json"], ctx.io)) return EXIT.badInput;
   let decision: Decision;
   let mutated: KObject | undefined;
   let mutationError: string | undefined;

@@ -2,15 +2,10 @@
 // its exit code; commander usage errors exit 2 (bad input), as do input errors.
 import { Command, CommanderError } from "commander";
 import { registerEval } from "./eval.js";
-import { EXIT, stdStreams, type Streams } from "./io.js";
 import { registerPsp } from "./psp.js";
+import { EXIT, stdStreams, type CommandContext, type Streams } from "./shared.js";
 import { registerTest } from "./test.js";
 import { registerVerify } from "./verify.js";
-
-export interface CommandContext {
-  io: Streams;
-  setExit(code: number): void;
-}
 
 const EXAMPLES = `
 Examples:

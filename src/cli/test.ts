@@ -1,15 +1,13 @@
-// `migrate test MANIFEST...`: run kaptest manifests through the VAP engine and print the shared result contract.
+// `migrate test MANIFEST...`: run kaptest manifests through the VAP engine and print the shared result contract (and
+// CEL cost warnings on stderr).
 import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { KaptestError, parseManifest, runKaptest } from "../equivalence/kaptest.js";
-import { InputError } from "../input/yaml.js";
-import { loadAuthz } from "./eval.js";
+import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
-import type { LoadedDoc } from "../input/yaml.js";
 import type { ValidatingAdmissionPolicy } from "../vap/types.js";
-import { EXIT, expandPaths, readDocuments, reportInputError } from "./io.js";
-import type { CommandContext } from "./main.js";
+import { EXIT, expandPaths, loadAuthz, outputFormatOk, printCostWarnings, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
 interface TestOptions {
   output: string;
@@ -32,10 +30,7 @@ function policyCompileIssues(docs: readonly LoadedDoc[]): Map<string, string> {
 }
 
 export function runTest(manifests: string[], opts: TestOptions, ctx: CommandContext): number {
-  if (opts.output !== "text" && opts.output !== "json") {
-    ctx.io.err(`error: -o must be text or json, not ${JSON.stringify(opts.output)}\n`);
-    return EXIT.badInput;
-  }
+  if (!outputFormatOk(opts.output, ["text", "json"], ctx.io)) return EXIT.badInput;
   const all: CaseResult[] = [];
   let errors = 0;
   try {
@@ -67,6 +62,7 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
     return reportInputError(e, ctx.io);
   }
   const report = summarize(all, errors);
+  printCostWarnings(report.cases, ctx.io);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
   return report.summary.failed ? EXIT.failed : EXIT.ok;
 }

@@ -1,47 +1,47 @@
-// `migrate verify SOURCE... --fixtures PATH...`: convert the sources, then replay every fixture through the source
-// engine and through the generated policies in the VAP engine; print the shared result contract.
+// `migrate verify SOURCE... --fixtures PATH...`: detect the sources' language through the converter registry, convert
+// them, then replay every fixture through that converter's source engine and through the generated policies in the
+// VAP engine; print the shared result contract (and CEL cost warnings on stderr).
 import type { Command } from "commander";
-import { convertPsps } from "../../converters/psp/convert.js";
-import { renderText, summarize } from "../equivalence/contract.js";
-import { replayPsp } from "../../converters/psp/replay.js";
-import { mapStage, type MapStage } from "../equivalence/mapstage.js";
+import { renderText, summarize, type ReplayReport } from "../equivalence/contract.js";
 import { countErrors } from "../equivalence/replay.js";
-import { loadAuthz } from "./eval.js";
-import { EXIT, readDocuments, reportInputError } from "./io.js";
-import type { CommandContext } from "./main.js";
-import { loadPsps, parseConvertOptions } from "./psp.js";
+import {
+  convertOptions,
+  EXIT,
+  loadAuthz,
+  loadSources,
+  outputFormatOk,
+  printCostWarnings,
+  printGaps,
+  readDocuments,
+  reportInputError,
+  type CommandContext,
+  type ConvertFlags,
+} from "./shared.js";
 
-interface VerifyOptions {
+interface VerifyOptions extends ConvertFlags {
   fixtures: string[];
   output: string;
-  targetVersion: string;
-  rbac: string;
-  controllers?: boolean;
-  actions: string;
   authz?: string;
   verbose?: boolean;
 }
 
 export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandContext): number {
-  if (opts.output !== "text" && opts.output !== "json") {
-    ctx.io.err(`error: -o must be text or json, not ${JSON.stringify(opts.output)}\n`);
-    return EXIT.badInput;
-  }
-  let report;
+  if (!outputFormatOk(opts.output, ["text", "json"], ctx.io)) return EXIT.badInput;
+  let report: ReplayReport;
   try {
-    const copts = parseConvertOptions(opts);
-    const { psps } = loadPsps(sources);
-    const conv = convertPsps(psps, copts);
-    for (const g of conv.gaps) ctx.io.err(`gap: ${g.rule}: ${g.reason}\n`);
+    const loaded = loadSources(sources);
+    const conv = loaded.converter;
+    const result = conv.convert(loaded.sources, convertOptions(opts, conv.id));
+    printGaps(result.gaps, ctx.io);
     const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
-    ctx.io.err(`replaying ${fixtures.length} fixture(s) through the PSP engine and the generated policies\n`);
+    ctx.io.err(`replaying ${fixtures.length} fixture(s) through the ${conv.id} source engine and the generated policies\n`);
     const authz = loadAuthz(opts.authz);
-    const stage: MapStage = mapStage;
-    const cases = replayPsp({ psps, manifests: conv.manifests, fixtures, mapStage: stage, suite: "psp", ...(authz ? { authz } : {}) });
+    const cases = conv.replay({ sources: loaded.sources, manifests: result.manifests, fixtures, suite: conv.id, ...(authz ? { authz } : {}) });
     report = summarize(cases, countErrors(cases));
   } catch (e) {
     return reportInputError(e, ctx.io);
   }
+  printCostWarnings(report.cases, ctx.io);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
   return report.summary.failed ? EXIT.failed : EXIT.ok;
 }
@@ -50,12 +50,12 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command("verify")
     .description("Replay fixtures through the source engine and the generated VAP (+MAP); report every divergence")
-    .argument("<sources...>", "PodSecurityPolicy files or directories")
+    .argument("<sources...>", "policy files or directories (one source language: PodSecurityPolicies)")
     .requiredOption("--fixtures <paths...>", "pods or AdmissionReviews (files or directories)")
     .option("-o, --output <format>", "text or json", "text")
     .option("--target-version <version>", "as for `migrate psp`", "1.36")
-    .option("--rbac <mode>", "as for `migrate psp`", "authorizer")
-    .option("--controllers", "as for `migrate psp`")
+    .option("--rbac <mode>", "PodSecurityPolicies only: as for `migrate psp` (default: authorizer)")
+    .option("--controllers", "PodSecurityPolicies only: as for `migrate psp`")
     .option("--actions <list>", "as for `migrate psp`", "Deny")
     .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
     .option("-v, --verbose", "print details for passing cases too")

@@ -1,0 +1,176 @@
+// What `migrate` commands share, in one module (commands import this, never each other): the command context,
+// `-o` checking, the `--authz` table, loading policy sources through the converter registry, convert options from
+// flags, rendering a ConvertResult (YAML with a header, or the JSON report contract), writing `--out`, and printing
+// gaps and CEL cost warnings on stderr. File access goes through io.ts.
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { PspConvertOptions } from "../../converters/psp/index.js";
+import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s/authz.js";
+import { detectSource, type AnyConverter } from "../convert/registry.js";
+import type { CommonConvertOptions, Converter, ConvertResult, ReportGap } from "../convert/types.js";
+import { costWarnings, type CaseResult } from "../equivalence/contract.js";
+import { InputError, type LoadedDoc } from "../input/yaml.js";
+import { expandPaths, readDocuments, writeFileAtomic, type Streams } from "./io.js";
+
+export { EXIT, expandPaths, readDocuments, reportInputError, stdStreams, type Streams } from "./io.js";
+
+/** What a command gets from main.ts: its output streams and where to put its exit code. */
+export interface CommandContext {
+  io: Streams;
+  setExit(code: number): void;
+}
+
+/** False (after printing the error) when `-o` is not one of `allowed`. */
+export function outputFormatOk(output: string, allowed: readonly string[], io: Streams): boolean {
+  if (allowed.includes(output)) return true;
+  io.err(`error: -o must be ${allowed.join(" or ")}, not ${JSON.stringify(output)}\n`);
+  return false;
+}
+
+/** The `--authz` table as a decision function; undefined without a file (the engine's default then applies:
+ *  members of system:masters are allowed everything, as a cluster's superuser authorizer would; all else denied). */
+export function loadAuthz(file: string | undefined): AuthzDecide | undefined {
+  if (!file) return undefined;
+  const docs = readDocuments([file]);
+  try {
+    return authzTableDecider(docs.flatMap((d) => parseAuthzTable(d.doc)));
+  } catch (e) {
+    throw new InputError((e as Error).message, file, docs[0]?.line);
+  }
+}
+
+// --- policy sources ---------------------------------------------------------------------------------------------
+
+/** Every document of the given files (directories expanded), and the files. */
+function readSourceDocuments(paths: readonly string[]): { docs: LoadedDoc[]; files: string[] } {
+  const files = expandPaths(paths);
+  return { docs: readDocuments(files), files };
+}
+
+/** Sources of one known converter (`migrate psp`); `noun` names what is missing when the files hold nothing. */
+export function loadSourcesOf<S, O extends CommonConvertOptions>(converter: Converter<S, O>, paths: readonly string[], noun: string): { sources: S[]; files: string[] } {
+  const { docs, files } = readSourceDocuments(paths);
+  if (!docs.length) throw new InputError(`no ${noun} found`, files.join(", "));
+  return { sources: converter.parse(docs), files };
+}
+
+/** Sources of whichever registered converter detects every document (`migrate verify`). */
+export function loadSources(paths: readonly string[]): { converter: AnyConverter; sources: unknown[]; files: string[] } {
+  const { docs, files } = readSourceDocuments(paths);
+  const converter = detectSource(docs, files.join(", "));
+  return { converter, sources: converter.parse(docs), files };
+}
+
+// --- convert options --------------------------------------------------------------------------------------------
+
+/** Convert flags as commander hands them over; `rbac` / `controllers` are read by the PSP converter only. */
+export interface ConvertFlags {
+  targetVersion: string;
+  actions: string;
+  rbac?: string;
+  controllers?: boolean;
+}
+
+const flagError = (msg: string): InputError => new InputError(msg, "<flags>");
+
+/** Options for the converter `sourceId` from the flags; a bad flag is an InputError (exit 2). */
+export function convertOptions(o: ConvertFlags, sourceId: string): CommonConvertOptions & Partial<PspConvertOptions> {
+  if (!/^v?1\.\d+$/.test(o.targetVersion)) throw flagError(`--target-version must look like 1.36, not ${JSON.stringify(o.targetVersion)}`);
+  const psp: Partial<PspConvertOptions> = {};
+  if (sourceId === "psp") {
+    const rbac = o.rbac ?? "authorizer";
+    if (rbac !== "authorizer" && rbac !== "ignore") throw flagError(`--rbac must be authorizer or ignore, not ${JSON.stringify(rbac)}`);
+    psp.rbac = rbac;
+    psp.controllers = !!o.controllers;
+  } else if (o.rbac !== undefined || o.controllers) {
+    throw flagError(`--rbac and --controllers apply to PodSecurityPolicies only, not to ${sourceId} sources`);
+  }
+  const actions = o.actions.split(",").map((s) => s.trim()).filter(Boolean);
+  const valid = ["Deny", "Warn", "Audit"] as const;
+  const isAction = (a: string): a is (typeof valid)[number] => (valid as readonly string[]).includes(a);
+  for (const a of actions) if (!isAction(a)) throw flagError(`--actions: unknown action ${JSON.stringify(a)} (Deny, Warn, Audit)`);
+  if (!actions.length) throw flagError("--actions needs at least one action");
+  if (actions.includes("Deny") && actions.includes("Warn")) throw flagError("--actions: Deny and Warn together are invalid in a binding");
+  return { targetVersion: o.targetVersion.replace(/^v/, ""), ...psp, actions: actions.filter(isAction) };
+}
+
+// --- rendering a ConvertResult ----------------------------------------------------------------------------------
+
+/** Name of the (first) generated ValidatingAdmissionPolicy, "" when there is none. */
+export function vapName(result: ConvertResult): string {
+  const vap = result.manifests.find((m) => (m as { kind?: string }).kind === "ValidatingAdmissionPolicy") as { metadata?: { name?: string } } | undefined;
+  return vap?.metadata?.name ?? "";
+}
+
+const gapWhere = (g: ReportGap): string => (g.line ? ` (line ${g.line})` : "");
+
+/** Reason text with the gap's id and effect, unless the reason already leads with the id. */
+function gapText(g: ReportGap): string {
+  const id = g.id && !g.reason.startsWith(`[${g.id}]`) ? `[${g.id}] ` : "";
+  return `${id}${g.reason}${g.effect ? ` (${g.effect})` : ""}`;
+}
+
+/** One `gap: …` line per gap on stderr. */
+export function printGaps(gaps: readonly ReportGap[], io: Streams): void {
+  for (const g of gaps) io.err(`gap: ${g.rule}${gapWhere(g)}: ${gapText(g)}\n`);
+}
+
+/** What the YAML header says about the sources: `PodSecurityPolicies: a, b`. */
+export interface SourceSummary {
+  files: readonly string[];
+  label: string;
+  names: readonly string[];
+}
+
+/** Multi-document YAML with a header naming the sources and every gap. */
+export function renderYaml(result: ConvertResult, src: SourceSummary): string {
+  const head = [
+    `# Generated by migrate (vap-migrate) from ${src.files.join(", ")}`,
+    `# ${src.label}: ${[...src.names].sort().join(", ")}`,
+    result.gaps.length ? `# GAPS (${result.gaps.length}) — these constructs are not expressed exactly:` : "# Gaps: none",
+    ...result.gaps.map((g) => `#   - ${g.rule}${gapWhere(g)}: ${gapText(g)}`),
+  ];
+  const docs = result.manifests.map((m) => stringify(m, { lineWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false }).trimEnd());
+  return head.join("\n") + "\n" + docs.map((d) => `---\n${d}\n`).join("");
+}
+
+/** A gap as the JSON report shows it: rule, reason, line, then id / effect / file when present. */
+function reportGap(g: ReportGap): ReportGap {
+  return { rule: g.rule, reason: g.reason, line: g.line, ...(g.id ? { id: g.id } : {}), ...(g.effect ? { effect: g.effect } : {}), ...(g.file ? { file: g.file } : {}) };
+}
+
+/**
+ * The `-o json` report contract: `{"results":[{file, files, source, name, …extra, status, gaps, manifests}]}`.
+ * `extra` carries source-specific fields (e.g. `psps`).
+ */
+export function renderJsonReport(result: ConvertResult, r: { files: readonly string[]; source: string; extra?: Record<string, unknown> }): string {
+  const entry = {
+    file: r.files.length === 1 ? r.files[0] : r.files.join(","),
+    files: r.files,
+    source: r.source,
+    name: vapName(result),
+    ...r.extra,
+    status: result.status,
+    gaps: result.gaps.map(reportGap),
+    manifests: result.manifests,
+  };
+  return JSON.stringify({ results: [entry] }, null, 2) + "\n";
+}
+
+/** Print the output on stdout, or write it atomically to `DIR/<name>.<yaml|json>` with `--out DIR`. */
+export function emitOutput(text: string, o: { out?: string; name: string; json: boolean }, io: Streams): void {
+  if (!o.out) {
+    io.out(text);
+    return;
+  }
+  const path = join(o.out, `${o.name}.${o.json ? "json" : "yaml"}`);
+  writeFileAtomic(path, text);
+  io.err(`wrote ${path}\n`);
+}
+
+// --- replay reports ---------------------------------------------------------------------------------------------
+
+/** One `warning: …` line on stderr per case over the CEL cost threshold (see contract.ts). */
+export function printCostWarnings(cases: readonly CaseResult[], io: Streams): void {
+  for (const w of costWarnings(cases)) io.err(`warning: ${w}\n`);
+}

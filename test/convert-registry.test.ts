@@ -10,6 +10,17 @@ import { converterById, converterFor, converters, detectSource } from "../src/co
 import { InputError, parseDocuments } from "../src/input/yaml.js";
 
 const PSP_SPEC = { seLinux: { rule: "RunAsAny" }, runAsUser: { rule: "RunAsAny" }, supplementalGroups: { rule: "RunAsAny" }, fsGroup: { rule: "RunAsAny" } };
+/** The message of the InputError `f` throws ("no error" when it returns). */
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+  return "no error";
+}
+
 const psp = (name: string, apiVersion = "policy/v1beta1"): object => ({ apiVersion, kind: "PodSecurityPolicy", metadata: { name }, spec: PSP_SPEC });
 
 describe("converterFor", () => {
@@ -47,33 +58,13 @@ describe("detectSource", () => {
     ["a YAML list", "- a\n- b\n", /^in\.yaml:1: not a policy of a known source \(a list, not a Kubernetes object\)/],
     ["nothing", "", /^<input>: no policy documents found/],
   ])("%s", (_, text, want) => {
-    if (typeof want === "string") {
-      expect(detectSource(docs(text)).id).toBe(want);
-      return;
-    }
-    let err: unknown;
-    try {
-      detectSource(docs(text));
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(want);
+    if (typeof want === "string") expect(detectSource(docs(text)).id).toBe(want);
+    else expect(errorOf(() => detectSource(docs(text)))).toMatch(want);
   });
 });
 
 describe("PSP converter", () => {
   const load = (text: string, file = "in.yaml") => pspConverter.parse(parseDocuments(text, file));
-  const errorOf = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-      return (e as Error).message;
-    }
-    return "no error";
-  };
-
   it.each<[string, string, string]>([
     ["duplicate names", "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: a}\nspec: {seLinux: {rule: RunAsAny}, runAsUser: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}}\n---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: a}\nspec: {seLinux: {rule: RunAsAny}, runAsUser: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}}\n", "in.yaml:6: PodSecurityPolicy a is defined twice (first in in.yaml:1)"],
     ["invalid rule in a block map: the key's line", "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: bad\nspec:\n  seLinux: {rule: RunAsAny}\n  runAsUser:\n    rule: Sometimes\n  supplementalGroups: {rule: RunAsAny}\n  fsGroup: {rule: RunAsAny}\n", "in.yaml:8: spec.runAsUser.rule: Unsupported value"],

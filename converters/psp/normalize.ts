@@ -6,14 +6,13 @@
 //                   decide which PSP's defaults to apply (PSP picked the first PSP by name that validated).
 // Containers, initContainers and ephemeralContainers are all checked; container values fall back to the pod
 // security context as PSP's effective accessors did. Defaults become IR mutations (pods only).
-import { VOLUME_SOURCES } from "./engine/providers/volumes.js";
-import { accessText, guards } from "../../src/cel/emit/index.js";
-import { celString } from "../../src/cel/emit/literal.js";
+import { PSP_VOLUME_SOURCES } from "./volumes.js";
 import {
   field,
   P,
   path,
   root,
+  V,
   type Gap,
   type Json,
   type Mutation,
@@ -23,6 +22,7 @@ import {
   type Provenance,
   type Rule,
   type StringPattern,
+  type Val,
 } from "../../src/ir/model.js";
 import { PSP_ANNOTATIONS, type IDRange, type PodSecurityPolicy, type SELinuxOptions } from "./model.js";
 
@@ -58,60 +58,53 @@ export interface NormalizeOptions {
 
 const C = "c"; // container element variable
 const cRoot = (): Path => path(root.v(C));
+const str = (s: string): Val => V.lit(s);
+const nameOf = (v: string): Val => V.at(path(root.v(v), "name"));
 
-/** CEL text: conjunction of presence guards of a path ("true" when none). */
-function present(p: Path): string {
-  const g = guards(p);
-  return g.length ? g.join(" && ") : "true";
-}
-
-/** Seccomp/AppArmor field value (`{type, localhostProfile}`) → annotation-style profile name. */
-function fieldProfile(p: Path): string {
-  const a = accessText(p);
-  return (
-    `(!has(${a}.type) ? '' : ${a}.type == 'RuntimeDefault' ? 'runtime/default' : ${a}.type == 'Unconfined' ? 'unconfined' : ` +
-    `${a}.type == 'Localhost' ? 'localhost/' + (has(${a}.localhostProfile) ? string(${a}.localhostProfile) : '') : '')`
-  );
+/** Seccomp/AppArmor field value (`{type, localhostProfile}`) → annotation-style profile name ('' when unset). */
+function fieldProfile(p: Path): Val {
+  const t = field(p, "type");
+  const is = (x: string): Pred => P.cmp(t, "==", x, false);
+  return V.cond(is("RuntimeDefault"), str("runtime/default"), V.cond(is("Unconfined"), str("unconfined"),
+    V.cond(is("Localhost"), V.str("localhost/", V.or(V.at(field(p, "localhostProfile")), "")), str(""))));
 }
 
 function annotationsPath(r: PodRoots): Path {
   return field(r.meta, "annotations");
 }
 
+/** Annotation `prefix + <container name>` of the pod. */
+function containerAnnotation(r: PodRoots, prefix: string): Path {
+  const a = annotationsPath(r);
+  return { root: a.root, segs: [...a.segs, { k: "index", at: V.str(prefix, V.or(nameOf(C), "")) }] };
+}
+
 /** Pod seccomp profile: non-empty pod annotation, else pod field, else `fallback`. */
-function podSeccomp(r: PodRoots, fallback: string): string {
-  const ann = annotationsPath(r);
-  const key = celString("seccomp.security.alpha.kubernetes.io/pod");
+function podSeccomp(r: PodRoots, fallback: string): Val {
+  const ann = field(annotationsPath(r), "[seccomp.security.alpha.kubernetes.io/pod]");
   const sp = field(r.spec, "securityContext.seccompProfile");
-  const a = accessText(ann);
-  return `(${present(ann)} && ${key} in ${a} && ${a}[${key}] != '' ? string(${a}[${key}]) : ${present(sp)} ? ${fieldProfile(sp)} : ${celString(fallback)})`;
+  return V.cond(P.cmp(ann, "!=", "", false), V.at(ann), V.cond(P.present(sp), fieldProfile(sp), str(fallback)));
 }
 
 /** Container seccomp profile: container annotation (even empty), else container field, else pod profile. */
-function containerSeccomp(r: PodRoots, podProfile: string): string {
-  const ann = annotationsPath(r);
-  const a = accessText(ann);
-  const key = `('container.seccomp.security.alpha.kubernetes.io/' + string(${C}.name))`;
+function containerSeccomp(r: PodRoots, podProfile: Val): Val {
+  const ann = containerAnnotation(r, "container.seccomp.security.alpha.kubernetes.io/");
   const sp = field(cRoot(), "securityContext.seccompProfile");
-  return `(${present(ann)} && has(${C}.name) && ${key} in ${a} ? string(${a}[${key}]) : ${present(sp)} ? ${fieldProfile(sp)} : ${podProfile})`;
+  return V.cond(P.present(ann), V.at(ann), V.cond(P.present(sp), fieldProfile(sp), podProfile));
 }
 
-/** Container AppArmor profile: non-empty annotation, else `fallback` (CEL text). */
-function containerAppArmor(r: PodRoots, fallback: string): string {
-  const ann = annotationsPath(r);
-  const a = accessText(ann);
-  const key = `('container.apparmor.security.beta.kubernetes.io/' + string(${C}.name))`;
-  return `(${present(ann)} && has(${C}.name) && ${key} in ${a} && ${a}[${key}] != '' ? string(${a}[${key}]) : ${fallback})`;
+/** Container AppArmor profile: non-empty annotation, else `fallback`. */
+function containerAppArmor(r: PodRoots, fallback: Val): Val {
+  const ann = containerAnnotation(r, "container.apparmor.security.beta.kubernetes.io/");
+  return V.cond(P.cmp(ann, "!=", "", false), V.at(ann), fallback);
 }
 
 /** AppArmor profile from the `appArmorProfile` fields (container, else pod), else ''. */
-function appArmorFields(r: PodRoots): string {
+function appArmorFields(r: PodRoots): Val {
   const cp = field(cRoot(), "securityContext.appArmorProfile");
   const pp = field(r.spec, "securityContext.appArmorProfile");
-  return `(${present(cp)} ? ${fieldProfile(cp)} : ${present(pp)} ? ${fieldProfile(pp)} : '')`;
+  return V.cond(P.present(cp), fieldProfile(cp), V.cond(P.present(pp), fieldProfile(pp), str("")));
 }
-
-const listLit = (xs: string[]): string => `[${xs.map(celString).join(", ")}]`;
 
 /** Annotation-style profile → pod/container field value, when one exists. */
 export function profileToField(profile: string): { [k: string]: Json } | undefined {
@@ -120,6 +113,33 @@ export function profileToField(profile: string): { [k: string]: Json } | undefin
   if (profile.startsWith("localhost/") && profile.length > "localhost/".length)
     return { type: "Localhost", localhostProfile: profile.slice("localhost/".length) };
   return undefined;
+}
+
+// PSP-only string patterns, lowered to generic predicates ------------------------------------------------------
+
+/** Path-segment prefix after trimming one trailing `/`: `/foo` allows `/foo`, `/foo/`, `/foo/bar`, not `/food`. */
+function pathPrefix(v: Path, prefix: string): Pred {
+  const p = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  return P.or(P.cmp(v, "==", p, false), P.match(v, { k: "prefix", prefix: `${p}/` }, false));
+}
+
+/** `*` alone matches anything; `kernel.*` matches strings starting with `kernel.`; otherwise exact. */
+function wildcardSuffix(v: Path, pattern: string): Pred {
+  if (pattern === "*") return P.present(v);
+  if (pattern.endsWith("*")) return P.match(v, { k: "prefix", prefix: pattern.slice(0, -1) }, false);
+  return P.cmp(v, "==", pattern, false);
+}
+
+/** `prefix` followed by `sep`-separated items forming exactly this multiset (order-insensitive). */
+function multisetAfter(v: Path, prefix: string, sep: string, items: string[]): Pred {
+  const rest: Val = V.call("split", V.call("substring", V.at(v), V.lit([...prefix].length)), V.lit(sep));
+  const counts = new Map<string, number>();
+  for (const it of [...items].sort()) counts.set(it, (counts.get(it) ?? 0) + 1);
+  return P.and(
+    P.match(v, { k: "prefix", prefix }, false),
+    P.cmp(V.call("size", rest), "==", items.length, false),
+    ...[...counts].map(([it, n]) => P.cmp(V.call("size", { k: "filter", list: rest, v: "x", pred: P.cmp(path(root.v("x")), "==", it, "error") }), "==", n, false)),
+  );
 }
 
 /**
@@ -140,21 +160,21 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   const psc = field(S, "securityContext");
   const sc = field(cRoot(), "securityContext");
   const add = (id: string, f: string, message: string, predicate: Pred): void => {
-    rules.push({ id: `${name}.${id}`, field: f, message, predicate, provenance: prov(`spec.${id}`), gaps: [] });
+    rules.push({ id: `${name}.${id}`, field: f, message: { text: message }, check: predicate, provenance: prov(`spec.${id}`), gaps: [] });
   };
   const gap = (id: string, rule: string, reason: string, effect: Gap["effect"]): void => {
     gaps.push({ id: `psp.${id}`, rule: `${name}.${rule}`, reason, effect, provenance: prov(rule) });
   };
   /** Body must hold for every container of every kind. */
   const eachContainer = (body: Pred, v = C): Pred =>
-    r.containers ? P.all(r.containers, v, body, "name") : P.and(...CONTAINER_LISTS.map((l) => P.all(field(S, l), v, body, "name")));
+    r.containers ? P.all(r.containers, v, body, nameOf(v)) : P.and(...CONTAINER_LISTS.map((l) => P.all(field(S, l), v, body, nameOf(v))));
   const ranges = (rs: IDRange[] | undefined): { min: number; max: number }[] => (rs ?? []).map((x) => ({ min: x.min, max: x.max }));
   const setC = (target: string, value: Json, when?: Pred): void => {
     for (const l of CONTAINER_LISTS)
-      mutations.push({ k: "setIfAbsent", target: path(root.object, `spec.${l}[*].${target}`), value, vars: [C], when, mergeKey: "name", provenance: prov(target) });
+      mutations.push({ k: "setIfAbsent", target: path(root.object, `spec.${l}[*].${target}`), value: V.lit(value), vars: [C], ...(when ? { when } : {}), provenance: prov(target) });
   };
   const setPod = (target: string, value: Json, when?: Pred): void => {
-    mutations.push({ k: "setIfAbsent", target: path(root.object, target), value, when, provenance: prov(target) });
+    mutations.push({ k: "setIfAbsent", target: path(root.object, target), value: V.lit(value), ...(when ? { when } : {}), provenance: prov(target) });
   };
 
   // --- privileged, host namespaces -----------------------------------------------------------------------------
@@ -173,18 +193,18 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   // --- volumes -----------------------------------------------------------------------------------------------
   const vols = s.volumes ?? [];
   const allVols = vols.includes("*");
-  const V = "v";
-  const vRoot = path(root.v(V));
+  const VOL = "v";
+  const vRoot = path(root.v(VOL));
   // GetVolumeFSType: a volume without a source PSP knew is an error ("unknown volume type"), even under `*`.
-  const knownKeys = VOLUME_SOURCES.map(([key]) => key).sort();
-  const hasKnownSource: Pred = { k: "quant", q: "any", ref: vRoot, v: "k", body: P.in(path(root.v("k")), knownKeys, false), ifAbsent: false, over: "keys" };
+  const knownKeys = PSP_VOLUME_SOURCES.map(([key]) => key).sort();
+  const hasKnownSource: Pred = { k: "quant", q: "any", over: V.at(vRoot), v: "k", body: P.in(path(root.v("k")), knownKeys, false), ifAbsent: false, entries: true };
   if (allVols) {
-    add("volumes", "spec.volumes", "volume of a type PSP does not know", P.all(field(S, "volumes"), V, hasKnownSource, "name"));
+    add("volumes", "spec.volumes", "volume of a type PSP does not know", P.all(field(S, "volumes"), VOL, hasKnownSource, nameOf(VOL)));
   } else {
     const allowed = [...new Set(vols)].sort();
-    const allowedKeys = VOLUME_SOURCES.filter(([, t]) => allowed.includes(t)).map(([key]) => key).sort();
+    const allowedKeys = PSP_VOLUME_SOURCES.filter(([, t]) => allowed.includes(t)).map(([key]) => key).sort();
     const keyOk: Pred = P.in(path(root.v("k")), ["name", ...allowedKeys], false);
-    let volOk: Pred = P.and({ k: "quant", q: "all", ref: vRoot, v: "k", body: keyOk, ifAbsent: true, over: "keys" }, hasKnownSource);
+    let volOk: Pred = P.and({ k: "quant", q: "all", over: V.at(vRoot), v: "k", body: keyOk, ifAbsent: true, entries: true }, hasKnownSource);
     if (allowed.includes("secret") && !allowed.includes("projected")) {
       // ≈1.20+: a projected volume made only of the service-account token sources is allowed when secret is
       const src = path(root.v("s"));
@@ -194,55 +214,56 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
         P.present(field(src, "downwardAPI")),
       );
       const sources = field(vRoot, "projected.sources");
-      const saProjected = P.and(P.cel(`${present(sources)} && size(${accessText(sources)}) == 3`), P.all(sources, "s", saSource));
+      const saProjected = P.and(P.cmp(V.call("size", V.at(sources)), "==", 3, false), P.all(sources, "s", saSource));
       volOk = P.or(volOk, saProjected);
       gap("volumes.projected-sa-token", "volumes", "projected service-account token volume exception reproduced from the 1.24 shape (3 sources: token, kube-root-ca.crt, downward API); unverified against PSP", "unverified");
     }
-    add("volumes", "spec.volumes", `volume types allowed: ${allowed.join(",") || "none"}`, P.all(field(S, "volumes"), V, volOk, "name"));
+    add("volumes", "spec.volumes", `volume types allowed: ${allowed.join(",") || "none"}`, P.all(field(S, "volumes"), VOL, volOk, nameOf(VOL)));
   }
   const hostPaths = s.allowedHostPaths ?? [];
   if (hostPaths.length && (allVols || vols.includes("hostPath"))) {
-    const rw: StringPattern[] = hostPaths.filter((h) => !h.readOnly).map((h) => ({ k: "pathPrefix", prefix: h.pathPrefix }));
-    const ro: StringPattern[] = hostPaths.filter((h) => h.readOnly).map((h) => ({ k: "pathPrefix", prefix: h.pathPrefix }));
+    const rw = hostPaths.filter((h) => !h.readOnly).map((h) => h.pathPrefix);
+    const ro = hostPaths.filter((h) => h.readOnly).map((h) => h.pathPrefix);
     const hp = field(vRoot, "hostPath.path");
     const mountsRO = eachContainer(
       P.all(path(root.v("m0"), "volumeMounts"), "m", P.or(
-        { k: "compare", ref: path(root.v("m"), "name"), op: "!=", rhs: { k: "ref", ref: path(root.v(V), "name") }, ifAbsent: true },
+        { k: "cmp", lhs: V.at(path(root.v("m"), "name")), op: "!=", rhs: V.at(path(root.v(VOL), "name")), ifAbsent: true },
         P.cmp(path(root.v("m"), "readOnly"), "==", true, false),
       )),
       "m0",
     );
     const ok = P.or(
-      rw.length ? { k: "matchAny", ref: hp, patterns: rw, ifAbsent: false } : P.f,
-      ro.length ? P.and({ k: "matchAny", ref: hp, patterns: ro, ifAbsent: false }, mountsRO) : P.f,
+      rw.length ? P.or(...rw.map((x) => pathPrefix(hp, x))) : P.f,
+      ro.length ? P.and(P.or(...ro.map((x) => pathPrefix(hp, x))), mountsRO) : P.f,
     );
-    add("allowedHostPaths", "spec.volumes.hostPath", "hostPath not allowed (or must be mounted readOnly)", P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "hostPath")), ok), "name"));
+    add("allowedHostPaths", "spec.volumes.hostPath", "hostPath not allowed (or must be mounted readOnly)", P.all(field(S, "volumes"), VOL, P.or(P.absent(field(vRoot, "hostPath")), ok), nameOf(VOL)));
   }
   const flex = s.allowedFlexVolumes ?? [];
   if (flex.length && (allVols || vols.includes("flexVolume"))) {
     add("allowedFlexVolumes", "spec.volumes.flexVolume.driver", "flexVolume driver not allowed",
-      P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "flexVolume")), P.in(field(vRoot, "flexVolume.driver"), flex.map((f) => f.driver).sort(), false)), "name"));
+      P.all(field(S, "volumes"), VOL, P.or(P.absent(field(vRoot, "flexVolume")), P.in(field(vRoot, "flexVolume.driver"), flex.map((f) => f.driver).sort(), false)), nameOf(VOL)));
   }
   const csi = s.allowedCSIDrivers ?? [];
   if (csi.length && (allVols || vols.includes("csi"))) {
     add("allowedCSIDrivers", "spec.volumes.csi.driver", "CSI driver not allowed",
-      P.all(field(S, "volumes"), V, P.or(P.absent(field(vRoot, "csi")), P.in(field(vRoot, "csi.driver"), csi.map((f) => f.name).sort(), false)), "name"));
+      P.all(field(S, "volumes"), VOL, P.or(P.absent(field(vRoot, "csi")), P.in(field(vRoot, "csi.driver"), csi.map((f) => f.name).sort(), false)), nameOf(VOL)));
   }
 
   // --- runAsUser ---------------------------------------------------------------------------------------------
-  const eff = (f: string): { k: "coalesce"; paths: Path[] } => ({ k: "coalesce", paths: [field(sc, f), field(psc, f)] });
+  const eff = (f: string): Val => V.or(V.at(field(sc, f)), V.at(field(psc, f)));
+  const effPresent = (f: string): Pred => P.or(P.present(field(sc, f)), P.present(field(psc, f)));
   if (s.runAsUser.rule === "MustRunAs") {
     const rs = ranges(s.runAsUser.ranges);
     add("runAsUser", "securityContext.runAsUser", "runAsUser must be in the allowed ranges", eachContainer(P.inRanges(eff("runAsUser"), rs, !asIs)));
     if (rs.length) setC("securityContext.runAsUser", rs[0]!.min, P.absent(field(psc, "runAsUser")));
   } else if (s.runAsUser.rule === "MustRunAsNonRoot") {
     const body = P.and(
-      asIs ? P.or(P.present(eff("runAsNonRoot")), P.present(eff("runAsUser"))) : P.t,
+      asIs ? P.or(effPresent("runAsNonRoot"), effPresent("runAsUser")) : P.t,
       P.cmp(eff("runAsNonRoot"), "!=", false, true),
       P.cmp(eff("runAsUser"), "!=", 0, true),
     );
     add("runAsUser", "securityContext.runAsNonRoot", "must run as non-root", eachContainer(body));
-    setC("securityContext.runAsNonRoot", true, P.and(P.absent(eff("runAsNonRoot")), P.absent(eff("runAsUser"))));
+    setC("securityContext.runAsNonRoot", true, P.and(P.not(effPresent("runAsNonRoot")), P.not(effPresent("runAsUser"))));
   }
 
   // --- runAsGroup --------------------------------------------------------------------------------------------
@@ -265,7 +286,7 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     const g = path(root.v("g"));
     if (sg.rule === "MustRunAs") {
       const all = P.all(list, "g", P.inRanges(g, rs, false));
-      const nonEmpty = P.cel(`${present(list)} && size(${accessText(list)}) > 0`);
+      const nonEmpty = P.cmp(V.call("size", V.at(list)), ">", 0, false);
       add("supplementalGroups", "spec.securityContext.supplementalGroups", "supplementalGroups must be set and in the allowed ranges",
         asIs ? P.and(nonEmpty, all) : all);
       if (rs.length) setPod("spec.securityContext.supplementalGroups", [rs[0]!.min]);
@@ -289,9 +310,8 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
       const eq = (f: "user" | "role" | "type"): Pred => P.cmp(field(opts, f), "==", o[f] ?? "", (o[f] ?? "") === "");
       const lvl = o.level ?? "";
       const colon = lvl.indexOf(":");
-      const levelPats: StringPattern[] = [{ k: "exact", value: lvl }];
-      if (colon >= 0) levelPats.push({ k: "multisetAfter", prefix: lvl.slice(0, colon + 1), sep: ",", items: lvl.slice(colon + 1).split(",") });
-      const level: Pred = { k: "matchAny", ref: field(opts, "level"), patterns: levelPats, ifAbsent: lvl === "" };
+      const lp = field(opts, "level");
+      const level: Pred = P.or(P.cmp(lp, "==", lvl, lvl === ""), ...(colon >= 0 ? [multisetAfter(lp, lvl.slice(0, colon + 1), ",", lvl.slice(colon + 1).split(","))] : []));
       return P.and(eq("user"), eq("role"), eq("type"), level);
     };
     const podOpts = field(psc, "seLinuxOptions");
@@ -327,8 +347,8 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     const dropL = field(caps, "drop");
     const parts: Pred[] = [];
     if (asIs) {
-      for (const d of defAdd) parts.push(P.or(P.contains(addL, d, false), P.contains(dropL, d, false)));
-      for (const d of reqDrop) parts.push(P.contains(dropL, d, false));
+      for (const d of defAdd) parts.push(P.or(P.has(addL, d, false), P.has(dropL, d, false)));
+      for (const d of reqDrop) parts.push(P.has(dropL, d, false));
     }
     if (!allowed.includes("*")) {
       const ok = [...new Set([...defAdd, ...allowed])].sort();
@@ -341,27 +361,27 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     if ((defAdd.length || reqDrop.length) && haveListsExt) {
       // capabilities.go Generate: if the union sets grow, the capabilities become {add: sorted(defaultAdd − drop ∪ add),
       // drop: sorted(requiredDrop ∪ drop)} (duplicates removed, empty lists omitted); otherwise the pod is unchanged.
-      const has = (f: string): string => `has(${C}.securityContext) && has(${C}.securityContext.capabilities) && has(${C}.securityContext.capabilities.${f})`;
-      const cur = (f: string): string => `(${has(f)} ? ${C}.securityContext.capabilities.${f} : [])`;
-      const lit = (xs: string[]): string => `[${xs.map((x) => celString(x)).join(", ")}]`;
-      const newAdd = defAdd.length ? `(${lit(defAdd)}.filter(x_, !(x_ in ${cur("drop")})) + ${cur("add")}).distinct()` : `${cur("add")}.distinct()`;
-      const newDrop = reqDrop.length ? `(${lit(reqDrop)} + ${cur("drop")}).distinct()` : `${cur("drop")}.distinct()`;
-      const changed = `size(${newAdd}) != size(${cur("add")}.distinct()) || size(${newDrop}) != size(${cur("drop")}.distinct())`;
-      const addPart = `size(${newAdd}) > 0`;
-      const dropPart = `size(${newDrop}) > 0`;
-      const val =
-        `${addPart} && ${dropPart} ? {'add': dyn(${newAdd}.sort()), 'drop': dyn(${newDrop}.sort())} : ` +
-        `${addPart} ? {'add': dyn(${newAdd}.sort())} : ${dropPart} ? {'drop': dyn(${newDrop}.sort())} : {}`;
+      const capsOf = (f: string): Val => V.or(V.at(field(cRoot(), `securityContext.capabilities.${f}`)), []);
+      const distinct = (l: Val): Val => V.call("distinct", l);
+      const notDropped: Pred = P.not(P.in(path(root.v("x")), capsOf("drop"), "error"));
+      const newAdd = distinct(defAdd.length ? { k: "concat", lists: [{ k: "filter", list: V.lit(defAdd), v: "x", pred: notDropped }, capsOf("add")] } : capsOf("add"));
+      const newDrop = distinct(reqDrop.length ? { k: "concat", lists: [V.lit(reqDrop), capsOf("drop")] } : capsOf("drop"));
+      const grows = (next: Val, f: string): Pred => P.cmp(V.call("size", next), "!=", V.call("size", distinct(capsOf(f))), "error");
+      const nonEmpty = (l: Val): Pred => P.cmp(V.call("size", l), ">", 0, "error");
+      const sortedOf = (l: Val): Val => V.call("dyn", V.call("sort", l));
+      const sorted = (f: string, l: Val): Val => ({ k: "map", entries: [[f, sortedOf(l)]] });
+      const both: Val = { k: "map", entries: [["add", sortedOf(newAdd)], ["drop", sortedOf(newDrop)]] };
+      const value = V.cond(P.and(nonEmpty(newAdd), nonEmpty(newDrop)), both, V.cond(nonEmpty(newAdd), sorted("add", newAdd), V.cond(nonEmpty(newDrop), sorted("drop", newDrop), { k: "map", entries: [] })));
       for (const l of CONTAINER_LISTS)
-        mutations.push({ k: "setExpr", target: path(root.object, `spec.${l}[*].securityContext.capabilities`), valueCel: val, whenCel: changed, vars: [C], mergeKey: "name", provenance: prov(defAdd.length ? "defaultAddCapabilities" : "requiredDropCapabilities") });
+        mutations.push({ k: "set", target: path(root.object, `spec.${l}[*].securityContext.capabilities`), value, when: P.or(grows(newAdd, "add"), grows(newDrop, "drop")), vars: [C], provenance: prov(defAdd.length ? "defaultAddCapabilities" : "requiredDropCapabilities") });
     } else {
       if (defAdd.length || reqDrop.length)
         gap("capabilities.order", "capabilities", "capability defaults are appended, not stored as the sorted, de-duplicated sets PSP wrote (needs lists ext, env ≥ 1.34); verdicts are unaffected", "unverified");
       for (const l of CONTAINER_LISTS) {
         if (defAdd.length)
-          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.add`), values: defAdd, exceptIn: path(root.v(C), "securityContext.capabilities.drop"), vars: [C], mergeKey: "name", provenance: prov("defaultAddCapabilities") });
+          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.add`), values: defAdd, exceptIn: path(root.v(C), "securityContext.capabilities.drop"), vars: [C], provenance: prov("defaultAddCapabilities") });
         if (reqDrop.length)
-          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.drop`), values: reqDrop, vars: [C], mergeKey: "name", provenance: prov("requiredDropCapabilities") });
+          mutations.push({ k: "addToList", target: path(root.object, `spec.${l}[*].securityContext.capabilities.drop`), values: reqDrop, vars: [C], provenance: prov("requiredDropCapabilities") });
       }
     }
   }
@@ -374,14 +394,13 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
 
   // --- sysctls -----------------------------------------------------------------------------------------------
   {
-    const forbidden = (s.forbiddenSysctls ?? []).map((x): StringPattern => ({ k: "wildcardSuffix", pattern: x }));
-    const allowed = [...SAFE_SYSCTLS.map((x): StringPattern => ({ k: "exact", value: x })), ...(s.allowedUnsafeSysctls ?? []).map((x): StringPattern => ({ k: "wildcardSuffix", pattern: x }))];
+    const forbidden = s.forbiddenSysctls ?? [];
     const n = path(root.v("x"), "name");
     const ok = P.and(
-      forbidden.length ? P.not({ k: "matchAny", ref: n, patterns: forbidden, ifAbsent: false }) : P.t,
-      { k: "matchAny", ref: n, patterns: allowed, ifAbsent: false },
+      forbidden.length ? P.not(P.or(...forbidden.map((x) => wildcardSuffix(n, x)))) : P.t,
+      P.or(P.in(n, SAFE_SYSCTLS, false), ...(s.allowedUnsafeSysctls ?? []).map((x) => wildcardSuffix(n, x))),
     );
-    add("sysctls", "spec.securityContext.sysctls", "sysctl not allowed", P.all(field(psc, "sysctls"), "x", ok, "name"));
+    add("sysctls", "spec.securityContext.sysctls", "sysctl not allowed", P.all(field(psc, "sysctls"), "x", ok, nameOf("x")));
   }
 
   // --- seccomp (annotations + fields) -----------------------------------------------------------------------------
@@ -390,19 +409,19 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     const def = ann[PSP_ANNOTATIONS.seccompDefault] ?? "";
     const list = allowedAnn === undefined ? undefined : allowedAnn.split(",").map((x) => x.trim());
     const podProfile = podSeccomp(r, asIs ? "" : def);
-    const test = (x: string): string | undefined =>
-      list === undefined ? `${x} == ''` : list.includes("*") ? undefined : `${x} in ${listLit([...new Set(list)].sort())}`;
+    const test = (x: Val): Pred | undefined =>
+      list === undefined ? P.cmp(x, "==", "", "error") : list.includes("*") ? undefined : P.in(x, [...new Set(list)].sort(), "error");
     const podTest = test(podProfile);
     const parts: Pred[] = [];
-    if (asIs && def) parts.push(P.cel(`${podProfile} != ''`));
-    if (podTest) parts.push(P.cel(podTest));
+    if (asIs && def) parts.push(P.cmp(podProfile, "!=", "", "error"));
+    if (podTest) parts.push(podTest);
     const cTest = test(containerSeccomp(r, podProfile));
-    if (cTest) parts.push(eachContainer(P.cel(cTest)));
+    if (cTest) parts.push(eachContainer(cTest));
     if (parts.length) add("seccomp", "metadata.annotations[seccomp]", list === undefined ? "seccomp profiles may not be set" : `seccomp profile must be one of ${allowedAnn}`, P.and(...parts));
     if (list?.includes("")) gap("seccomp.empty-profile", "seccomp", "allowedProfileNames contains an empty entry (trailing comma): unset profiles are accepted as in the strategy code, but PSP validation may not have admitted such a PSP", "unverified");
     if (def) {
       const f = profileToField(def);
-      const when = P.cel(`${podSeccomp(r, "")} == ''`);
+      const when = P.cmp(podSeccomp(r, ""), "==", "", "error");
       if (f && (list === undefined || list.includes("*") || list.includes(def))) setPod("spec.securityContext.seccompProfile", f, when);
       else setPod(`metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]`, def, when);
     }
@@ -412,18 +431,18 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   {
     const allowedAnn = ann[PSP_ANNOTATIONS.apparmorAllowed];
     const def = ann[PSP_ANNOTATIONS.apparmorDefault] ?? "";
-    const fallback = !asIs && def ? celString(def) : appArmorFields(r);
+    const fallback = !asIs && def ? str(def) : appArmorFields(r);
     const profile = containerAppArmor(r, fallback);
     const parts: Pred[] = [];
-    if (asIs && def) parts.push(P.cel(`${profile} != ''`));
+    if (asIs && def) parts.push(P.cmp(profile, "!=", "", "error"));
     if (allowedAnn !== undefined) {
       const list = [...new Set(allowedAnn.split(",").map((x) => x.trim()).filter((x) => x !== ""))].sort();
-      parts.push(P.cel(list.length ? `${profile} in ${listLit(list)}` : "false"));
+      parts.push(list.length ? P.in(profile, list, "error") : P.f);
     }
     if (parts.length) add("apparmor", "metadata.annotations[container.apparmor]", allowedAnn === undefined ? "AppArmor profile must be set" : `AppArmor profile must be one of ${allowedAnn}`, eachContainer(P.and(...parts)));
     if (def) {
       const f = profileToField(def);
-      if (f) setC("securityContext.appArmorProfile", f, P.cel(`${containerAppArmor(r, appArmorFields(r))} == ''`));
+      if (f) setC("securityContext.appArmorProfile", f, P.cmp(containerAppArmor(r, appArmorFields(r)), "==", "", "error"));
       else gap("apparmor.default", "apparmor", `default AppArmor profile ${def} has no appArmorProfile field form: pods relying on it are denied`, "stricter");
     }
   }
@@ -443,14 +462,14 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   return {
     name,
     provenance: { file: psp.source.file, line: psp.source.line },
-    match: { resources: [{ apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }], operations: ["CREATE", "UPDATE"] },
+    match: { kinds: [{ group: "", version: "v1", kind: "Pod" }], operations: ["CREATE", "UPDATE"] },
     rules,
     mutations,
     gaps,
   };
 }
 
-/** Conjunction of all rule predicates of a normalized policy. */
+/** Conjunction of all rule checks of a normalized policy. */
 export function policyPredicate(p: Policy): Pred {
-  return P.and(...p.rules.map((r) => r.predicate));
+  return P.and(...p.rules.map((r) => r.check));
 }

@@ -1,6 +1,6 @@
 // CEL literal and identifier text: string quoting, JSON → CEL literal (int64 integers, doubles with a point),
 // identifier safety (reserved words) and RE2 escaping of literal text. Pure, deterministic.
-import type { Json } from "../../ir/model.js";
+import type { Json } from "../ir/model.js";
 
 /** Words that cannot be used as CEL identifiers (language keywords + reserved words). */
 export const CEL_RESERVED = new Set([

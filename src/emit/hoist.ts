@@ -1,0 +1,146 @@
+// Hoisting: subexpressions that occur more than once across a policy's variables, validations and
+// messageExpressions become named VAP variables (`variables.securityContext`), largest saving first. Only closed
+// subexpressions move (no comprehension variables, no `authorizer`, which messageExpressions cannot read), and
+// matchConditions are never rewritten (they cannot read variables). Names come from the expression (its last field or
+// call), made unique; variables are ordered so each one only reads earlier ones.
+import { freeIds, key, mapChildren, type CExpr } from "./ast.js";
+import { flat } from "./unparse.js";
+import { isSafeIdent } from "./literal.js";
+
+export interface NamedCExpr {
+  name: string;
+  expr: CExpr;
+}
+
+const ADMISSION = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables"]);
+const MIN_CHARS = 28;
+
+function closed(e: CExpr): boolean {
+  for (const id of freeIds(e)) if (!ADMISSION.has(id)) return false;
+  return true;
+}
+
+function count(e: CExpr, into: Map<string, { e: CExpr; n: number }>): void {
+  if (e.t !== "lit" && e.t !== "id") {
+    const k = key(e);
+    const cur = into.get(k);
+    if (cur) cur.n++;
+    else into.set(k, { e, n: 1 });
+  }
+  if (e.t === "call" && e.fn === "has") return; // the argument of has() must stay a field selection
+  mapChildren(e, (c) => {
+    count(c, into);
+    return c;
+  });
+}
+
+function replace(e: CExpr, k: string, by: CExpr): CExpr {
+  if (key(e) === k) return by;
+  if (e.t === "call" && e.fn === "has") return e;
+  return mapChildren(e, (c) => replace(c, k, by));
+}
+
+function pick(xs: CExpr[]): string {
+  for (const x of xs) {
+    const n = nameFor(x);
+    if (n !== "shared") return n;
+  }
+  return "shared";
+}
+
+/** A readable variable name for an expression. */
+function nameFor(e: CExpr): string {
+  switch (e.t) {
+    case "sel":
+      return e.field;
+    case "idx":
+      return e.key.t === "lit" && typeof e.key.v === "string" ? e.key.v.split(/[./]/).filter(Boolean).slice(-2).join("_") : nameFor(e.of);
+    case "call":
+      if (["orValue", "hasValue", "optMap", "filter", "map", "distinct", "sort"].includes(e.fn) && e.target) return nameFor(e.target);
+      if (e.fn === "has" && e.args[0]) return `has_${nameFor(e.args[0])}`;
+      return e.target ? `${nameFor(e.target)}_${e.fn}` : e.fn;
+    case "cond":
+      return pick([e.test, e.then, e.else]);
+    case "bin":
+      return pick([e.l, e.r]);
+    case "and":
+    case "or":
+      return pick(e.of);
+    case "not":
+      return nameFor(e.of);
+    default:
+      return "shared";
+  }
+}
+
+function identifier(raw: string, used: Set<string>): string {
+  let base = raw.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1").replace(/_+/g, "_");
+  if (!base || !isSafeIdent(base)) base = `v_${base}`;
+  let n = base;
+  for (let i = 2; used.has(n); i++) n = `${base}${i}`;
+  used.add(n);
+  return n;
+}
+
+/**
+ * Hoist repeated closed subexpressions of `exprs` (validations, messageExpressions, existing variables) into new
+ * variables. Returns every variable (hoisted and existing, each after what it reads) and the rewritten expressions.
+ */
+export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable<string> = []): { variables: NamedCExpr[]; rewritten: CExpr[] } {
+  const used = new Set<string>([...reserved, ...existing.map((v) => v.name)]);
+  let all = [...existing.map((v) => v.expr), ...exprs];
+  const added: NamedCExpr[] = [];
+  for (let round = 0; round < 64; round++) {
+    const counts = new Map<string, { e: CExpr; n: number }>();
+    for (const e of all) count(e, counts);
+    let best: { k: string; e: CExpr; gain: number } | undefined;
+    for (const [k, { e, n }] of counts) {
+      if (n < 2 || isVariableRef(e) || buildsObject(e) || !closed(e) || freeIds(e).has("authorizer") || flatHasAuthorizer(e)) continue;
+      const len = flat(e).length;
+      if (len < MIN_CHARS) continue;
+      const gain = (n - 1) * len;
+      if (!best || gain > best.gain || (gain === best.gain && k < best.k)) best = { k, e, gain };
+    }
+    if (!best) break;
+    const name = identifier(nameFor(best.e), used);
+    const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: name };
+    all = all.map((e) => replace(e, best.k, ref));
+    for (const v of added) v.expr = replace(v.expr, best.k, ref);
+    added.push({ name, expr: best.e });
+  }
+  const nExisting = existing.length;
+  const rewrittenExisting = existing.map((v, i) => ({ name: v.name, expr: all[i]! }));
+  return { variables: orderByUse([...added, ...rewrittenExisting]), rewritten: all.slice(nExisting) };
+}
+
+/** Typed object construction (`JSONPatch{…}`, `Object{…}`) exists only in mutations, never in variables. */
+function buildsObject(e: CExpr): boolean {
+  if (e.t === "obj") return true;
+  let found = false;
+  mapChildren(e, (c) => {
+    found ||= buildsObject(c);
+    return c;
+  });
+  return found;
+}
+
+const isVariableRef = (e: CExpr): boolean => e.t === "sel" && e.of.t === "id" && e.of.name === "variables";
+
+function flatHasAuthorizer(e: CExpr): boolean {
+  return flat(e).includes("authorizer");
+}
+
+/** Order variables so that each reads only earlier ones (stable: a variable moves only behind what it reads). */
+function orderByUse(vars: NamedCExpr[]): NamedCExpr[] {
+  const out: NamedCExpr[] = [];
+  const placed = new Set<string>();
+  const reads = (v: NamedCExpr): string[] => vars.filter((w) => w !== v && new RegExp(`\\bvariables\\.${w.name}\\b`).test(flat(v.expr))).map((w) => w.name);
+  const visit = (v: NamedCExpr): void => {
+    if (placed.has(v.name)) return;
+    placed.add(v.name);
+    for (const r of reads(v)) visit(vars.find((w) => w.name === r)!);
+    out.push(v);
+  };
+  for (const v of vars) visit(v);
+  return out;
+}

@@ -1,0 +1,482 @@
+// Rule model → CEL syntax tree. Owns the absent-field semantics of every leaf (true / false / evaluation error),
+// optional chaining (`object.?spec.?hostNetwork.orValue(false)`) where the target environment has optionals
+// (≥ 1.28) and `has()` guards below that, the call vocabulary, typed comparisons, quantifiers (incl. map entries,
+// element index and exactly-one) and local bindings (inlined; repeated pieces become VAP variables in hoist.ts).
+import type { AuthzCheck, CallFn, CompareAs, Json, Path, Pred, Root, Segment, StringPattern, Val } from "../ir/model.js";
+import { valPaths } from "../ir/model.js";
+import { C, type CExpr } from "./ast.js";
+import { globToRe2, literalKind, re2Escape } from "./literal.js";
+
+export interface LowerOptions {
+  /** Kubernetes CEL environment version ("1.35" = what a 1.36 API server accepts for new expressions). */
+  envVersion: string;
+}
+
+/** A construct the target environment cannot express; converters turn it into a named gap. */
+export class LowerError extends Error {}
+
+interface Ctx {
+  opts: LowerOptions;
+  optionals: boolean;
+  twoVar: boolean;
+  /** Local names (let, map-entry values without two-variable macros) replaced by an expression. */
+  subst: Map<string, CExpr>;
+}
+
+const minorOf = (v: string): number => Number(/^1\.(\d+)/.exec(v)?.[1] ?? "0");
+
+export function context(opts: LowerOptions): Ctx {
+  const m = minorOf(opts.envVersion);
+  return { opts, optionals: m >= 28, twoVar: m >= 32, subst: new Map() };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Paths
+
+function rootExpr(r: Root, ctx: Ctx): CExpr {
+  switch (r.k) {
+    case "var":
+      return ctx.subst.get(r.name) ?? C.id(r.name);
+    case "variable":
+      return C.sel(C.id("variables"), r.name);
+    default:
+      return C.id(r.k);
+  }
+}
+
+/** Typed roots: every field is selectable, never guarded. */
+const typed = (r: Root): boolean => r.k === "request";
+
+function segExpr(of: CExpr, s: Segment, opt: boolean, ctx: Ctx): CExpr {
+  switch (s.k) {
+    case "field":
+      return C.sel(of, s.name, opt);
+    case "key":
+      return C.idx(of, C.lit(s.key), opt);
+    case "index":
+      return C.idx(of, lowerVal(s.at, ctx), opt);
+    case "each":
+      throw new LowerError("[*] must be lowered to a quantifier before emission");
+  }
+}
+
+/** Plain access (errors when a segment is absent). */
+export function access(p: Path, ctx: Ctx): CExpr {
+  return p.segs.reduce((of, s) => {
+    const e = segExpr(of, s, false, ctx);
+    return typed(p.root) && e.t === "sel" ? { ...e, typed: true } : e;
+  }, rootExpr(p.root, ctx));
+}
+
+/** Optional access `root.?a.?b` (type optional); only with optionals. */
+function optAccess(p: Path, ctx: Ctx): CExpr {
+  return p.segs.reduce((of, s) => segExpr(of, s, true, ctx), rootExpr(p.root, ctx));
+}
+
+/** True when some segment of the path can be absent. */
+const guarded = (p: Path): boolean => !typed(p.root) && p.segs.length > 0;
+
+/** Presence of every prefix of `p`: `has()` / `in` chain, or `.?…hasValue()` with optionals. */
+export function presence(p: Path, ctx: Ctx): CExpr {
+  if (!guarded(p)) return C.T;
+  if (ctx.optionals && p.segs.length > 1) return C.method(optAccess(p, ctx), "hasValue");
+  const parts: CExpr[] = [];
+  for (let i = 0; i < p.segs.length; i++) {
+    const parent = access({ root: p.root, segs: p.segs.slice(0, i) }, ctx);
+    const s = p.segs[i]!;
+    if (s.k === "field") parts.push(C.call("has", [C.sel(parent, s.name)]));
+    else if (s.k === "key") parts.push(C.bin("in", C.lit(s.key), parent));
+    else if (s.k === "index") parts.push(C.bin("in", lowerVal(s.at, ctx), parent));
+    else throw new LowerError("[*] in a presence test");
+  }
+  return C.and(...parts);
+}
+
+/** `p` if present, else `fallback`. */
+function orElse(p: Path, fallback: CExpr, ctx: Ctx): CExpr {
+  if (!guarded(p)) return access(p, ctx);
+  if (ctx.optionals) return C.method(optAccess(p, ctx), "orValue", fallback);
+  return C.cond(presence(p, ctx), access(p, ctx), fallback);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Values
+
+const CALLS: Record<CallFn, (a: CExpr[]) => CExpr> = {
+  size: (a) => C.call("size", a),
+  string: (a) => C.call("string", a),
+  int: (a) => C.call("int", a),
+  double: (a) => C.call("double", a),
+  bool: (a) => C.call("bool", a),
+  lower: ([s]) => C.method(s!, "lowerAscii"),
+  upper: ([s]) => C.method(s!, "upperAscii"),
+  trim: ([s]) => C.method(s!, "trim"),
+  startsWith: ([s, x]) => C.method(s!, "startsWith", x!),
+  endsWith: ([s, x]) => C.method(s!, "endsWith", x!),
+  contains: ([s, x]) => C.method(s!, "contains", x!),
+  split: ([s, sep]) => C.method(s!, "split", sep!),
+  join: ([l, sep]) => (sep ? C.method(l!, "join", sep) : C.method(l!, "join")),
+  replace: ([s, a, b]) => C.method(s!, "replace", a!, b!),
+  substring: ([s, ...r]) => C.method(s!, "substring", ...r),
+  indexOf: ([s, x]) => C.method(s!, "indexOf", x!),
+  matches: ([s, re]) => C.method(s!, "matches", re!),
+  find: ([s, re]) => C.method(s!, "find", re!),
+  quantity: (a) => C.call("quantity", a),
+  duration: (a) => C.call("duration", a),
+  format: ([t, l]) => C.method(t!, "format", l!),
+  keys: ([m]) => C.macro(m!, "map", ["k"], [C.id("k")]),
+  values: ([m]) => C.macro(m!, "map", ["k"], [C.idx(m!, C.id("k"))]),
+  distinct: ([l]) => C.method(l!, "distinct"),
+  sort: ([l]) => C.method(l!, "sort"),
+  isQuantity: (a) => C.call("isQuantity", a),
+  dyn: (a) => C.call("dyn", a),
+};
+
+/** A value with plain access (absent paths error); `default` values fall back. */
+export function lowerVal(v: Val, ctx: Ctx): CExpr {
+  switch (v.k) {
+    case "lit":
+      return C.lit(v.value);
+    case "path":
+      return access(v.path, ctx);
+    case "default": {
+      const fb = lowerVal(v.fallback, ctx);
+      if (v.of.k === "path") return orElse(v.of.path, fb, ctx);
+      const ps = valPaths(v.of);
+      if (!ps.length) return lowerVal(v.of, ctx);
+      return C.cond(C.and(...ps.map((p) => presence(p, ctx))), lowerVal(v.of, ctx), fb);
+    }
+    case "call":
+      return CALLS[v.fn](v.args.map((a) => lowerVal(a, ctx)));
+    case "list":
+      return C.list(v.items.map((x) => lowerVal(x, ctx)));
+    case "map": {
+      const entries = v.entries.map(([k, x]) => ({ key: C.lit(k), value: lowerVal(x, ctx) }));
+      return { t: "map", entries };
+    }
+    case "concat":
+      return v.lists.map((l) => lowerVal(l, ctx)).reduce((a, b) => C.bin("+", a, b));
+    case "strcat":
+      return v.parts.map((x) => (x.k === "lit" && typeof x.value === "string" ? C.lit(x.value) : stringOf(lowerVal(x, ctx)))).reduce((a, b) => C.bin("+", a, b));
+    case "project":
+      return C.macro(lowerVal(v.list, ctx), "map", [v.v], [lowerVal(v.body, ctx)]);
+    case "filter":
+      return C.macro(lowerVal(v.list, ctx), "filter", [v.v], [lowerPred(v.pred, ctx)]);
+    case "cond":
+      return C.cond(lowerPred(v.test, ctx), lowerVal(v.then, ctx), lowerVal(v.else, ctx));
+    case "let":
+      return withSubst(ctx, v.name, lowerVal(v.value, ctx), () => lowerVal(v.body, ctx));
+    case "raw":
+      return C.id(`(${v.cel})`);
+  }
+}
+
+/** `string(x)` unless x is already a string literal or concatenation. */
+function stringOf(e: CExpr): CExpr {
+  if (e.t === "lit" && typeof e.v === "string") return e;
+  if (e.t === "call" && (e.fn === "string" || e.fn === "join" || e.fn === "lowerAscii" || e.fn === "upperAscii")) return e;
+  return C.call("string", [e]);
+}
+
+function withSubst<T>(ctx: Ctx, name: string, e: CExpr, f: () => T): T {
+  const prev = ctx.subst.get(name);
+  ctx.subst.set(name, e);
+  try {
+    return f();
+  } finally {
+    if (prev) ctx.subst.set(name, prev);
+    else ctx.subst.delete(name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Leaves
+
+type Leaf = Extract<Pred, { k: "cmp" | "in" | "match" | "truthy" | "quant" }>;
+
+function compare(l: CExpr, op: string, r: CExpr, as: CompareAs | undefined): CExpr {
+  if (as === "quantity") return C.bin(op as "==", C.method(C.call("quantity", [l]), "compareTo", C.call("quantity", [r])), C.lit(0));
+  if (as === "duration") return C.bin(op as "==", C.call("duration", [l]), C.call("duration", [r]));
+  return C.bin(op as "==", l, r);
+}
+
+function patternExpr(s: CExpr, p: StringPattern): CExpr {
+  switch (p.k) {
+    case "exact":
+      return C.bin("==", s, C.lit(p.value));
+    case "prefix":
+      return p.prefix === "" ? C.T : C.method(s, "startsWith", C.lit(p.prefix));
+    case "suffix":
+      return p.suffix === "" ? C.T : C.method(s, "endsWith", C.lit(p.suffix));
+    case "substring":
+      return p.value === "" ? C.T : C.method(s, "contains", C.lit(p.value));
+    case "regex":
+      return C.method(s, "matches", C.lit(p.re));
+    case "glob": {
+      const g = p.glob;
+      if (!/[*?]/.test(g)) return C.bin("==", s, C.lit(g));
+      if (g === "*") return C.T;
+      const stars = g.split("*").length - 1;
+      if (!g.includes("?") && stars === 1 && g.endsWith("*")) return C.method(s, "startsWith", C.lit(g.slice(0, -1)));
+      if (!g.includes("?") && stars === 1 && g.startsWith("*")) return C.method(s, "endsWith", C.lit(g.slice(1)));
+      return C.method(s, "matches", C.lit(globToRe2(g)));
+    }
+  }
+}
+
+/** Membership in a literal list, keeping list literals homogeneous. */
+function inList(x: CExpr, values: Json[]): CExpr {
+  if (values.length === 0) return C.F;
+  if (values.length === 1) return C.bin("==", x, C.lit(values[0]!));
+  if (new Set(values.map(literalKind)).size === 1) return C.bin("in", x, C.lit(values));
+  return C.or(...values.map((v) => C.bin("==", x, C.lit(v))));
+}
+
+/** The test of a leaf on an already lowered operand `x` (the leaf's first value), rest lowered plainly. */
+function leafTest(p: Leaf, x: CExpr, ctx: Ctx): CExpr {
+  switch (p.k) {
+    case "cmp":
+      return compare(x, p.op, lowerVal(p.rhs, ctx), p.as);
+    case "in":
+      return p.list.k === "lit" && Array.isArray(p.list.value) ? inList(x, p.list.value) : C.bin("in", x, lowerVal(p.list, ctx));
+    case "match":
+      return patternExpr(x, p.pattern);
+    case "truthy":
+      return x;
+    case "quant":
+      return quantifier(p, x, ctx);
+  }
+}
+
+/** The operand of a leaf whose absence decides it (for `in` with a literal value: the list). */
+function leafOperand(p: Leaf): Val {
+  switch (p.k) {
+    case "cmp":
+      return p.lhs;
+    case "in":
+      return p.value.k === "lit" ? p.list : p.value;
+    case "match":
+    case "truthy":
+      return p.value;
+    case "quant":
+      return p.over;
+  }
+}
+
+/** Rebuild the leaf's test with the subject replaced (for `in` with a literal value the subject is the list). */
+function testOn(p: Leaf, x: CExpr, ctx: Ctx): CExpr {
+  if (p.k === "in" && p.value.k === "lit") return C.bin("in", C.lit(p.value.value), x);
+  return leafTest(p, x, ctx);
+}
+
+/** Evaluate a leaf statically on a literal subject; undefined when it cannot be decided here. */
+function staticTest(p: Leaf, lit: Json, ctx: Ctx): boolean | undefined {
+  const e = testOn(p, C.lit(lit), ctx);
+  return evalConst(e);
+}
+
+/** Tiny constant evaluator for the default-value trick (literals, ==, !=, <…, in, startsWith, size). */
+function evalConst(e: CExpr): boolean | undefined {
+  if (e.t === "lit" && typeof e.v === "boolean") return e.v;
+  if (e.t === "bin" && e.l.t === "lit" && e.r.t === "lit") {
+    const a = e.l.v;
+    const b = e.r.v;
+    if (e.op === "in" && Array.isArray(b)) return b.some((x) => x === a);
+    if (typeof a !== typeof b || (typeof a !== "number" && typeof a !== "string" && typeof a !== "boolean")) return undefined;
+    switch (e.op) {
+      case "==":
+        return a === b;
+      case "!=":
+        return a !== b;
+      case "<":
+        return (a as number) < (b as number);
+      case "<=":
+        return (a as number) <= (b as number);
+      case ">":
+        return (a as number) > (b as number);
+      case ">=":
+        return (a as number) >= (b as number);
+      default:
+        return undefined;
+    }
+  }
+  if (e.t === "call" && e.target?.t === "lit" && typeof e.target.v === "string" && e.args.length === 1 && e.args[0]!.t === "lit") {
+    const s = e.target.v;
+    const a = e.args[0]!.v as string;
+    if (e.fn === "startsWith") return s.startsWith(a);
+    if (e.fn === "endsWith") return s.endsWith(a);
+    if (e.fn === "contains") return s.includes(a);
+  }
+  if (e.t === "call" && e.target?.t === "lit" && Array.isArray(e.target.v) && e.target.v.length === 0) {
+    if (e.fn === "all") return true;
+    if (e.fn === "exists" || e.fn === "exists_one" || e.fn === "existsOne") return false;
+  }
+  if (e.t === "and") return e.of.every((x) => evalConst(x) === true) ? true : e.of.some((x) => evalConst(x) === false) ? false : undefined;
+  if (e.t === "or") return e.of.some((x) => evalConst(x) === true) ? true : e.of.every((x) => evalConst(x) === false) ? false : undefined;
+  if (e.t === "not") {
+    const v = evalConst(e.of);
+    return v === undefined ? undefined : !v;
+  }
+  return undefined;
+}
+
+/** Candidate defaults for `orValue(D)`, in order of readability, by the kind of the literal compared against. */
+function candidates(p: Leaf): Json[] {
+  if (p.k === "quant") return p.entries ? [{}] : [[]];
+  if (p.k === "truthy") return [false, true];
+  if (p.k === "in" && p.value.k === "lit") return [[]];
+  if (p.k === "match") return [""];
+  const rhs = p.k === "cmp" ? p.rhs : p.k === "in" ? p.list : undefined;
+  const lit = rhs?.k === "lit" ? rhs.value : undefined;
+  if (typeof lit === "boolean") return [false, true];
+  if (typeof lit === "number" && Number.isInteger(lit)) return [0, lit, lit - 1, lit + 1];
+  if (typeof lit === "string") return ["", lit];
+  if (Array.isArray(lit) && lit.length && lit.every((x) => typeof x === "string")) return [""];
+  if (Array.isArray(lit) && lit.length && lit.every((x) => typeof x === "number")) return [0, -1];
+  return [];
+}
+
+/** Can this value be absent (a guarded path, or a default whose fallback can be absent)? */
+function absentable(v: Val): boolean {
+  if (v.k === "path") return guarded(v.path);
+  if (v.k === "default") return absentable(v.fallback);
+  return valPaths(v).some(guarded);
+}
+
+/** Presence of a value: every path it reads (a default: its value or its fallback). */
+function presenceOf(v: Val, ctx: Ctx): CExpr {
+  if (v.k === "path") return presence(v.path, ctx);
+  if (v.k === "default") return absentable(v.fallback) ? C.or(presenceOf(v.of, ctx), presenceOf(v.fallback, ctx)) : C.T;
+  return C.and(...dedupe(valPaths(v).filter(guarded)).map((p) => presence(p, ctx)));
+}
+
+/** The value as an optional (`x.?a.?b`, defaults chained with `.or()`), when it is a path or a chain of paths. */
+function optionalOf(v: Val, ctx: Ctx): CExpr | undefined {
+  if (v.k === "path") return guarded(v.path) ? optAccess(v.path, ctx) : undefined;
+  if (v.k === "default" && absentable(v.fallback)) {
+    const a = optionalOf(v.of, ctx);
+    const b = optionalOf(v.fallback, ctx);
+    return a && b ? C.method(a, "or", b) : undefined;
+  }
+  return undefined;
+}
+
+/** A value-reading leaf with its absent semantics. */
+function lowerLeaf(p: Leaf, ctx: Ctx): CExpr {
+  const subj = leafOperand(p);
+  if (p.ifAbsent === "error" || !absentable(subj) && !otherPaths(p).some(guarded)) return testOn(p, lowerVal(subj, ctx), ctx);
+  const others = otherPaths(p).filter(guarded);
+  const opt = ctx.optionals && !others.length ? optionalOf(subj, ctx) : undefined;
+  if (opt) {
+    // `x.?a.?b.orValue(D) <test>` when some default D gives the absent answer, else `.optMap(v, <test>).orValue(…)`
+    const d = candidates(p).find((c) => staticTest(p, c, ctx) === p.ifAbsent);
+    if (d !== undefined) return testOn(p, C.method(opt, "orValue", C.lit(d)), ctx);
+    const v = freshName(ctx);
+    return C.method(C.macro(opt, "optMap", [v], [testOn(p, C.id(v), ctx)]), "orValue", C.lit(p.ifAbsent));
+  }
+  if (!ctx.optionals && !others.length && subj.k === "path" && (p.k === "quant" || p.k === "in")) {
+    const d = candidates(p).find((c) => staticTest(p, c, ctx) === p.ifAbsent);
+    if (d !== undefined) return testOn(p, orElse(subj.path, C.lit(d), ctx), ctx);
+  }
+  const pres = C.and(presenceOf(subj, ctx), ...dedupe(others).map((x) => presence(x, ctx)));
+  const test = testOn(p, lowerVal(subj, ctx), ctx);
+  return p.ifAbsent ? C.or(C.not(pres), test) : C.and(pres, test);
+}
+
+function dedupe(ps: Path[]): Path[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = JSON.stringify(p);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function otherPaths(p: Leaf): Path[] {
+  switch (p.k) {
+    case "cmp":
+      return valPaths(p.rhs);
+    case "in":
+      return p.value.k === "lit" ? [] : valPaths(p.list);
+    default:
+      return [];
+  }
+}
+
+function freshName(ctx: Ctx): string {
+  const used = new Set(ctx.subst.keys());
+  for (const n of ["x", "y", "z", "w"]) if (!used.has(n)) return n;
+  return `x${used.size}`;
+}
+
+function quantifier(p: Extract<Pred, { k: "quant" }>, over: CExpr, ctx: Ctx): CExpr {
+  const macro = p.q === "all" ? "all" : p.q === "any" ? "exists" : p.index !== undefined ? "existsOne" : "exists_one";
+  if (p.index === undefined) return C.macro(over, macro, [p.v], [lowerPred(p.body, ctx)]);
+  if (ctx.twoVar) {
+    // two-variable form: lists bind (index, element), maps (key, value); the model names them (v, index) for maps
+    const vars = p.entries ? [p.v, p.index] : [p.index, p.v];
+    return C.macro(over, macro, vars, [lowerPred(p.body, ctx)]);
+  }
+  if (p.entries) {
+    const body = withSubst(ctx, p.index, C.idx(over, C.id(p.v)), () => lowerPred(p.body, ctx));
+    return C.macro(over, macro === "existsOne" ? "exists_one" : macro, [p.v], [body]);
+  }
+  throw new LowerError("quantifier with an element index needs two-variable comprehensions (Kubernetes ≥ 1.33)");
+}
+
+function authzExpr(a: AuthzCheck, ctx: Ctx): CExpr {
+  let e: CExpr = C.id("authorizer");
+  if (a.subject.k === "serviceAccount") e = C.method(e, "serviceAccount", lowerVal(a.subject.namespace, ctx), lowerVal(a.subject.name, ctx));
+  e = C.method(C.method(e, "group", C.lit(a.group)), "resource", C.lit(a.resource));
+  if (a.subresource) e = C.method(e, "subresource", C.lit(a.subresource));
+  if (a.namespace) e = C.method(e, "namespace", lowerVal(a.namespace, ctx));
+  if (a.name !== undefined) e = C.method(e, "name", C.lit(a.name));
+  return C.method(C.method(e, "check", C.lit(a.verb)), "allowed");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Predicates
+
+/** Leaves whose subject path contains `[*]` become an `all` quantifier over the list before it. */
+function lowerEach(p: Leaf): Pred | undefined {
+  const subj = leafOperand(p);
+  if (subj.k !== "path") return undefined;
+  const at = subj.path.segs.findIndex((s) => s.k === "each");
+  if (at < 0) return undefined;
+  const v = `e${at}`;
+  const inner: Val = { k: "path", path: { root: { k: "var", name: v }, segs: subj.path.segs.slice(at + 1) } };
+  const body = (p.k === "cmp" ? { ...p, lhs: inner } : p.k === "in" && p.value.k === "lit" ? { ...p, list: inner } : p.k === "quant" ? { ...p, over: inner } : { ...p, value: inner }) as Pred;
+  return { k: "quant", q: "all", over: { k: "path", path: { root: subj.path.root, segs: subj.path.segs.slice(0, at) } }, v, body, ifAbsent: true };
+}
+
+export function lowerPred(p: Pred, ctx: Ctx): CExpr {
+  switch (p.k) {
+    case "const":
+      return C.lit(p.value);
+    case "and":
+      return C.and(...p.of.map((x) => lowerPred(x, ctx)));
+    case "or":
+      return C.or(...p.of.map((x) => lowerPred(x, ctx)));
+    case "not":
+      return C.not(lowerPred(p.of, ctx));
+    case "present":
+      return presence(p.path, ctx);
+    case "cmp":
+    case "in":
+    case "match":
+    case "truthy":
+    case "quant": {
+      const each = lowerEach(p);
+      return each ? lowerPred(each, ctx) : lowerLeaf(p, ctx);
+    }
+    case "authz":
+      return authzExpr(p.check, ctx);
+    case "let":
+      return withSubst(ctx, p.name, lowerVal(p.value, ctx), () => lowerPred(p.body, ctx));
+    case "raw":
+      return C.id(`(${p.cel})`);
+  }
+}
+
+export { re2Escape };

@@ -1,0 +1,212 @@
+// Rule model → the CEL-bearing parts of a ValidatingAdmissionPolicy: matchConstraints (exact kinds, operations,
+// names, namespaces, selectors) with matchConditions for what matchConstraints cannot say (globs, subjects, unknown
+// kinds, a single rule's `when`), one validation per rule with a message naming the failing element, or — where
+// sources OR together (a set of PSPs) — one variable per source and one validation whose message names the failing
+// fields per source. Every expression is simplified, repeated pieces are hoisted into variables, and the text is
+// wrapped (`finish`).
+import type { Json, LabelSelector, Match, Pred, Rule } from "../ir/model.js";
+import { kindRegistry } from "../vap/kinds.js";
+import { C, type CExpr } from "./ast.js";
+import { hoist, type NamedCExpr } from "./hoist.js";
+import { context, lowerPred } from "./lower.js";
+import { failingFields, messageExpr, strcat } from "./messages.js";
+import { simplify } from "./simplify.js";
+import { unparse } from "./unparse.js";
+
+export interface EmitOptions {
+  /** Oldest Kubernetes version the output must run on ("1.36"); expressions compile in target−1. */
+  targetVersion: string;
+}
+
+export interface NamedExpr {
+  name: string;
+  expression: string;
+}
+
+export interface ValidationOut {
+  expression: string;
+  message: string;
+  messageExpression?: string;
+  reason?: "Unauthorized" | "Forbidden" | "Invalid" | "RequestEntityTooLarge";
+}
+
+export interface VapParts {
+  matchConstraints: { [k: string]: Json };
+  matchConditions: NamedExpr[];
+  variables: NamedExpr[];
+  validations: ValidationOut[];
+}
+
+/** CEL environment version for a target Kubernetes version (new expressions compile in target−1). */
+export function envFor(targetVersion: string): string {
+  const m = /^v?1\.(\d+)/.exec(targetVersion);
+  if (!m) throw new Error(`bad target version ${targetVersion}`);
+  return `1.${Number(m[1]) - 1}`;
+}
+
+export const lowering = (opts: EmitOptions): ReturnType<typeof context> => context({ envVersion: envFor(opts.targetVersion) });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Match
+
+const reg = kindRegistry();
+
+function selector(s: LabelSelector): { [k: string]: Json } {
+  const out: { [k: string]: Json } = {};
+  if (s.matchLabels && Object.keys(s.matchLabels).length) out.matchLabels = { ...s.matchLabels };
+  if (s.matchExpressions?.length) out.matchExpressions = s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) }));
+  return out;
+}
+
+const isGlob = (s: string): boolean => /[*?]/.test(s);
+const globRe = (g: string): string => `^${g.replace(/[\\.+()|[\]{}^$]/g, (m) => `\\${m}`).replace(/\*/g, ".*").replace(/\?/g, ".")}$`;
+
+function nameTest(field: CExpr, patterns: string[]): CExpr {
+  return C.or(...patterns.map((p) => (isGlob(p) ? C.method(field, "matches", C.lit(globRe(p))) : C.bin("==", field, C.lit(p)))));
+}
+
+/** matchConstraints + matchConditions for a policy-level match. */
+export function emitMatch(m: Match): { matchConstraints: { [k: string]: Json }; conditions: { name: string; expr: CExpr }[] } {
+  const conditions: { name: string; expr: CExpr }[] = [];
+  const rules: { [k: string]: Json }[] = [];
+  const unknownKinds: string[] = [];
+  const exactNames = m.names && !m.names.some(isGlob) ? [...m.names].sort() : undefined;
+  for (const k of m.kinds) {
+    const info = k.group === "*" || k.kind === "*" ? undefined : reg.byKind(k.group ? `${k.group}/v1` : "v1", k.kind);
+    const sub = k.subresource ? `/${k.subresource}` : "";
+    if (k.kind === "*") rules.push({ apiGroups: [k.group], apiVersions: [k.version], resources: [`*${sub}`] });
+    else if (info) rules.push({ apiGroups: [k.group], apiVersions: [k.version], resources: [`${info.plural}${sub}`] });
+    else {
+      rules.push({ apiGroups: [k.group], apiVersions: [k.version], resources: [`*${sub}`] });
+      unknownKinds.push(k.kind);
+    }
+  }
+  for (const r of rules) {
+    r.operations = [...m.operations];
+    if (exactNames) r.resourceNames = exactNames;
+  }
+  const out: { [k: string]: Json } = {};
+  const ns: LabelSelector = { ...(m.namespaceSelector ?? {}) };
+  const exactNs = m.namespaces?.length && !m.namespaces.some(isGlob) ? [...m.namespaces].sort() : undefined;
+  const exactEx = m.excludedNamespaces?.length && !m.excludedNamespaces.some(isGlob) ? [...m.excludedNamespaces].sort() : undefined;
+  const nsExprs = [...(ns.matchExpressions ?? [])];
+  if (exactNs) nsExprs.push({ key: "kubernetes.io/metadata.name", operator: "In", values: exactNs });
+  if (exactEx) nsExprs.push({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: exactEx });
+  if (nsExprs.length || ns.matchLabels) out.namespaceSelector = selector({ ...ns, matchExpressions: nsExprs });
+  if (m.objectSelector) out.objectSelector = selector(m.objectSelector);
+  out.resourceRules = rules;
+  if (unknownKinds.length) conditions.push({ name: "kinds", expr: C.bin("in", C.sel(C.sel(C.id("request"), "kind"), "kind"), C.lit([...new Set(unknownKinds)].sort())) });
+  const reqNs = C.sel(C.id("request"), "namespace");
+  if (m.names?.length && !exactNames) conditions.push({ name: "names", expr: nameTest(C.sel(C.id("request"), "name"), m.names) });
+  if (m.namespaces?.length && !exactNs) conditions.push({ name: "namespaces", expr: nameTest(reqNs, m.namespaces) });
+  if (m.excludedNamespaces?.length && !exactEx) conditions.push({ name: "excluded-namespaces", expr: C.not(nameTest(reqNs, m.excludedNamespaces)) });
+  const s = m.subjects;
+  if (s && (s.users?.length || s.groups?.length || s.serviceAccounts?.length)) {
+    const user = C.sel(C.sel(C.id("request"), "userInfo"), "username");
+    const groups = C.sel(C.sel(C.id("request"), "userInfo"), "groups");
+    const sa = (s.serviceAccounts ?? []).map((x) => `system:serviceaccount:${x.replace("/", ":")}`);
+    conditions.push({
+      name: "subjects",
+      expr: C.or(
+        ...(s.users?.length || sa.length ? [nameTest(user, [...(s.users ?? []), ...sa])] : []),
+        ...(s.groups ?? []).map((g) => C.bin("in", C.lit(g), groups)),
+      ),
+    });
+  }
+  return { matchConstraints: out, conditions };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules
+
+/** Simplify, hoist repeated pieces into variables, wrap: the final text of a VAP's expressions. */
+export function finish(input: {
+  conditions: { name: string; expr: CExpr }[];
+  variables: NamedCExpr[];
+  validations: { expr: CExpr; message: string; messageExpr?: CExpr; reason?: ValidationOut["reason"] }[];
+  hoisting?: boolean;
+}): { matchConditions: NamedExpr[]; variables: NamedExpr[]; validations: ValidationOut[] } {
+  const vars = input.variables.map((v) => ({ name: v.name, expr: simplify(v.expr) }));
+  const exprs: CExpr[] = [];
+  for (const v of input.validations) {
+    exprs.push(simplify(v.expr));
+    if (v.messageExpr) exprs.push(simplify(v.messageExpr));
+  }
+  const h = input.hoisting === false ? { variables: vars, rewritten: exprs } : hoist(exprs, vars);
+  let i = 0;
+  const validations = input.validations.map((v): ValidationOut => {
+    const expression = unparse(h.rewritten[i++]!);
+    const out: ValidationOut = { expression, message: v.message };
+    if (v.messageExpr) out.messageExpression = unparse(h.rewritten[i++]!);
+    if (v.reason) out.reason = v.reason;
+    return out;
+  });
+  return {
+    matchConditions: input.conditions.map((c) => ({ name: c.name, expression: unparse(simplify(c.expr)) })),
+    variables: h.variables.map((v) => ({ name: v.name, expression: unparse(v.expr) })),
+    validations,
+  };
+}
+
+/** `!when || check` (a rule that does not apply passes). */
+function ruleExpr(r: Rule, ctx: ReturnType<typeof context>): CExpr {
+  const check = lowerPred(r.check, ctx);
+  return r.when ? C.or(C.not(lowerPred(r.when, ctx)), check) : check;
+}
+
+/** One validation per rule; a single rule's `when` goes into matchConditions (exact: it can read no variables). */
+export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOptions): VapParts {
+  const ctx = lowering(opts);
+  const { matchConstraints, conditions } = emitMatch(match);
+  const single = rules.length === 1 && rules[0]!.when !== undefined;
+  if (single) conditions.push({ name: "applies", expr: lowerPred(rules[0]!.when!, ctx) });
+  const validations = rules.map((r) => {
+    const expr = single ? lowerPred(r.check, ctx) : ruleExpr(r, ctx);
+    const fields = failingFields(r.check, r.field, ctx);
+    const template = messageExpr(r.message, ctx);
+    const msgExpr = template ?? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]);
+    return { expr, message: r.message.text, messageExpr: msgExpr };
+  });
+  return { matchConstraints, ...finish({ conditions, variables: [], validations }) };
+}
+
+/** A source of an OR (one PSP of a set): its rules, and a guard that must hold for it to count (e.g. `use`). */
+export interface AnyOfSource {
+  /** Variable name (CEL identifier). */
+  id: string;
+  /** Display name in messages. */
+  name: string;
+  rules: readonly Rule[];
+  guard?: Pred;
+}
+
+/**
+ * Admit when some source admits: one variable per source listing its failing fields, one validation whose message
+ * names the failing fields per source.
+ */
+export function emitAnyOf(sources: readonly AnyOfSource[], opts: EmitOptions, text: { message: string; prefix: string }, extra: { variables?: NamedCExpr[]; conditions?: { name: string; expr: CExpr }[]; match: Match; roots?: Record<string, string> }): VapParts {
+  const ctx = lowering(opts);
+  const { matchConstraints, conditions } = emitMatch(extra.match);
+  const variables: NamedCExpr[] = [...(extra.variables ?? [])];
+  const terms: CExpr[] = [];
+  const perSource: CExpr[] = [];
+  for (const s of sources) {
+    const lists = s.rules.map((r) => failingFields(r.when ? { k: "or", of: [{ k: "not", of: r.when }, r.check] } : r.check, r.field, ctx, extra.roots));
+    variables.push({ name: s.id, expr: lists.length ? lists.reduce((a, b) => C.bin("+", a, b)) : C.list([]) });
+    const ok = C.bin("==", C.call("size", [C.sel(C.id("variables"), s.id)]), C.lit(0));
+    // a guard (e.g. two authorizer checks at 350,000 cost units each) gets its own variable: every expression has a
+    // 1,000,000 per-call cost limit, and a set of PSPs would exceed it in one validation. It is read only when the
+    // source admits the request.
+    if (s.guard) variables.push({ name: `${s.id}_usable`, expr: lowerPred(s.guard, ctx) });
+    terms.push(s.guard ? C.and(ok, C.sel(C.id("variables"), `${s.id}_usable`)) : ok);
+    perSource.push(C.bin("+", C.lit(`${s.name}: `), C.method(C.sel(C.id("variables"), s.id), "join", C.lit(", "))));
+  }
+  const expr = sources.length ? C.or(...terms) : C.F;
+  const msgExpr = sources.length ? C.bin("+", C.lit(text.prefix), C.method(C.list(perSource), "join", C.lit("; "))) : undefined;
+  const done = finish({
+    conditions: [...(extra.conditions ?? []), ...conditions],
+    variables,
+    validations: [{ expr, message: text.message, ...(msgExpr ? { messageExpr: msgExpr } : {}), reason: "Forbidden" }],
+  });
+  return { matchConstraints, ...done };
+}

@@ -1,9 +1,11 @@
-// The CEL environment: which libraries (by Kubernetes env version) are visible, and the compile facade
-// (parse → resolve namespaced calls → type-check → plan) that the VAP engine and converters use.
+// The CEL environment: which libraries (by Kubernetes env version) are visible, how calls are costed, and the
+// compile facade (parse → resolve namespaced calls → type-check → plan) that the VAP engine and converters use.
 // Compiled programs are cached per (environment, source).
 import { CelCompileError, locate, type Expr, type ParsedExpr } from "./ast.js";
 import { check } from "./checker.js";
-import { interpret } from "./interp.js";
+import type { CallCostEstimator } from "./cost.js";
+import { interpret, type Evaluation } from "./interp.js";
+import { extensionCostTrackers } from "./stdlib/cost.js";
 import { MACRO_NAMES, parse } from "./parser.js";
 import { versionLE, type IdentDecl, type Library, type Overload } from "./registry.js";
 import { T, type CelType, type ObjectSchemas } from "./types.js";
@@ -21,6 +23,8 @@ export interface Env {
   readonly objectSchemas: ObjectSchemas;
   /** Declared variables and their static types. */
   readonly vars: ReadonlyMap<string, CelType>;
+  /** Call cost rules in precedence order (cel-go: extension overload trackers, then the env's estimator). */
+  readonly costEstimators: readonly CallCostEstimator[];
 }
 
 export interface EnvOptions {
@@ -28,6 +32,8 @@ export interface EnvOptions {
   libraries: readonly Library[];
   vars: Record<string, CelType>;
   objectSchemas?: ObjectSchemas;
+  /** The environment's call cost estimator (Kubernetes: k8sCostEstimator); cel-go's defaults apply after it. */
+  costEstimator?: CallCostEstimator;
 }
 
 export function buildEnv(o: EnvOptions): Env {
@@ -54,15 +60,25 @@ export function buildEnv(o: EnvOptions): Env {
     idents,
     objectSchemas: o.objectSchemas ?? new Map(),
     vars: new Map(Object.entries(o.vars)),
+    costEstimators: o.costEstimator ? [extensionCostTrackers, o.costEstimator] : [extensionCostTrackers],
   };
 }
 
-/** A compiled expression: evaluate it against an activation; throws CelError on evaluation errors. */
+/**
+ * A compiled expression. Every evaluation tracks its runtime cost as the API server does and stops past the
+ * per-call limit (PER_CALL_LIMIT, 1,000,000) with "operation cancelled: actual cost limit exceeded".
+ */
 export interface Program {
   readonly source: string;
   readonly type: CelType;
+  /** Evaluate against an activation; throws CelError on evaluation errors (the cost limit included). */
   eval(act: Activation): Value;
+  /** Evaluate and report the runtime cost (cel-go EvalDetails.ActualCost), also for a failed evaluation; never
+   *  throws CelError. `costLimit` defaults to PER_CALL_LIMIT. */
+  evaluate(act: Activation, options?: { costLimit?: number }): Evaluation;
 }
+
+export type { Evaluation };
 
 /** Qualified name of an ident/select chain (`a.b.c`), or undefined when the expression is anything else. */
 function qualifiedName(e: Expr): string | undefined {
@@ -153,8 +169,13 @@ function compileUncached(env: Env, source: string, expect?: readonly CelType[]):
       source,
     );
   }
-  const run = interpret(resolved, env, checked);
-  return { source, type: checked.type, eval: run };
+  const planned = interpret(resolved, env, checked);
+  return {
+    source,
+    type: checked.type,
+    eval: planned,
+    evaluate: (act, options) => planned.evaluate(act, options?.costLimit),
+  };
 }
 
 const macroCache = new Map<string, ReadonlySet<string>>();

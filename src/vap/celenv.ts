@@ -4,6 +4,7 @@
 // with the apiserver's texts ("compilation failed: ERROR: <input>:1:2: …", "must evaluate to bool but got int").
 import { CelCompileError, type CelIssue } from "../cel/ast.js";
 import { buildEnv, compile, type Env, type Program } from "../cel/env.js";
+import { k8sCostEstimator } from "../cel/k8s/cost.js";
 import { k8sLibraries } from "../cel/k8s/index.js";
 import type { Library } from "../cel/registry.js";
 import { stdLibraries } from "../cel/stdlib/index.js";
@@ -134,6 +135,7 @@ export function admissionEnv(o: AdmissionEnvOptions): Env {
     libraries: o.libraries ?? [...stdLibraries, ...k8sLibraries],
     vars: declared,
     objectSchemas: schemas,
+    costEstimator: k8sCostEstimator,
   });
   if (canCache) envCache.set(key, env);
   return env;

@@ -140,6 +140,8 @@ export class FormatValue extends Opaque {
   constructor(
     readonly name: string,
     readonly validate: (s: string) => string[],
+    /** Format.MaxRegexSize: the regex length its validation cost assumes. */
+    readonly maxRegexSize: number,
   ) {
     super();
   }
@@ -148,21 +150,27 @@ export class FormatValue extends Opaque {
   }
 }
 
-const F = (name: string, fn: (s: string) => string[]): FormatValue => new FormatValue(name, fn);
+const F = (name: string, maxRegexSize: number, fn: (s: string) => string[]): FormatValue =>
+  new FormatValue(name, fn, maxRegexSize);
+/** kube-openapi strfmt UUIDPattern and DateTimePattern lengths, govalidator's URL regex and base64 lengths. */
+const UUID_PATTERN_LENGTH = 70;
+const DATETIME_PATTERN_LENGTH = 71;
+const URL_REGEX_LENGTH = 1103;
+const BASE64_REGEX_LENGTH = 84;
 
 /** ConstantFormats of format.go, by the name used in `format.<name>()` / `format.named(name)`. */
 export const constantFormats: ReadonlyMap<string, FormatValue> = new Map([
-  ["dns1123Label", F("DNS1123Label", isDNS1123Label)],
-  ["dns1123Subdomain", F("DNS1123Subdomain", isDNS1123Subdomain)],
-  ["dns1035Label", F("DNS1035Label", isDNS1035Label)],
-  ["qualifiedName", F("QualifiedName", isQualifiedName)],
-  ["dns1123LabelPrefix", F("DNS1123LabelPrefix", (s) => isDNS1123Label(maskTrailingDash(s)))],
-  ["dns1123SubdomainPrefix", F("DNS1123SubdomainPrefix", (s) => isDNS1123Subdomain(maskTrailingDash(s)))],
-  ["dns1035LabelPrefix", F("DNS1035LabelPrefix", (s) => isDNS1035Label(maskTrailingDash(s)))],
-  ["labelValue", F("LabelValue", isValidLabelValue)],
+  ["dns1123Label", F("DNS1123Label", 30, isDNS1123Label)],
+  ["dns1123Subdomain", F("DNS1123Subdomain", 60, isDNS1123Subdomain)],
+  ["dns1035Label", F("DNS1035Label", 30, isDNS1035Label)],
+  ["qualifiedName", F("QualifiedName", 60, isQualifiedName)],
+  ["dns1123LabelPrefix", F("DNS1123LabelPrefix", 30, (s) => isDNS1123Label(maskTrailingDash(s)))],
+  ["dns1123SubdomainPrefix", F("DNS1123SubdomainPrefix", 60, (s) => isDNS1123Subdomain(maskTrailingDash(s)))],
+  ["dns1035LabelPrefix", F("DNS1035LabelPrefix", 30, (s) => isDNS1035Label(maskTrailingDash(s)))],
+  ["labelValue", F("LabelValue", 40, isValidLabelValue)],
   [
     "uri",
-    F("URI", (s) => {
+    F("URI", URL_REGEX_LENGTH, (s) => {
       try {
         parseRequestURI(s);
         return [];
@@ -171,10 +179,10 @@ export const constantFormats: ReadonlyMap<string, FormatValue> = new Map([
       }
     }),
   ],
-  ["uuid", F("uuid", (s) => (UUID_RE.test(s) ? [] : ["does not match the UUID format"]))],
-  ["byte", F("byte", (s) => (isBase64(s) ? [] : ["invalid base64"]))],
-  ["date", F("date", (s) => (isDate(s) ? [] : ["invalid date"]))],
-  ["datetime", F("datetime", (s) => (isDateTime(s) ? [] : ["invalid datetime"]))],
+  ["uuid", F("uuid", UUID_PATTERN_LENGTH, (s) => (UUID_RE.test(s) ? [] : ["does not match the UUID format"]))],
+  ["byte", F("byte", BASE64_REGEX_LENGTH, (s) => (isBase64(s) ? [] : ["invalid base64"]))],
+  ["date", F("date", DATETIME_PATTERN_LENGTH, (s) => (isDate(s) ? [] : ["invalid date"]))],
+  ["datetime", F("datetime", DATETIME_PATTERN_LENGTH, (s) => (isDateTime(s) ? [] : ["invalid datetime"]))],
 ]);
 
 export function formatValidate(f: Value, s: Value): Value {

@@ -16,6 +16,8 @@ export interface CompiledVariable {
 export interface CompiledExpr {
   expression: string;
   compiled: Compiled;
+  /** Field path in the policy, e.g. `spec.validations[0].expression`. */
+  field: string;
 }
 
 export interface CompiledPolicy {
@@ -58,14 +60,16 @@ export function compilePolicy(policy: ValidatingAdmissionPolicy, version: string
     name: policy.metadata?.name ?? "",
     hasParams,
     variables,
-    matchConditions: (spec.matchConditions ?? []).map((m) => ({
+    matchConditions: (spec.matchConditions ?? []).map((m, i) => ({
       name: m.name,
       expression: m.expression,
       compiled: compileAdmission(full, m.expression, BOOL),
+      field: `spec.matchConditions[${i}].expression`,
     })),
-    validations: (spec.validations ?? []).map((v) => ({
+    validations: (spec.validations ?? []).map((v, i) => ({
       expression: v.expression,
       compiled: compileAdmission(full, v.expression, BOOL),
+      field: `spec.validations[${i}].expression`,
       ...(v.message !== undefined ? { message: v.message } : {}),
       ...(v.reason !== undefined ? { reason: v.reason } : {}),
       ...(v.messageExpression
@@ -73,14 +77,16 @@ export function compilePolicy(policy: ValidatingAdmissionPolicy, version: string
             messageExpression: {
               expression: v.messageExpression,
               compiled: compileAdmission(noAuthz, v.messageExpression, STRING),
+              field: `spec.validations[${i}].messageExpression`,
             },
           }
         : {}),
     })),
-    auditAnnotations: (spec.auditAnnotations ?? []).map((a) => ({
+    auditAnnotations: (spec.auditAnnotations ?? []).map((a, i) => ({
       key: a.key,
       expression: a.valueExpression,
       compiled: compileAdmission(full, a.valueExpression, STRING_OR_NULL),
+      field: `spec.auditAnnotations[${i}].valueExpression`,
     })),
   };
   perPolicy.set(version, out);

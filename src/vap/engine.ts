@@ -5,9 +5,9 @@
 // Admission stages run in order; a MutatingAdmissionPolicy stage is meant to be inserted before the validating one.
 import type { Activation } from "../cel/env.js";
 import { authzBindings, type AuthzDecide, type AuthzUser } from "../cel/k8s/index.js";
-import { CelError, CelMap, fromJSON, typeName, type MapKey, type Value } from "../cel/values.js";
-import { namespaceValue, requestValue, type Compiled } from "./celenv.js";
-import { compilePolicy, type CompiledPolicy, type CompiledVariable } from "./compilepolicy.js";
+import { fromJSON, type Value } from "../cel/values.js";
+import { namespaceValue, requestValue } from "./celenv.js";
+import { compilePolicy } from "./compilepolicy.js";
 import { gvkString, kindRegistry, splitApiVersion, type KindRegistry } from "./kinds.js";
 import { matches, selectorMatches, type MatchContext } from "./match.js";
 import { objectToCel } from "./objects.js";
@@ -25,6 +25,9 @@ import type {
   ValidationAction,
   Verdict,
 } from "./types.js";
+import { validate } from "./validator.js";
+
+export { LazyVariables } from "./variables.js";
 
 /**
  * The authorizer's decision function. Default (no table given): members of system:masters are allowed everything
@@ -43,167 +46,12 @@ export interface EvaluateInput {
   request: AdmissionRequest;
   /** Answers `authorizer` checks; default `defaultAuthorizer`. */
   authorizer?: AuthzDecide;
+  /** Record every expression's own runtime cost in PolicyResult.expressionCosts. */
+  expressionCosts?: boolean;
 }
 
 const VALIDATION_FAILURE_KEY = "validation.policy.admission.k8s.io/validation_failure";
-const MAX_MESSAGE_BYTES = 5 * 1024;
 const MAX_AUDIT_VALUE = 10 * 1024;
-
-/** One decision of a validator run (PolicyDecision of the plugin). */
-interface PolicyDecision {
-  action: "admit" | "deny";
-  evaluation: "admit" | "deny" | "error";
-  message: string;
-  reason?: string;
-  index: number;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Lazy variables
-
-/** `variables`: a map whose entries are evaluated on first access and cached; an error surfaces where it is used. */
-export class LazyVariables extends CelMap {
-  private readonly done = new Map<string, { value?: Value; error?: CelError }>();
-  private readonly defs = new Map<string, CompiledVariable>();
-  constructor(
-    defs: readonly CompiledVariable[],
-    private readonly activation: () => Activation,
-  ) {
-    super();
-    for (const d of defs) this.defs.set(d.name, d);
-  }
-  override get size(): number {
-    return this.defs.size;
-  }
-  override has(key: MapKey): boolean {
-    return typeof key === "string" && this.defs.has(key);
-  }
-  override get(key: MapKey): Value | undefined {
-    if (typeof key !== "string") return undefined;
-    const def = this.defs.get(key);
-    if (!def) return undefined;
-    let slot = this.done.get(key);
-    if (!slot) {
-      slot = evalVariable(def, this.activation());
-      this.done.set(key, slot);
-    }
-    if (slot.error) throw slot.error;
-    return slot.value;
-  }
-  override *keys(): IterableIterator<Value> {
-    yield* this.defs.keys();
-  }
-  override *entries(): IterableIterator<[Value, Value]> {
-    for (const k of this.defs.keys()) yield [k, this.get(k)!];
-  }
-  override rawEntries(): ReadonlyMap<MapKey, Value> {
-    const m = new Map<MapKey, Value>();
-    for (const k of this.defs.keys()) m.set(k, this.get(k)!);
-    return m;
-  }
-}
-
-function evalVariable(def: CompiledVariable, act: Activation): { value?: Value; error?: CelError } {
-  if (!def.compiled.ok) {
-    return { error: new CelError(`composited variable ${JSON.stringify(def.name)} fails to compile: ${def.compiled.error}`) };
-  }
-  try {
-    return { value: def.compiled.program.eval(act) };
-  } catch (e) {
-    return { error: new CelError(`composited variable ${JSON.stringify(def.name)} fails to evaluate: ${errText(e)}`) };
-  }
-}
-
-const errText = (e: unknown): string =>
-  e instanceof CelError ? e.message : e instanceof Error ? `internal error: ${e.message}` : String(e);
-
-type EvalOutcome = { ok: true; value: Value } | { ok: false; error: string };
-
-/** Evaluate a compiled expression as the filter does: compile errors and evaluation errors become texts. */
-function run(expression: string, c: Compiled, act: Activation): EvalOutcome {
-  if (!c.ok) return { ok: false, error: `compilation error: ${c.error}` };
-  try {
-    return { ok: true, value: c.program.eval(act) };
-  } catch (e) {
-    return { ok: false, error: `expression '${expression}' resulted in error: ${errText(e)}` };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Validator (validator.go)
-
-interface ValidateOutcome {
-  /** undefined: matchConditions not met (or errored under Ignore). */
-  decisions?: PolicyDecision[];
-  auditAnnotations: { key: string; value: string }[];
-  auditErrors: string[];
-}
-
-function validate(cp: CompiledPolicy, failurePolicy: FailurePolicy, base: Activation): ValidateOutcome {
-  const errorAction: "admit" | "deny" = failurePolicy === "Ignore" ? "admit" : "deny";
-  let act: Activation = base;
-  const variables = new LazyVariables(cp.variables, () => act);
-  act = { ...base, variables };
-
-  // matchConditions
-  if (cp.matchConditions.length) {
-    const errors: string[] = [];
-    for (const mc of cp.matchConditions) {
-      const r = run(mc.expression, mc.compiled, act);
-      if (!r.ok) {
-        errors.push(r.error);
-        continue;
-      }
-      if (r.value === false) return { auditAnnotations: [], auditErrors: [] };
-    }
-    if (errors.length) {
-      if (failurePolicy === "Ignore") return { auditAnnotations: [], auditErrors: [] };
-      // utilerrors.NewAggregate(...).Error(): duplicates dropped, brackets only for several distinct errors
-      const distinct = [...new Set(errors)];
-      const message = distinct.length === 1 ? distinct[0]! : `[${distinct.join(", ")}]`;
-      return { decisions: [{ action: errorAction, evaluation: "error", message, index: 0 }], auditAnnotations: [], auditErrors: [] };
-    }
-  }
-
-  // validations (messageExpressions are evaluated without the authorizer, as their env does not declare it)
-  const msgAct: Activation = { ...act, authorizer: undefined, "authorizer.requestResource": undefined };
-  const decisions: PolicyDecision[] = cp.validations.map((v, index) => {
-    const r = run(v.expression, v.compiled, act);
-    if (!r.ok) return { action: errorAction, evaluation: "error", message: r.error, index };
-    if (r.value === true) return { action: "admit", evaluation: "admit", message: "", index };
-    let message = "";
-    if (v.messageExpression) {
-      const m = run(v.messageExpression.expression, v.messageExpression.compiled, msgAct);
-      if (m.ok && typeof m.value === "string") {
-        message = m.value.trim();
-        if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES || message.includes("\n")) message = "";
-      }
-    }
-    if (message === "" && v.message) message = v.message.trim();
-    if (message === "") message = `failed expression: ${v.expression.trim()}`;
-    return { action: "deny", evaluation: "deny", message, reason: v.reason ?? "Invalid", index };
-  });
-
-  // auditAnnotations
-  const auditAnnotations: { key: string; value: string }[] = [];
-  const auditErrors: string[] = [];
-  for (const a of cp.auditAnnotations) {
-    const r = run(a.expression, a.compiled, act);
-    if (!r.ok) {
-      if (failurePolicy !== "Ignore") auditErrors.push(r.error);
-      continue;
-    }
-    if (typeof r.value === "string") {
-      const value = r.value.trim();
-      if (value) auditAnnotations.push({ key: a.key, value });
-    } else if (r.value !== null) {
-      auditErrors.push(
-        `valueExpression '${a.expression}' resulted in unsupported return type: ${typeName(r.value)}. Return type must be either string or null.`,
-      );
-    }
-  }
-  return { decisions, auditAnnotations, auditErrors };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Params (CollectParams)
@@ -368,6 +216,7 @@ function runValidatingStage(input: EvaluateInput): StageOutput {
       messages: [],
       warnings: [],
       auditAnnotations: {},
+      cost: 0,
     });
     const configError = (binding: ValidatingAdmissionPolicyBinding | null, err: string): void => {
       const message = binding ? `failed to configure binding: ${err}` : `failed to configure policy: ${err}`;
@@ -428,8 +277,11 @@ function runValidatingStage(input: EvaluateInput): StageOutput {
           ...(cp.hasParams ? { params: p ? fromJSON(p) : null } : {}),
           ...authz,
         };
-        const vr = validate(cp, failurePolicy, base);
+        const costs = input.expressionCosts ? new Map<string, number>() : undefined;
+        const vr = validate(cp, failurePolicy, base, costs);
         const r = result(binding, p, "admit");
+        r.cost = vr.cost;
+        if (costs) r.expressionCosts = Object.fromEntries(costs);
         if (!vr.decisions) {
           r.verdict = "skip";
           r.skipReason = "matchConditions";
@@ -528,14 +380,16 @@ export function evaluate(input: EvaluateInput): Decision {
     messages: stage.rejections.map((r) => r.message),
     warnings: stage.warnings,
     apiError,
+    cost: stage.results.reduce((sum, r) => sum + r.cost, 0),
   };
 }
 
-/** The `-o json` output contract of the CLI. */
+/** The `-o json` output contract of the CLI, plus the total runtime CEL cost. */
 export function decisionToJSON(d: Decision): {
   verdict: Verdict;
   results: PolicyResult[];
+  cost: number;
 } {
-  return { verdict: d.verdict, results: d.results };
+  return { verdict: d.verdict, results: d.results, cost: d.cost ?? 0 };
 }
 

@@ -203,6 +203,12 @@ export interface PolicyResult {
   skipReason?: SkipReason;
   /** Status reason of the first failed validation (Invalid by default). */
   reason?: string;
+  /** Runtime CEL cost of this evaluation (cel-go ActualCost): matchConditions, validations, messageExpressions and
+   *  auditAnnotations with the variables they evaluated, the expression that ran out of budget included. */
+  cost: number;
+  /** Each evaluated expression's and variable's own runtime cost by field path (`spec.validations[0].expression`,
+   *  `spec.variables[0].expression`, …); only with EvaluateInput.expressionCosts. */
+  expressionCosts?: Record<string, number>;
 }
 
 export interface ApiError {
@@ -219,4 +225,6 @@ export interface Decision {
   warnings: string[];
   /** The API server's rejection, when rejected. */
   apiError: ApiError | null;
+  /** Total runtime CEL cost of all results (always set by the engine). */
+  cost?: number;
 }

@@ -105,6 +105,45 @@ describe.runIf(haveCorpus("cli kaptest", "kaptest"))("migrate test (kaptest corp
   });
 });
 
+describe("migrate test: CEL cost", () => {
+  // Two validations of ~812k each over a 250-key ConfigMap: every expression stays under the 1,000,000 per-call
+  // limit, the case spends over 10% of the 10,000,000 per-evaluation budget.
+  const EXPR = "object.data.all(k, object.data.all(k2, k == k2 || object.data[k] != object.data[k2] || true))";
+  const setup = (keys: number): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrate-cost-"));
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "expensive" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"] }] },
+        validations: [{ expression: EXPR }, { expression: EXPR }],
+      },
+    };
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "big", namespace: "default" }, data: Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, "v"])) };
+    writeFileSync(path.join(dir, "policy.json"), JSON.stringify(policy));
+    writeFileSync(path.join(dir, "cm.json"), JSON.stringify(cm));
+    const manifest = { policies: ["policy.json"], resources: ["cm.json"], vapTestSuites: [{ policy: "expensive", tests: [{ object: { kind: "ConfigMap", namespace: "default", name: "big" }, expect: "admit" }] }] };
+    writeFileSync(path.join(dir, "kaptest.json"), JSON.stringify(manifest));
+    return path.join(dir, "kaptest.json");
+  };
+
+  it.each<[number, boolean]>([
+    [250, true],
+    [100, false],
+  ])("%i keys: warning on stderr %s", async (keys, warned) => {
+    const file = setup(keys);
+    const r = await run("test", file, "-o", "json");
+    expect(r.code).toBe(0);
+    const c = (JSON.parse(r.out) as { cases: { resource: string; cost: number }[] }).cases[0]!;
+    expect(c.cost > 1_000_000).toBe(warned);
+    const line = `warning: ${file} default/big: CEL cost ${c.cost.toLocaleString("en-US")} is over 10% of the 10,000,000 per-evaluation budget\n`;
+    if (warned) expect(r.err).toContain(line);
+    else expect(r.err).not.toContain("warning:");
+  });
+});
+
 describe("migrate psp / verify", () => {
   it("converts the bundled restricted PSP (YAML, header names the source)", async () => {
     const r = await run("psp", "fixtures/psp/restricted.yaml");

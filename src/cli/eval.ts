@@ -84,7 +84,7 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
       }
     }
     decision = mutationError !== undefined
-      ? { verdict: "error", results: [], messages: [mutationError], warnings: [], apiError: { message: mutationError, code: 500, reason: "InternalError" } }
+      ? { verdict: "error", results: [], messages: [mutationError], warnings: [], apiError: { message: mutationError, code: 500, reason: "InternalError" }, cost: 0 }
       : evaluate({ ...state, request, ...(authorizer ? { authorizer } : {}) });
   } catch (e) {
     return reportInputError(e, ctx.io);

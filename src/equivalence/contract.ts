@@ -22,7 +22,8 @@ export interface CaseResult {
   messages: string[];
   /** Why the case failed (or notes on a pass), null when there is nothing to say. */
   reason: string | null;
-  /** CEL cost the VAP engine spent on this case (0 when it evaluated nothing). */
+  /** Runtime CEL cost the VAP engine spent on this case (its Decision.cost: every policy × binding × param it
+   *  evaluated); 0 when the case never reached the VAP engine (and for MAP suite rows, which report no cost). */
   cost: number;
   file?: string;
 }
@@ -75,7 +76,10 @@ export const COST_WARNING_PERCENT = 10;
 
 const thousands = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
-/** One line per case over the warning threshold: `<suite> <resource>: CEL cost N is over 10% of the … budget`. */
+/**
+ * One line per case over the warning threshold: `<suite> <resource>: CEL cost N is over 10% of the … budget`. A case's
+ * cost sums all its evaluations, so this warns at least whenever one evaluation is over the threshold.
+ */
 export function costWarnings(cases: readonly CaseResult[]): string[] {
   const limit = (PER_EVALUATION_COST_BUDGET * COST_WARNING_PERCENT) / 100;
   return cases

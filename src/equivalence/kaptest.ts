@@ -9,7 +9,6 @@ import { requestForObject, splitDocuments } from "../vap/load.js";
 import { applyMutatingPolicies, kaptestExpected, mutationMatches, verdictOfMutation } from "../vap/mutating.js";
 import type { KObject, MutatingAdmissionPolicy, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
 import type { CaseResult, Verdict } from "./contract.js";
-import { decisionCost } from "./cost.js";
 
 export interface KaptestObjectRef {
   group?: string;
@@ -200,7 +199,7 @@ export function runKaptest(
       const realRes = real.results[0];
       let verdict: Verdict = real.verdict;
       let messages = realRes?.messages ?? [];
-      let cost = decisionCost(real);
+      let cost = real.cost ?? 0;
       let reason: string | null = null;
       const expected = base.expected;
       if (opts.compat) {
@@ -214,7 +213,7 @@ export function runKaptest(
         }
         verdict = c.verdict;
         messages = c.results[0]?.messages ?? [];
-        cost = decisionCost(c);
+        cost = c.cost ?? 0;
       } else if (expected && verdict !== expected) {
         if (realRes?.skipReason === "matchConstraints") {
           const r = request.resource;

@@ -9,7 +9,6 @@ import { defaultAuthorizer, evaluate } from "../vap/engine.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest } from "../vap/types.js";
 import type { CaseResult, Verdict } from "./contract.js";
-import { decisionCost } from "./cost.js";
 import { expectationOf } from "./expectation.js";
 import { mapStage as defaultMapStage, type MapStage } from "./mapstage.js";
 
@@ -118,7 +117,7 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
       const d = evaluate({ ...state, request: vapRequest, authorizer: decide });
       vap = d.verdict;
       messages = d.messages;
-      cost = decisionCost(d);
+      cost = d.cost ?? 0;
     }
     const why = src.reason ? ` (${src.reason})` : "";
     let pass = admitted(src.verdict) === admitted(vap);

@@ -90,6 +90,13 @@ export function actualSize(v: CostInput): number {
 /** ⌈size · 0.1⌉, the cost of traversing a string once (float arithmetic as in Go). */
 export const traversal = (size: number): number => Math.ceil(size * STRING_TRAVERSAL_COST_FACTOR);
 
+/** traversal(actualSize(v)) without counting the code points of a short string (every size 1–10 costs 1). */
+export function sizeTraversal(v: CostInput): number {
+  if (typeof v === "string") return v.length <= 10 ? Math.min(v.length, 1) : traversal(codePoints(v));
+  if (typeof v !== "object") return 1;
+  return traversal(actualSize(v));
+}
+
 /** ⌈(1 + len) · 0.1⌉ · ⌈len(regex) · 0.25⌉: regex matching (matches, find, findAll, format validate). */
 export const regexCost = (inputSize: number, regexSize: number): number =>
   Math.ceil((1 + inputSize) * STRING_TRAVERSAL_COST_FACTOR) * Math.ceil(regexSize * REGEX_STRING_LENGTH_COST_FACTOR);
@@ -117,8 +124,9 @@ const MIN_SIZE_OVERLOADS = new Set([
 
 /** cel-go CostTracker.costCall's built-in defaults, by overload id; everything else costs 1. */
 export function defaultCallCost(overloadId: string): CallCostRule {
-  if (STRING_PREFIX_OVERLOADS.has(overloadId)) return { fn: (x) => traversal(actualSize(x)) };
-  if (MIN_SIZE_OVERLOADS.has(overloadId)) return { fn: (x, y) => traversal(Math.min(actualSize(x), actualSize(y))) };
+  if (STRING_PREFIX_OVERLOADS.has(overloadId)) return { fn: (x) => sizeTraversal(x) };
+  // ⌈0.1 · min(a, b)⌉ = min(⌈0.1 · a⌉, ⌈0.1 · b⌉): the ceiling is monotonic
+  if (MIN_SIZE_OVERLOADS.has(overloadId)) return { fn: (x, y) => Math.min(sizeTraversal(x), sizeTraversal(y)) };
   switch (overloadId) {
     case "in_list":
       return { fn: (_x, y) => actualSize(y) };

@@ -172,12 +172,24 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
   const name = "name" in root ? root.name : "";
   const decl = "name" in root ? root.decl : undefined;
   if (fields.length === 0 && slot >= 0) return slotEv(slot, init, rootCharge);
+  const n = fields.length;
+  const rootValue = (a: Activation, f: Frame): Value =>
+    slot < 0 ? lookup(a, name, decl) : init ? accumulator(f, slot, init, a) : (f.slots[slot] as Value);
   return (a, f) => {
-    const near = f.cost + steps > f.limit;
-    if (near) charge(f, rootCharge);
-    else f.cost += rootCharge;
-    const v = slot < 0 ? lookup(a, name, decl) : init ? accumulator(f, slot, init, a) : (f.slots[slot] as Value);
-    return walkFields(v, fields, f, near);
+    if (f.cost + steps > f.limit) {
+      charge(f, rootCharge);
+      return walkFields(rootValue(a, f), fields, 0, f);
+    }
+    f.cost += rootCharge;
+    let v = rootValue(a, f);
+    for (let i = 0; i < n; i++) {
+      if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
+      f.cost++;
+      const w = v.get(fields[i]!);
+      if (w === undefined) throw noSuchKey(fields[i]!);
+      v = w;
+    }
+    return v;
   };
 }
 
@@ -213,17 +225,11 @@ function accumulator(f: Frame, slot: number, init: Ev, a: Activation): Value {
   return v;
 }
 
-function walkFields(v: Value, fields: readonly string[], f: Frame, near: boolean): Value {
-  for (let i = 0; i < fields.length; i++) {
+/** The fields of a path from `start` on, each step charged (and checked) on its own. */
+function walkFields(v: Value, fields: readonly string[], start: number, f: Frame): Value {
+  for (let i = start; i < fields.length; i++) {
     const field = fields[i]!;
-    if (near || !(v instanceof CelMap) || v.constructor !== CelMap) {
-      v = v instanceof CelMap ? mapField(v, field, f) : otherField(v, field, f);
-      continue;
-    }
-    f.cost++;
-    const w = v.get(field);
-    if (w === undefined) throw noSuchKey(field);
-    v = w;
+    v = v instanceof CelMap ? mapField(v, field, f) : otherField(v, field, f);
   }
   return v;
 }

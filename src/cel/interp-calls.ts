@@ -6,6 +6,7 @@
 // call dispatched at runtime (no single overload), with 3+ arguments or a constant regex stops at the first error
 // and is charged only when every argument was evaluated.
 import type { Call } from "./ast.js";
+import type { Activation } from "./env.js";
 import { planCallCost, type CallCostRule, type CostInput } from "./cost.js";
 import { ErrBox, asCelError, attempt, charge, type Ev, type Frame, type PlanContext, type Scope } from "./frame.js";
 import type { Overload } from "./registry.js";
@@ -17,8 +18,6 @@ import { CelError, CelUint, Optional, type Value } from "./values.js";
 const TYPE_CONVERSIONS = new Set(["bool", "bytes", "double", "duration", "dyn", "int", "string", "timestamp", "type", "uint"]);
 /** Functions whose constant-regex form cel-go re-plans as a plain variadic call (matches, Kubernetes find/findAll). */
 const REGEX_FUNCTIONS = new Set(["matches", "find", "findAll"]);
-
-type Activation = Parameters<Ev>[0];
 
 /** How the arguments of a planned call are evaluated and charged. */
 interface CallShape {
@@ -47,12 +46,10 @@ export function planFunctionCall(ctx: PlanContext, e: Call, fn: string, scope: S
     if (set) return set;
   }
   const rule = planCallCost(fn, overloadId, ctx.env.costEstimators);
-  const regexConstant = REGEX_FUNCTIONS.has(fn) && typeof ctx.constantOf(args[1] ?? constantNone) === "string";
+  const regexConstant = REGEX_FUNCTIONS.has(fn) && args.length > 1 && typeof ctx.constantOf(args[1]!) === "string";
   const shape: CallShape = { strict: overloadId !== "" && args.length <= 2 && !regexConstant, rule };
   return callEv(fn, cands, args, shape);
 }
-
-const constantNone: Ev = () => null;
 
 function callEv(fn: string, cands: readonly Overload[], args: Ev[], shape: CallShape): Ev {
   switch (args.length) {
@@ -132,19 +129,7 @@ function binaryCall(d: (x: Value, y: Value) => Value, x0: Ev, y0: Ev, shape: Cal
       return d(x, y);
     };
   }
-  if (rule.usesResult) {
-    return (a, f) => {
-      let x: Value | undefined;
-      let y: Value;
-      try {
-        x = x0(a, f);
-        y = y0(a, f);
-      } catch (e) {
-        throw failedArgs(e, x, strict, y0, a, f, cost);
-      }
-      return resultCharged(f, cost, x, y, () => d(x!, y));
-    };
-  }
+  const usesResult = rule.usesResult === true;
   return (a, f) => {
     let x: Value | undefined;
     let y: Value;
@@ -154,8 +139,11 @@ function binaryCall(d: (x: Value, y: Value) => Value, x0: Ev, y0: Ev, shape: Cal
     } catch (e) {
       throw failedArgs(e, x, strict, y0, a, f, cost);
     }
-    charge(f, cost(x, y, undefined));
-    return d(x, y);
+    if (!usesResult) {
+      charge(f, cost(x, y, undefined));
+      return d(x, y);
+    }
+    return resultCharged(f, cost, x, y, () => d(x!, y));
   };
 }
 

@@ -45,11 +45,14 @@ export interface FilterRun {
   cost: number;
 }
 
+/** The `variables` of a policy that declares none. */
+const NO_VARIABLES = new LazyVariables([], () => ({}));
+
 export function forInput(input: FilterInput): FilterRun {
   if (input.exprs.every((e) => e === undefined)) return { outcomes: input.exprs.map(() => undefined), remaining: input.budget, cost: 0 };
   const recordVariable = input.costs ? (i: number, c: number): void => void input.costs!.set(`spec.variables[${i}].expression`, c) : undefined;
   let act: Activation = {};
-  const variables = new LazyVariables(input.variables, () => act, recordVariable);
+  const variables = input.variables.length ? new LazyVariables(input.variables, () => act, recordVariable) : NO_VARIABLES;
   act = input.activation(variables);
   const outcomes: (ExprOutcome | undefined)[] = [];
   let remaining = input.budget;

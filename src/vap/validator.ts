@@ -71,10 +71,9 @@ export function validate(cp: CompiledPolicy, failurePolicy: FailurePolicy, base:
     NO_AUTHORIZER,
   );
   cost += messages.cost;
-  const decisions = cp.validations.map((v, index): PolicyDecision => {
-    const d = decide(v, checks.outcomes![index]!, messages.outcomes?.[index], messages.outcomes !== undefined);
-    return d.evaluation === "error" ? { ...d, action: errorAction, index } : { ...d, index };
-  });
+  const decisions = cp.validations.map((v, index) =>
+    decide(v, index, checks.outcomes![index]!, messages.outcomes, errorAction),
+  );
 
   const audit = filter(cp.auditAnnotations, RUNTIME_CEL_COST_BUDGET);
   cost += audit.cost;
@@ -98,14 +97,18 @@ function matchResult(run: FilterRun, failurePolicy: FailurePolicy): "match" | "s
   return { error: distinct.length === 1 ? distinct[0]! : `[${distinct.join(", ")}]` };
 }
 
-type Decided = Omit<PolicyDecision, "index">;
-
-/** The decision of one validation; `messagesRan` is false when the messageExpressions ran out of budget. */
-function decide(v: Validation, check: ExprOutcome, message: ExprOutcome | undefined, messagesRan: boolean): Decided {
-  if (!check.ok) return { action: "deny", evaluation: "error", message: check.error };
-  if (!messagesRan) return { action: "deny", evaluation: "error", message: `failed messageExpression: ${OUT_OF_BUDGET}` };
-  if (check.value === true) return { action: "admit", evaluation: "admit", message: "" };
-  return { action: "deny", evaluation: "deny", message: denyMessage(v, message), reason: v.reason ?? "Invalid" };
+/** The decision of one validation; `messages` is undefined when the messageExpressions ran out of budget. */
+function decide(
+  v: Validation,
+  index: number,
+  check: ExprOutcome,
+  messages: readonly (ExprOutcome | undefined)[] | undefined,
+  errorAction: PolicyDecision["action"],
+): PolicyDecision {
+  if (!check.ok) return { action: errorAction, evaluation: "error", message: check.error, index };
+  if (!messages) return { action: errorAction, evaluation: "error", message: `failed messageExpression: ${OUT_OF_BUDGET}`, index };
+  if (check.value === true) return { action: "admit", evaluation: "admit", message: "", index };
+  return { action: "deny", evaluation: "deny", message: denyMessage(v, messages[index]), reason: v.reason ?? "Invalid", index };
 }
 
 /** The messageExpression's string (trimmed, ≤5 KiB, one line), else `message`, else "failed expression: …". */

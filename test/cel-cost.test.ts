@@ -2,15 +2,15 @@
 // OptOptimize): small tables verified against the golden data, then every row of corpus/golden/cel-costs.jsonl —
 // expression, bound vars and the policy's variables typed as the plugin types them — must reproduce its cost
 // exactly (or fall within [cost, costMax] where Go's map order makes it vary) together with its result or error.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PER_CALL_LIMIT } from "../src/cel/cost.js";
 import type { CelType } from "../src/cel/types.js";
-import { CelMap, fromJSON, toJSON, typeName, type MapKey, type Value } from "../src/cel/values.js";
+import { fromJSON, toJSON, typeName, type Value } from "../src/cel/values.js";
 import { admissionEnv, compileAdmission, variableDeclType } from "../src/vap/celenv.js";
 import { evaluate } from "../src/vap/engine.js";
 import type { AdmissionRequest, ValidatingAdmissionPolicy } from "../src/vap/types.js";
-import { corpusPath, haveCorpus } from "./support/corpus.js";
+import { bound, canonical } from "./support/cel-json.js";
+import { haveCorpus, readCorpusJsonl } from "./support/corpus.js";
 
 interface CostRow {
   id: string;
@@ -23,15 +23,6 @@ interface CostRow {
   error: string | null;
   cost: number;
   costMax?: number;
-}
-
-/** The vars as the plugin bound them: a JSON null is a present null (fromJSON would drop it). */
-function bound(v: unknown): Value {
-  if (v === null || typeof v !== "object") return fromJSON(v);
-  if (Array.isArray(v)) return v.map(bound);
-  const m = new Map<MapKey, Value>();
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) m.set(k, bound(x));
-  return new CelMap(m);
 }
 
 /** The `variables` field types: each declared variable compiled in order, seeing the earlier ones. */
@@ -72,15 +63,6 @@ function run(expr: string, vars: Record<string, unknown>, opts: { decls?: CostRo
   const r = c.program.evaluate(act);
   if (!r.ok) return { cost: r.cost, error: r.error.message };
   return { cost: r.cost, result: toJSON(r.value), type: typeName(r.value) };
-}
-
-/** JSON with object keys sorted (Go maps print sorted; our maps keep insertion order). */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -166,29 +148,24 @@ describe("VAP cost budget", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Golden rows
 
+/** Why a golden row disagrees (cost, result or error), or undefined when it agrees. */
+function rowDiff(r: CostRow): string | undefined {
+  const got = run(r.expr, r.vars, { decls: r.variableDecls, messageExpression: r.field?.endsWith(".messageExpression") });
+  const costOk = r.costMax === undefined ? got.cost === r.cost : got.cost >= r.cost && got.cost <= r.costMax;
+  const valueOk = r.error !== null ? got.error === r.error : got.type === r.type && canonical(got.result) === canonical(r.result);
+  if (costOk && valueOk) return undefined;
+  const want = r.error ?? `${r.type} ${canonical(r.result).slice(0, 80)}`;
+  const have = got.compileError ?? got.error ?? `${got.type} ${canonical(got.result).slice(0, 80)}`;
+  return `${r.id} ${r.expr.slice(0, 140)}\n    want ${r.cost}${r.costMax ? `..${r.costMax}` : ""} ${want}\n    got  ${got.cost} ${have}`;
+}
+
 const present = haveCorpus("cel-cost", "golden/cel-costs.jsonl");
 
 describe.skipIf(!present)("cel-go runtime costs (corpus/golden/cel-costs.jsonl)", () => {
   it("reproduces every row's cost and result", () => {
-    const rows = readFileSync(corpusPath("golden/cel-costs.jsonl"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as CostRow);
-    const diverging: string[] = [];
-    let agree = 0;
-    for (const r of rows) {
-      const got = run(r.expr, r.vars, { decls: r.variableDecls, messageExpression: r.field?.endsWith(".messageExpression") });
-      const costOk = r.costMax === undefined ? got.cost === r.cost : got.cost >= r.cost && got.cost <= r.costMax;
-      const valueOk =
-        r.error !== null ? got.error === r.error : got.type === r.type && canonical(got.result) === canonical(r.result);
-      if (costOk && valueOk) agree++;
-      else {
-        const want = r.error ?? `${r.type} ${canonical(r.result).slice(0, 80)}`;
-        const have = got.compileError ?? got.error ?? `${got.type} ${canonical(got.result).slice(0, 80)}`;
-        diverging.push(`${r.id} ${r.expr.slice(0, 140)}\n    want ${r.cost}${r.costMax ? `..${r.costMax}` : ""} ${want}\n    got  ${got.cost} ${have}`);
-      }
-    }
-    console.log(`[cel-cost] ${agree}/${rows.length} rows: cost and result agree`);
+    const rows = readCorpusJsonl<CostRow>("golden/cel-costs.jsonl");
+    const diverging = rows.map(rowDiff).filter((d): d is string => d !== undefined);
+    console.log(`[cel-cost] ${rows.length - diverging.length}/${rows.length} rows: cost and result agree`);
     for (const d of diverging.slice(0, 40)) console.log(`  ✗ ${d}`);
     expect(diverging).toEqual([]);
   });

@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { T } from "../src/cel/types.js";
-import { CelError, CelMap, fromJSON, toJSON, typeName, type MapKey, type Value } from "../src/cel/values.js";
+import { CelError, CelMap, fromJSON, toJSON, typeName, type Value } from "../src/cel/values.js";
 import { admissionEnv, compileAdmission, namespaceValue } from "../src/vap/celenv.js";
 import type { KObject } from "../src/vap/types.js";
+import { bound, canonical } from "./support/cel-json.js";
 import { corpusPath, haveCorpus } from "./support/corpus.js";
 
 const FILE = "golden/cel-values.jsonl";
@@ -30,24 +31,6 @@ interface Row {
 
 /** Rows allowed to diverge, with the cause. */
 const EXCEPTIONS: ReadonlyMap<string, string> = new Map([]);
-
-/** The vars are recorded as the plugin bound them: a JSON null is a present null (fromJSON would drop it). */
-function bound(v: unknown): Value {
-  if (v === null || typeof v !== "object") return fromJSON(v);
-  if (Array.isArray(v)) return v.map(bound);
-  const m = new Map<MapKey, Value>();
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) m.set(k, bound(x));
-  return new CelMap(m);
-}
-
-/** JSON with object keys sorted (Go maps print sorted; our maps keep insertion order). */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
-}
 
 function returnTypes(field: string) {
   if (field.endsWith(".messageExpression")) return [T.string];

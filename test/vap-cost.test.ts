@@ -1,12 +1,11 @@
 // Replays corpus/golden/vap-cost-verdicts.jsonl (kube-apiserver 1.36.3's validating plugin on large Pods, recorded
 // by vapcheck) through the offline engine: verdict, messages, the per-(policy, binding, param) results with their
 // warnings, and every expression's own runtime cost that the engine evaluated must agree.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../src/vap/engine.js";
 import { splitDocuments } from "../src/vap/load.js";
 import type { AdmissionRequest, Decision, Verdict } from "../src/vap/types.js";
-import { corpusPath, haveCorpus } from "./support/corpus.js";
+import { haveCorpus, readCorpusJsonl } from "./support/corpus.js";
 
 interface GoldenResult {
   policy: string;
@@ -28,18 +27,7 @@ interface GoldenCase {
   expressionCosts: Record<string, number>;
 }
 
-function decide(c: GoldenCase): Decision {
-  const s = splitDocuments(c.objects);
-  return evaluate({
-    policies: s.policies,
-    bindings: s.bindings,
-    params: s.params,
-    namespaces: s.namespaces,
-    crds: s.crds,
-    request: c.request,
-    expressionCosts: true,
-  });
-}
+const decide = (c: GoldenCase): Decision => evaluate({ ...splitDocuments(c.objects), request: c.request, expressionCosts: true });
 
 /** Differences between the engine's per-result view and the recorded one (warnings carry the plugin's prefix). */
 function resultDiffs(got: Decision, want: readonly GoldenResult[]): string[] {
@@ -75,10 +63,7 @@ const present = haveCorpus("vap-cost", "golden/vap-cost-verdicts.jsonl");
 
 describe.skipIf(!present)("golden VAP cost verdicts (kube-apiserver 1.36.3)", () => {
   it("vap-cost-verdicts.jsonl: verdicts, messages, results and expression costs agree", () => {
-    const cases = readFileSync(corpusPath("golden/vap-cost-verdicts.jsonl"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as GoldenCase);
+    const cases = readCorpusJsonl<GoldenCase>("golden/vap-cost-verdicts.jsonl");
     const diverging: string[] = [];
     let agree = 0;
     let costsCompared = 0;

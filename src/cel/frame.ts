@@ -50,6 +50,16 @@ export function attempt(ev: Ev, a: Activation, f: Frame): Value | ErrBox {
   }
 }
 
+/** Whether `ev` is anything but `false`; an error counts as not false (cel-go @not_strictly_false, loop conditions). */
+export function notStrictlyFalse(ev: Ev, a: Activation, f: Frame): boolean {
+  try {
+    return ev(a, f) !== false;
+  } catch (e) {
+    asCelError(e);
+    return true;
+  }
+}
+
 /** What the attribute and call planners need from the main planner. */
 export interface PlanContext {
   readonly env: Env;

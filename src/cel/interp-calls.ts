@@ -8,7 +8,7 @@
 import type { Call } from "./ast.js";
 import type { Activation } from "./env.js";
 import { planCallCost, type CallCostRule, type CostInput } from "./cost.js";
-import { ErrBox, asCelError, attempt, charge, type Ev, type Frame, type PlanContext, type Scope } from "./frame.js";
+import { ErrBox, asCelError, attempt, charge, notStrictlyFalse, type Ev, type Frame, type PlanContext, type Scope } from "./frame.js";
 import type { Overload } from "./registry.js";
 import { candidatesFor, makeDispatcher, makeDispatcher1, makeDispatcher2, noSuchOverloadError } from "./stdlib/dispatch.js";
 import { celEquals, listContains } from "./stdlib/ops.js";
@@ -113,23 +113,9 @@ function binaryCall(d: (x: Value, y: Value) => Value, x0: Ev, y0: Ev, shape: Cal
   const { rule, strict } = shape;
   const cost = siteCost(rule);
   const n = rule.fixed;
-  // (kept small so V8 inlines them: the error paths live in failedArgs; the fixed cost is charged inline, as a call
-  // through `cost` would be megamorphic)
-  if (n !== undefined) {
-    return (a, f) => {
-      let x: Value | undefined;
-      let y: Value;
-      try {
-        x = x0(a, f);
-        y = y0(a, f);
-      } catch (e) {
-        throw failedArgs(e, x, strict, y0, a, f, cost);
-      }
-      charge(f, n);
-      return d(x, y);
-    };
-  }
   const usesResult = rule.usesResult === true;
+  // kept small so V8 inlines it: the error paths live in failedArgs; a fixed cost is charged without calling `cost`
+  // (that call would be megamorphic)
   return (a, f) => {
     let x: Value | undefined;
     let y: Value;
@@ -139,11 +125,9 @@ function binaryCall(d: (x: Value, y: Value) => Value, x0: Ev, y0: Ev, shape: Cal
     } catch (e) {
       throw failedArgs(e, x, strict, y0, a, f, cost);
     }
-    if (!usesResult) {
-      charge(f, cost(x, y, undefined));
-      return d(x, y);
-    }
-    return resultCharged(f, cost, x, y, () => d(x!, y));
+    if (usesResult) return resultCharged(f, cost, x, y, () => d(x!, y));
+    charge(f, n ?? cost(x, y, undefined));
+    return d(x, y);
   };
 }
 
@@ -265,15 +249,9 @@ export function planEquality(ctx: PlanContext, e: Call, scope: Scope): Ev {
 export function planNotStrictlyFalse(ctx: PlanContext, e: Call, scope: Scope): Ev {
   const x = ctx.plan(e.args[0]!, scope);
   return (a, f) => {
-    let v: Value;
-    try {
-      v = x(a, f);
-    } catch (e) {
-      asCelError(e);
-      v = true;
-    }
+    const v = notStrictlyFalse(x, a, f);
     charge(f, 1);
-    return v !== false;
+    return v;
   };
 }
 

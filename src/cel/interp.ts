@@ -8,7 +8,7 @@ import type { Call, Comprehension, Expr, ParsedExpr } from "./ast.js";
 import type { CheckResult } from "./checker.js";
 import { COST_LIMIT_MESSAGE, CostLimitExceeded, LIST_CREATE_BASE_COST, MAP_CREATE_BASE_COST, PER_CALL_LIMIT, STRUCT_CREATE_BASE_COST } from "./cost.js";
 import type { Activation, Env } from "./env.js";
-import { asCelError, charge, ErrBox, Frame, type Ev, type PlanContext, type Scope, type Slot } from "./frame.js";
+import { asCelError, charge, ErrBox, Frame, notStrictlyFalse, type Ev, type PlanContext, type Scope, type Slot } from "./frame.js";
 import { constantIdent, evalAttribute, isAttribute, planAttribute, qualifiedName } from "./interp-attrs.js";
 import { planEquality, planFunctionCall, planNotStrictlyFalse, planOptionalOr } from "./interp-calls.js";
 import type { Overload } from "./registry.js";
@@ -275,14 +275,7 @@ class Planner implements PlanContext {
  *  step stores its error as the accumulator. */
 function foldStep(cond: Ev, step: Ev, accuSlot: number): (a: Activation, f: Frame) => boolean {
   return (a, f) => {
-    let c: Value;
-    try {
-      c = cond(a, f);
-    } catch (err) {
-      asCelError(err);
-      c = true;
-    }
-    if (c === false) return false;
+    if (!notStrictlyFalse(cond, a, f)) return false;
     try {
       f.slots[accuSlot] = step(a, f);
     } catch (err) {

@@ -1,6 +1,6 @@
 // Where the shared corpus lives and what a test does when it is missing: on a fresh clone without ../shared every
 // corpus test skips with one visible notice; under CI=true a missing corpus is a failure.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 export const CORPUS_DIR = path.resolve(process.cwd(), "../shared/corpus");
@@ -23,4 +23,12 @@ export function haveCorpus(testName: string, ...rels: string[]): boolean {
     return false;
   }
   return true;
+}
+
+/** The records of a corpus JSON-lines file. */
+export function readCorpusJsonl<T>(rel: string): T[] {
+  return readFileSync(corpusPath(rel), "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
 }

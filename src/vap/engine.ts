@@ -390,6 +390,6 @@ export function decisionToJSON(d: Decision): {
   results: PolicyResult[];
   cost: number;
 } {
-  return { verdict: d.verdict, results: d.results, cost: d.cost ?? 0 };
+  return { verdict: d.verdict, results: d.results, cost: d.cost };
 }
 

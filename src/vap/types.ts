@@ -225,6 +225,6 @@ export interface Decision {
   warnings: string[];
   /** The API server's rejection, when rejected. */
   apiError: ApiError | null;
-  /** Total runtime CEL cost of all results (always set by the engine). */
-  cost?: number;
+  /** Total runtime CEL cost of all results. */
+  cost: number;
 }

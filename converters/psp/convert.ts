@@ -105,21 +105,20 @@ function usable(name: string, roots: PodRoots): Pred {
  */
 function gcOnlyUpdate(): Pred {
   const k = V.at(path(root.v("k")));
-  const at = (r: "object" | "oldObject", base: Val | undefined): Val =>
-    base ?? V.at(path(r === "object" ? root.object : root.oldObject));
-  const entry = (m: Val, key: Val): Val => (m.k === "path" ? V.at({ root: m.path.root, segs: [...m.path.segs, { k: "index", at: key }] }) : V.at({ root: root.v("m"), segs: [] }));
-  const same = (a: Val, b: Val, skip: Pred, skipOld: Pred): Pred =>
+  const entry = (m: ReturnType<typeof path>): Val => V.at({ root: m.root, segs: [...m.segs, { k: "index", at: k }] });
+  /** Maps `a` and `b` hold the same entries, except keys for which `skip` (in a) / `skipOld` (in b) holds. */
+  const same = (a: ReturnType<typeof path>, b: ReturnType<typeof path>, skip: Pred, skipOld: Pred): Pred =>
     P.and(
-      { k: "quant", q: "all", over: a, v: "k", entries: true, ifAbsent: "error", body: P.or(skip, P.and(P.in(k, b, "error"), P.cmp(entry(a, k), "==", entry(b, k), "error"))) },
-      { k: "quant", q: "all", over: b, v: "k", entries: true, ifAbsent: "error", body: P.or(skipOld, P.in(k, a, "error")) },
+      { k: "quant", q: "all", over: V.at(a), v: "k", entries: true, ifAbsent: "error", body: P.or(skip, P.and(P.in(k, V.at(b), "error"), P.cmp(entry(a), "==", entry(b), "error"))) },
+      { k: "quant", q: "all", over: V.at(b), v: "k", entries: true, ifAbsent: "error", body: P.or(skipOld, P.in(k, V.at(a), "error")) },
     );
   const ign = P.in(k, ["finalizers", "managedFields", "ownerReferences", "selfLink"], "error");
   const meta = (r: "object" | "oldObject"): Val => V.or(V.at(path(r === "object" ? root.object : root.oldObject, "metadata")), {});
   return P.and(
     P.cmp(path(root.request, "operation"), "==", "UPDATE", "error"),
     P.cmp(path(root.oldObject), "!=", null, "error"),
-    same(at("object", undefined), at("oldObject", undefined), P.cmp(k, "==", "metadata", "error"), P.f),
-    { k: "let", name: "om", value: meta("object"), body: { k: "let", name: "oldm", value: meta("oldObject"), body: same(V.at(path(root.v("om"))), V.at(path(root.v("oldm"))), ign, ign) } },
+    same(path(root.object), path(root.oldObject), P.cmp(k, "==", "metadata", "error"), P.f),
+    { k: "let", name: "om", value: meta("object"), body: { k: "let", name: "oldm", value: meta("oldObject"), body: same(path(root.v("om")), path(root.v("oldm")), ign, ign) } },
   );
 }
 

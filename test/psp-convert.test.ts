@@ -240,6 +240,14 @@ describe.skipIf(!haveCorpus)("per-field fixtures (appvia/psp-migration)", () => 
 // differential: multi-PSP sets, defaults, RBAC, UPDATE
 
 describe("MAP → VAP agrees with the PSP engine", () => {
+  // one conversion per (PSP set, options): every pod of a set replays through the same output
+  const memo = new Map<string, ReturnType<typeof convertPsps>>();
+  const converted = (psps: PodSecurityPolicy[], opts: ConvertOptions): ReturnType<typeof convertPsps> => {
+    const k = JSON.stringify([psps.map((x) => x.metadata.name), opts]);
+    let r = memo.get(k);
+    if (!r) memo.set(k, (r = convertPsps(psps, opts)));
+    return r;
+  };
   const mutating = psp("b-mutating", {
     runAsUser: { rule: "MustRunAs", ranges: [{ min: 1000, max: 2000 }] },
     fsGroup: { rule: "MustRunAs", ranges: [{ min: 10, max: 20 }] },
@@ -288,7 +296,7 @@ describe("MAP → VAP agrees with the PSP engine", () => {
   ];
   const cases = sets.flatMap(([sn, ps]) => pods.map(([pn, p]) => [`${sn} / ${pn}`, ps, p] as [string, PodSecurityPolicy[], Obj]));
   it.each(cases)("CREATE %s", (_id, psps, p) => {
-    const r = convertPsps(psps, { rbac: "ignore" });
+    const r = converted(psps, { rbac: "ignore" });
     const got = replay(r.manifests, p);
     expect(got.verdict).toBe(oracle(psps, p));
     // the project's MAP engine produces the same mutated pod as this file's minimal JSONPatch runner
@@ -301,7 +309,7 @@ describe("MAP → VAP agrees with the PSP engine", () => {
     expect(out.object).toEqual(got.pod);
   });
   it.each(cases)("UPDATE %s", (_id, psps, p) => {
-    const r = convertPsps(psps, { rbac: "ignore" });
+    const r = converted(psps, { rbac: "ignore" });
     // a GC-only update is skipped by both; compare a real update (label change) instead
     const q = structuredClone(p);
     expect(replay(r.manifests, q, undefined, "UPDATE").verdict).toBe("skip");
@@ -323,7 +331,7 @@ describe("MAP → VAP agrees with the PSP engine", () => {
   const rbacAll = rbacCases.flatMap(([rn, f]) => pods.map(([pn, p]) => [`${rn} / ${pn}`, f, p] as [string, (u: string, n: string) => boolean, Obj]));
   it.each(rbacAll)("RBAC %s", (_id, allowed, p) => {
     const psps = [mutating, nonRoot, selinux, priv];
-    const r = convertPsps(psps, {});
+    const r = converted(psps, {});
     const got = replay(r.manifests, p, authorizerFor(allowed));
     expect(got.verdict === "error" ? got.messages : got.verdict).toBe(oracle(psps, p, "CREATE", allowed));
   });

@@ -16,16 +16,21 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 const E = "fixtures/eval";
 
 describe("migrate eval", () => {
+  // cost: the variable (4) and the validation (3), then every messageExpression (7) in its own composition context,
+  // which evaluates the variable again (4): 18 whether the validation passes or not; 0 when the binding does not match.
   it.each([
-    ["deployment-7.yaml", 1, "deny"],
-    ["deployment-3.yaml", 0, "admit"],
-    ["deployment-7-dev.yaml", 0, "skip"],
-    ["review-update.yaml", 1, "deny"],
-  ])("%s → exit %i, verdict %s", async (req, code, verdict) => {
+    ["deployment-7.yaml", 1, "deny", 18],
+    ["deployment-3.yaml", 0, "admit", 18],
+    ["deployment-7-dev.yaml", 0, "skip", 0],
+    ["review-update.yaml", 1, "deny", 18],
+  ])("%s → exit %i, verdict %s, cost %i", async (req, code, verdict, cost) => {
     const r = await run("eval", `${E}/replicas-policy.yaml`, "--request", `${E}/${req}`, "-o", "json");
     expect(r.code).toBe(code);
-    const j = JSON.parse(r.out) as { verdict: string; results: { policy: string; binding: string | null; params: string | null; verdict: string; messages: string[]; warnings: string[]; auditAnnotations: object }[] };
+    const j = JSON.parse(r.out) as { verdict: string; cost: number; results: { policy: string; binding: string | null; params: string | null; verdict: string; messages: string[]; warnings: string[]; auditAnnotations: object; cost: number }[] };
+    expect(Object.keys(j)).toEqual(["verdict", "results", "messages", "warnings", "apiError", "cost"]);
     expect(j.verdict).toBe(verdict);
+    expect(j.cost).toBe(cost);
+    expect(j.results.map((x) => x.cost)).toEqual([cost]);
     expect(j.results).toHaveLength(1);
     expect(Object.keys(j.results[0]!)).toEqual(expect.arrayContaining(["policy", "binding", "params", "verdict", "messages", "warnings", "auditAnnotations"]));
     expect(j.results[0]!.binding).toBe("max-replicas-binding");

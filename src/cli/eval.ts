@@ -90,7 +90,7 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
     return reportInputError(e, ctx.io);
   }
   if (opts.output === "json") {
-    ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError, ...(mutated ? { mutatedObject: mutated } : {}) }, null, 2) + "\n");
+    ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError, cost: decision.cost, ...(mutated ? { mutatedObject: mutated } : {}) }, null, 2) + "\n");
   } else ctx.io.out(renderDecision(decision) + (mutated ? "mutated by MutatingAdmissionPolicies before validation\n" : ""));
   return decision.verdict === "deny" || decision.verdict === "error" ? EXIT.failed : EXIT.ok;
 }

@@ -58,7 +58,7 @@ export function defaultName(names: readonly string[]): string {
 }
 
 function varIdents(names: string[]): Map<string, string> {
-  const used = new Set(["containers", "podSpec", "podMeta", "chosen"]);
+  const used = new Set(["containers", "containerPaths", "podSpec", "podMeta", "chosen"]);
   const out = new Map<string, string>();
   for (const n of names) {
     const base = /^[A-Za-z_]/.test(n) ? n.replace(/[^A-Za-z0-9_]/g, "_") : `psp_${n.replace(/[^A-Za-z0-9_]/g, "_")}`;
@@ -240,6 +240,7 @@ function mutatingPolicy(sorted: PodSecurityPolicy[], m: MapContext): object[] {
   else if (m.tMinor >= 34) apiVersion = "admissionregistration.k8s.io/v1beta1";
   else if (m.tMinor >= 33) apiVersion = "admissionregistration.k8s.io/v1alpha1";
   const mutations: CExpr[] = [];
+  const patchVariables: NamedCExpr[] = [];
   const patched: PodSecurityPolicy[] = [];
   for (const psp of withDefaults) {
     const n = psp.metadata.name;
@@ -253,7 +254,8 @@ function mutatingPolicy(sorted: PodSecurityPolicy[], m: MapContext): object[] {
     const normalized = normalizePsp(psp, { mode: "asIs", envVersion: m.envVersion });
     try {
       const list = jsonPatchList(normalized.mutations, ctx);
-      mutations.push(C.cond(C.bin("==", C.sel(C.id("variables"), "chosen"), C.lit(n)), list, C.list([])));
+      mutations.push(C.cond(C.bin("==", C.sel(C.id("variables"), "chosen"), C.lit(n)), list.expr, C.list([])));
+      for (const v of list.variables) if (!patchVariables.some((w) => w.name === v.name)) patchVariables.push(v);
       patched.push(psp);
     } catch (e) {
       if (!(e instanceof LowerError)) throw e;
@@ -278,7 +280,7 @@ function mutatingPolicy(sorted: PodSecurityPolicy[], m: MapContext): object[] {
     variables.push({ name: id, expr: lowerPred(P.and(m.use(n, POD_ROOTS), policyPredicate(normalizePsp(psp, { mode: "afterDefaults", roots }))), ctx) });
     chosen = C.cond(C.sel(C.id("variables"), id), C.lit(n), chosen);
   }
-  variables.push({ name: "chosen", expr: C.cond(C.or(...asIsRefs), C.lit(""), chosen) });
+  variables.push({ name: "chosen", expr: C.cond(C.or(...asIsRefs), C.lit(""), chosen) }, ...patchVariables);
   const simplified = variables.map((v) => ({ name: v.name, expr: simplify(v.expr) }));
   const h = hoist(mutations.map(simplify), simplified);
   const name = k8sName(`${m.baseName}-defaults`);

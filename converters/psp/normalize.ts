@@ -61,6 +61,11 @@ const cRoot = (): Path => path(root.v(C));
 const str = (s: string): Val => V.lit(s);
 const nameOf = (v: string): Val => V.at(path(root.v(v), "name"));
 
+/** The profile named by the field at `at` (`{type, localhostProfile}`), else `fallback` when the field is absent. */
+function fieldProfileOr(at: Path, fallback: Val): Val {
+  return { k: "let", name: "p", value: V.at(at), body: fieldProfile(path(root.v("p"))), ifAbsent: fallback };
+}
+
 /** Seccomp/AppArmor field value (`{type, localhostProfile}`) → annotation-style profile name ('' when unset). */
 function fieldProfile(p: Path): Val {
   const t = field(p, "type");
@@ -83,14 +88,14 @@ function containerAnnotation(r: PodRoots, prefix: string): Path {
 function podSeccomp(r: PodRoots, fallback: string): Val {
   const ann = field(annotationsPath(r), "[seccomp.security.alpha.kubernetes.io/pod]");
   const sp = field(r.spec, "securityContext.seccompProfile");
-  return V.cond(P.cmp(ann, "!=", "", false), V.at(ann), V.cond(P.present(sp), fieldProfile(sp), str(fallback)));
+  return V.cond(P.cmp(ann, "!=", "", false), V.at(ann), fieldProfileOr(sp, str(fallback)));
 }
 
 /** Container seccomp profile: container annotation (even empty), else container field, else pod profile. */
 function containerSeccomp(r: PodRoots, podProfile: Val): Val {
   const ann = containerAnnotation(r, "container.seccomp.security.alpha.kubernetes.io/");
   const sp = field(cRoot(), "securityContext.seccompProfile");
-  return V.cond(P.present(ann), V.at(ann), V.cond(P.present(sp), fieldProfile(sp), podProfile));
+  return V.or(V.at(ann), fieldProfileOr(sp, podProfile));
 }
 
 /** Container AppArmor profile: non-empty annotation, else `fallback`. */
@@ -103,7 +108,7 @@ function containerAppArmor(r: PodRoots, fallback: Val): Val {
 function appArmorFields(r: PodRoots): Val {
   const cp = field(cRoot(), "securityContext.appArmorProfile");
   const pp = field(r.spec, "securityContext.appArmorProfile");
-  return V.cond(P.present(cp), fieldProfile(cp), V.cond(P.present(pp), fieldProfile(pp), str("")));
+  return fieldProfileOr(cp, fieldProfileOr(pp, str("")));
 }
 
 /** Annotation-style profile → pod/container field value, when one exists. */
@@ -204,7 +209,9 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     const allowed = [...new Set(vols)].sort();
     const allowedKeys = PSP_VOLUME_SOURCES.filter(([, t]) => allowed.includes(t)).map(([key]) => key).sort();
     const keyOk: Pred = P.in(path(root.v("k")), ["name", ...allowedKeys], false);
-    let volOk: Pred = P.and({ k: "quant", q: "all", over: V.at(vRoot), v: "k", body: keyOk, ifAbsent: true, entries: true }, hasKnownSource);
+    // every key is `name` or an allowed source (all known), so a known source exists iff some key is not `name`
+    const hasSource: Pred = { k: "quant", q: "any", over: V.at(vRoot), v: "k", body: P.cmp(path(root.v("k")), "!=", "name", false), ifAbsent: false, entries: true };
+    let volOk: Pred = P.and({ k: "quant", q: "all", over: V.at(vRoot), v: "k", body: keyOk, ifAbsent: true, entries: true }, hasSource);
     if (allowed.includes("secret") && !allowed.includes("projected")) {
       // ≈1.20+: a projected volume made only of the service-account token sources is allowed when secret is
       const src = path(root.v("s"));
@@ -366,14 +373,18 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
       const notDropped: Pred = P.not(P.in(path(root.v("x")), capsOf("drop"), "error"));
       const newAdd = distinct(defAdd.length ? { k: "concat", lists: [{ k: "filter", list: V.lit(defAdd), v: "x", pred: notDropped }, capsOf("add")] } : capsOf("add"));
       const newDrop = distinct(reqDrop.length ? { k: "concat", lists: [V.lit(reqDrop), capsOf("drop")] } : capsOf("drop"));
-      const grows = (next: Val, f: string): Pred => P.cmp(V.call("size", next), "!=", V.call("size", distinct(capsOf(f))), "error");
+      // the add set grows iff some default add is neither dropped nor added; the drop set iff a required drop is missing
+      const missing = (d: string, l: Path): Pred => P.not(P.has(l, d, false));
+      const grows = P.or(...defAdd.map((d) => P.and(missing(d, dropL), missing(d, addL))), ...reqDrop.map((d) => missing(d, dropL)));
       const nonEmpty = (l: Val): Pred => P.cmp(V.call("size", l), ">", 0, "error");
+      const addNonEmpty = nonEmpty(defAdd.length ? newAdd : capsOf("add"));
+      const dropNonEmpty = reqDrop.length ? P.t : nonEmpty(capsOf("drop"));
       const sortedOf = (l: Val): Val => V.call("dyn", V.call("sort", l));
       const sorted = (f: string, l: Val): Val => ({ k: "map", entries: [[f, sortedOf(l)]] });
       const both: Val = { k: "map", entries: [["add", sortedOf(newAdd)], ["drop", sortedOf(newDrop)]] };
-      const value = V.cond(P.and(nonEmpty(newAdd), nonEmpty(newDrop)), both, V.cond(nonEmpty(newAdd), sorted("add", newAdd), V.cond(nonEmpty(newDrop), sorted("drop", newDrop), { k: "map", entries: [] })));
+      const value = V.cond(P.and(addNonEmpty, dropNonEmpty), both, V.cond(addNonEmpty, sorted("add", newAdd), V.cond(dropNonEmpty, sorted("drop", newDrop), { k: "map", entries: [] })));
       for (const l of CONTAINER_LISTS)
-        mutations.push({ k: "set", target: path(root.object, `spec.${l}[*].securityContext.capabilities`), value, when: P.or(grows(newAdd, "add"), grows(newDrop, "drop")), vars: [C], provenance: prov(defAdd.length ? "defaultAddCapabilities" : "requiredDropCapabilities") });
+        mutations.push({ k: "set", target: path(root.object, `spec.${l}[*].securityContext.capabilities`), value, when: grows, vars: [C], provenance: prov(defAdd.length ? "defaultAddCapabilities" : "requiredDropCapabilities") });
     } else {
       if (defAdd.length || reqDrop.length)
         gap("capabilities.order", "capabilities", "capability defaults are appended, not stored as the sorted, de-duplicated sets PSP wrote (needs lists ext, env ≥ 1.34); verdicts are unaffected", "unverified");
@@ -413,7 +424,8 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
       list === undefined ? P.cmp(x, "==", "", "error") : list.includes("*") ? undefined : P.in(x, [...new Set(list)].sort(), "error");
     const podTest = test(podProfile);
     const parts: Pred[] = [];
-    if (asIs && def) parts.push(P.cmp(podProfile, "!=", "", "error"));
+    // an allow-list without '' already requires the default to be set
+    if (asIs && def && (list === undefined || list.includes("*") || list.includes(""))) parts.push(P.cmp(podProfile, "!=", "", "error"));
     if (podTest) parts.push(podTest);
     const cTest = test(containerSeccomp(r, podProfile));
     if (cTest) parts.push(eachContainer(cTest));
@@ -434,15 +446,18 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
     const fallback = !asIs && def ? str(def) : appArmorFields(r);
     const profile = containerAppArmor(r, fallback);
     const parts: Pred[] = [];
-    if (asIs && def) parts.push(P.cmp(profile, "!=", "", "error"));
+    // an allow-list never holds '' (PSP dropped empty entries), so it already requires the default to be set
     if (allowedAnn !== undefined) {
       const list = [...new Set(allowedAnn.split(",").map((x) => x.trim()).filter((x) => x !== ""))].sort();
       parts.push(list.length ? P.in(profile, list, "error") : P.f);
-    }
+    } else if (asIs && def) parts.push(P.cmp(profile, "!=", "", "error"));
     if (parts.length) add("apparmor", "metadata.annotations[container.apparmor]", allowedAnn === undefined ? "AppArmor profile must be set" : `AppArmor profile must be one of ${allowedAnn}`, eachContainer(P.and(...parts)));
     if (def) {
       const f = profileToField(def);
-      if (f) setC("securityContext.appArmorProfile", f, P.cmp(containerAppArmor(r, appArmorFields(r)), "==", "", "error"));
+      // the profile is '' when the annotation is unset or empty and (the container field being absent) the pod's is ''
+      const annotation = containerAnnotation(r, "container.apparmor.security.beta.kubernetes.io/");
+      const podField = fieldProfileOr(field(r.spec, "securityContext.appArmorProfile"), str(""));
+      if (f) setC("securityContext.appArmorProfile", f, P.and(P.cmp(annotation, "==", "", true), P.cmp(podField, "==", "", "error")));
       else gap("apparmor.default", "apparmor", `default AppArmor profile ${def} has no appArmorProfile field form: pods relying on it are denied`, "stricter");
     }
   }

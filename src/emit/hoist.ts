@@ -89,10 +89,18 @@ function identifier(raw: string, used: Set<string>): string {
 export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable<string> = []): { variables: NamedCExpr[]; rewritten: CExpr[] } {
   const used = new Set<string>([...reserved, ...existing.map((v) => v.name)]);
   let all = [...existing.map((v) => v.expr), ...exprs];
+  // an existing variable's whole expression found elsewhere is read from that variable
+  existing.forEach((v, i) => {
+    const k = key(v.expr);
+    if (v.expr.t === "lit" || v.expr.t === "id" || isVariableRef(v.expr)) return;
+    const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: v.name };
+    all = all.map((e, j) => (j === i ? e : replace(e, k, ref)));
+  });
   const added: NamedCExpr[] = [];
   for (let round = 0; round < 64; round++) {
     const counts = new Map<string, { e: CExpr; n: number }>();
     for (const e of all) count(e, counts);
+    for (const v of added) count(v.expr, counts);
     let best: { k: string; e: CExpr; gain: number } | undefined;
     for (const [k, { e, n }] of counts) {
       if (n < 2 || isVariableRef(e) || buildsObject(e) || !closed(e) || freeIds(e).has("authorizer") || flatHasAuthorizer(e)) continue;

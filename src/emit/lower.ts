@@ -165,10 +165,20 @@ export function lowerVal(v: Val, ctx: Ctx): CExpr {
     case "cond":
       return C.cond(lowerPred(v.test, ctx), lowerVal(v.then, ctx), lowerVal(v.else, ctx));
     case "let":
+      if (v.ifAbsent) return letOr(v, v.ifAbsent, ctx);
       return withSubst(ctx, v.name, lowerVal(v.value, ctx), () => lowerVal(v.body, ctx));
     case "raw":
       return C.id(`(${v.cel})`);
   }
+}
+
+/** `let` with a fallback: `x.?a.optMap(name, body).orValue(fallback)`, or `has(…) ? body : fallback` without optionals. */
+function letOr(v: Extract<Val, { k: "let" }>, ifAbsent: Val, ctx: Ctx): CExpr {
+  const fb = lowerVal(ifAbsent, ctx);
+  const opt = ctx.optionals ? optionalOf(v.value, ctx) : undefined;
+  if (opt) return C.method(C.macro(opt, "optMap", [v.name], [withSubst(ctx, v.name, C.id(v.name), () => lowerVal(v.body, ctx))]), "orValue", fb);
+  const body = withSubst(ctx, v.name, lowerVal(v.value, ctx), () => lowerVal(v.body, ctx));
+  return absentable(v.value) ? C.cond(presenceOf(v.value, ctx), body, fb) : body;
 }
 
 /** `string(x)` unless x is already a string literal or concatenation. */

@@ -90,7 +90,8 @@ function violations(p: Pred, fallback: string, names: Names, ctx: Ctx): CExpr {
       ? [...display(list, names), "[", C.call("string", [lowerVal(p.label, withVar(ctx, p.v))]), "]"]
       : [...display(list, names), "[*]"];
     const inner: Names = { ...names, vars: new Map(names.vars).set(p.v, elem) };
-    const conj = p.body.k === "and" ? p.body.of : [p.body];
+    const conj = (p.body.k === "and" ? p.body.of : [p.body]).filter((c) => !(c.k === "const" && c.value));
+    if (!conj.length) return C.list([]);
     const listExpr = lowerVal({ k: "default", of: p.over, fallback: { k: "lit", value: [] } }, ctx);
     const parts = conj.map((c) => C.macro(C.macro(listExpr, "filter", [p.v], [C.not(lowerPred(c, ctx))]), "map", [p.v], [label(c, fallback, inner)]));
     const all = parts.reduce((a, b) => C.bin("+", a, b));

@@ -24,7 +24,7 @@ function junction(kind: "and" | "or", of: CExpr[]): CExpr {
   for (const x of of) {
     if (isConst(x, unit)) continue;
     if (isConst(x, !unit)) return x;
-    for (const y of x.t === kind ? x.of : [x]) {
+    for (const y of x.t === kind ? x.of : deMorgan(kind, x)) {
       const k = key(y);
       if (seen.has(k)) continue;
       seen.add(k);
@@ -34,6 +34,13 @@ function junction(kind: "and" | "or", of: CExpr[]): CExpr {
   if (out.length === 0) return C.lit(unit);
   if (out.length === 1) return out[0]!;
   return { t: kind, of: out };
+}
+
+/** Inside `&&`, `!(a || b)` is `!a && !b` (and dually), so shared negated parts de-duplicate. */
+function deMorgan(kind: "and" | "or", x: CExpr): CExpr[] {
+  const inner = kind === "and" ? "or" : "and";
+  if (x.t !== "not" || x.of.t !== inner) return [x];
+  return x.of.of.map((y) => step(C.not(y)));
 }
 
 const NEGATE: Record<string, "==" | "!=" | undefined> = { "==": "!=", "!=": "==" };
@@ -55,6 +62,8 @@ function step(e: CExpr): CExpr {
       if (isConst(e.test, false)) return e.else;
       if (isConst(e.then, true) && isConst(e.else, false)) return e.test;
       if (key(e.then) === key(e.else) && safe(e.test)) return e.then;
+      // `t ? a : (t ? b : c)`: the inner test repeats the outer one
+      if (e.else.t === "cond" && key(e.else.test) === key(e.test)) return { ...e, else: e.else.else };
       return e;
     case "bin":
       return foldBin(e);

@@ -3,7 +3,7 @@
 // per line, conditional branches on their own lines, call and macro arguments indented) and the parts are printed
 // the same way. Deterministic; the output parses back to the same tree.
 import type { CExpr } from "./ast.js";
-import { MACROS } from "./ast.js";
+import { MACROS, macroVars } from "./ast.js";
 import { celLiteral, isSafeIdent } from "./literal.js";
 
 /** Width of generated CEL lines; leaves room for the YAML block-scalar indentation under 120 columns. */
@@ -188,10 +188,11 @@ function printCall(e: Extract<CExpr, { t: "call" }>, col: number, ind: string, w
   if (startCol + argsFlat.length + 1 <= width || !e.args.length) return `${head}${argsFlat})`;
   const inner = ind + STEP;
   if (e.target && MACROS.has(e.fn)) {
-    // `list.all(c,` then the body indented, closing paren on its own line
-    const vars = e.args.slice(0, -1).map(flat).join(", ");
-    const body = e.args[e.args.length - 1]!;
-    return `${head}${vars},\n${inner}${print(body, inner.length, inner, width)}\n${ind})`;
+    // `list.all(c,` then the body (a filter, then the body) indented, closing paren on its own line
+    const nVars = macroVars(e.fn, e.args.length);
+    const vars = e.args.slice(0, nVars).map(flat).join(", ");
+    const rest = e.args.slice(nVars).map((a) => inner + print(a, inner.length, inner, width));
+    return `${head}${vars},\n${rest.join(",\n")}\n${ind})`;
   }
   return `${head}\n${e.args.map((a) => inner + print(a, inner.length, inner, width)).join(",\n")}\n${ind})`;
 }

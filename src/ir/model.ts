@@ -77,8 +77,11 @@ export type Val =
   /** `[v for v in list if pred]` (JMESPath `list[?p]`). */
   | { k: "filter"; list: Val; v: string; pred: Pred }
   | { k: "cond"; test: Pred; then: Val; else: Val }
-  /** A local binding: `body` may read `value` through the root `{k: "var", name}`. */
-  | { k: "let"; name: string; value: Val; body: Val }
+  /**
+   * A local binding: `body` may read `value` through the root `{k: "var", name}`. With `ifAbsent`, an absent `value`
+   * makes the whole binding `ifAbsent` (Rego `x := input.a` then `f(x)`, with a default).
+   */
+  | { k: "let"; name: string; value: Val; body: Val; ifAbsent?: Val }
   /** Raw CEL text from a converter: only together with an `unverified` gap naming it. */
   | { k: "raw"; cel: string };
 
@@ -364,8 +367,10 @@ export function valPaths(v: Val): Path[] {
     case "project":
     case "filter":
       return valPaths(v.list);
-    case "let":
-      return [...valPaths(v.value), ...valPaths(v.body).filter((p) => !(p.root.k === "var" && p.root.name === v.name))];
+    case "let": {
+      const body = valPaths(v.body).filter((p) => !(p.root.k === "var" && p.root.name === v.name));
+      return v.ifAbsent ? body : [...valPaths(v.value), ...body];
+    }
     case "lit":
     case "default":
     case "map":

@@ -15,6 +15,7 @@ import { stdLibraries } from "../src/cel/stdlib/index.js";
 import { T } from "../src/cel/types.js";
 import { toJSON, type Value } from "../src/cel/values.js";
 import { admissionEnv, compileAdmission, requestValue } from "../src/vap/celenv.js";
+import { renderYaml } from "../src/cli/shared.js";
 import { validatePolicy } from "../src/vap/compilepolicy.js";
 import { evaluate } from "../src/vap/engine.js";
 import { requestForObject } from "../src/vap/load.js";
@@ -202,6 +203,43 @@ describe.skipIf(!haveCorpus)("official example PSPs", () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // per-field fixtures: MAP → VAP replay agrees with the fixture and with the PSP engine
+
+describe.skipIf(!haveCorpus)("official example PSPs: reviewable output", () => {
+  const dir = path.join(CORPUS, "psp/examples");
+  // characters of emitted CEL (--rbac ignore) before the conversion core; the budget is a quarter of that
+  const BEFORE: Record<string, number> = { "baseline-psp.yaml": 59_755, "example-psp.yaml": 10_170, "privileged-psp.yaml": 3_601, "restricted-psp.yaml": 86_521 };
+  const load = (f: string): PodSecurityPolicy[] => parsePspFile(readFileSync(path.join(dir, f), "utf8"), f);
+  const celChars = (manifests: object[]): number => {
+    let n = 0;
+    for (const m of manifests as Obj[]) {
+      const spec = m.spec as Obj;
+      for (const k of ["matchConditions", "variables", "validations"])
+        for (const e of (spec[k] as { expression: string; messageExpression?: string }[] | undefined) ?? []) n += e.expression.length + (e.messageExpression?.length ?? 0);
+      for (const mu of (spec.mutations as { jsonPatch: { expression: string } }[] | undefined) ?? []) n += mu.jsonPatch.expression.length;
+    }
+    return n;
+  };
+  const files = Object.keys(BEFORE);
+  it.each(files.flatMap((f) => ["1.28", "1.36"].map((t) => [f, t] as const)))("%s compiles for target %s", (f, t) => {
+    const r = convertPsps(load(f), { targetVersion: t, rbac: "ignore" });
+    const vap = r.manifests.find((m) => (m as Obj).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy;
+    expect(validatePolicy(vap, undefined, `1.${Number(t.split(".")[1]) - 1}`)).toEqual([]);
+    expect(mapCompileErrors(r.manifests)).toEqual([]);
+  });
+  it("restricted, baseline and all four: at most 25 % of the CEL emitted before; no YAML line over 120 columns", () => {
+    const sizes = Object.fromEntries(files.map((f) => [f, celChars(convertPsps(load(f), { rbac: "ignore" }).manifests)]));
+    console.log(`[psp-convert] emitted CEL characters: ${files.map((f) => `${f} ${BEFORE[f]} → ${sizes[f]}`).join(", ")}`);
+    expect(sizes["restricted-psp.yaml"]!).toBeLessThanOrEqual(BEFORE["restricted-psp.yaml"]! / 4);
+    expect(sizes["baseline-psp.yaml"]!).toBeLessThanOrEqual(BEFORE["baseline-psp.yaml"]! / 4);
+    const total = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+    expect(total(sizes)).toBeLessThanOrEqual(total(BEFORE) / 4);
+    for (const f of files) {
+      const psps = load(f);
+      const yaml = renderYaml(convertPsps(psps, { rbac: "ignore" }), { files: [f], label: "PodSecurityPolicies", names: psps.map((p) => p.metadata.name) });
+      expect(yaml.split("\n").filter((l) => l.length > 120)).toEqual([]);
+    }
+  });
+});
 
 function fixturePods(dir: string, file: string): Obj[] {
   let text = readFileSync(path.join(dir, file), "utf8");

@@ -62,6 +62,7 @@ export function registerPsp(program: Command, ctx: CommandContext): void {
     .option("--rbac <mode>", "authorizer: guard each PSP by a `use` check as PSP did; ignore: every PSP applies to everyone", "authorizer")
     .option("--controllers", "also check pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs")
     .option("--actions <list>", "binding validationActions: Deny, or Warn,Audit", "Deny")
+    .option("--name <name>", "base name of the generated objects (default: psp-<names of the PSPs>)")
     .addHelpText(
       "after",
       `
@@ -70,6 +71,7 @@ Examples:
   migrate psp psps/ -o json
   migrate psp restricted.yaml baseline.yaml --out generated/ --rbac ignore
   migrate psp restricted.yaml --target-version 1.33 --actions Warn,Audit
+  migrate psp psps/ --name pod-security
 
 Exit codes: 0 converted exactly, 3 converted with named gaps (listed in the header and on stderr), 2 bad input.`,
     )

@@ -12,8 +12,16 @@ export interface NamedCExpr {
   expr: CExpr;
 }
 
+const okName = (n: string): string => (n.endsWith("Ok") ? n : `${n}Ok`);
+
 const ADMISSION = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables"]);
 const MIN_CHARS = 28;
+/** Short literals read better in place than behind a name. */
+const MIN_LITERAL_CHARS = 60;
+
+function literal(e: CExpr): boolean {
+  return e.t === "lit" || (e.t === "list" && e.items.every(literal)) || (e.t === "map" && e.entries.every((x) => literal(x.key) && literal(x.value)));
+}
 
 function closed(e: CExpr): boolean {
   for (const id of freeIds(e)) if (!ADMISSION.has(id)) return false;
@@ -48,16 +56,44 @@ function pick(xs: CExpr[]): string {
   return "shared";
 }
 
+/** The first operand of a `+` chain (the literal prefix of a computed key). */
+const leftmost = (e: CExpr): CExpr => (e.t === "bin" && e.op === "+" ? leftmost(e.l) : e);
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** `seccomp.security.alpha.kubernetes.io/pod` → `seccompPod`, `app.kubernetes.io/name` → `appName`, `team` → `team`. */
+function keyName(k: string): string {
+  const slash = k.lastIndexOf("/");
+  if (slash < 0) return k.split(".").filter(Boolean).map((w, i) => (i ? cap(w) : w)).join("");
+  const labels = k.slice(0, slash).split(".");
+  const domain = labels[0] === "container" || labels[0] === "pod" ? `${labels[0]}${cap(labels[1] ?? "")}` : (labels[0] ?? "");
+  const rest = k.slice(slash + 1);
+  return rest ? `${domain}${cap(rest)}` : domain;
+}
+
+const GENERIC = new Set(["shared", "name", "key", "value", "type"]);
+
+/** A quantifier is named after what its body reads, or after its list when the body says nothing specific. */
+function macroName(e: Extract<CExpr, { t: "call" }>): string {
+  const body = nameFor(e.args[e.args.length - 1]!);
+  return GENERIC.has(body.replace(/Ok$/, "")) || /^any(Shared|Name|Key|Value|Type)$/.test(body) ? nameFor(e.target!) : body;
+}
+
 /** A readable variable name for an expression. */
 function nameFor(e: CExpr): string {
   switch (e.t) {
     case "sel":
       return e.field;
-    case "idx":
-      return e.key.t === "lit" && typeof e.key.v === "string" ? e.key.v.split(/[./]/).filter(Boolean).slice(-2).join("_") : nameFor(e.of);
+    case "idx": {
+      const k = e.key.t === "bin" && e.key.op === "+" ? leftmost(e.key) : e.key;
+      return k.t === "lit" && typeof k.v === "string" ? keyName(k.v) : nameFor(e.of);
+    }
     case "call":
-      if (["orValue", "hasValue", "optMap", "filter", "map", "distinct", "sort"].includes(e.fn) && e.target) return nameFor(e.target);
-      if (e.fn === "has" && e.args[0]) return `has_${nameFor(e.args[0])}`;
+      if (e.fn === "hasValue" && e.target) return `has${cap(nameFor(e.target))}`;
+      if (e.fn === "all" && e.target) return okName(macroName(e));
+      if (e.fn === "exists" && e.target) return `any${cap(macroName(e))}`;
+      if (["orValue", "optMap", "filter", "map", "distinct", "sort"].includes(e.fn) && e.target) return nameFor(e.target);
+      if (e.fn === "has" && e.args[0]) return `has${cap(nameFor(e.args[0]))}`;
       return e.target ? `${nameFor(e.target)}_${e.fn}` : e.fn;
     case "cond":
       return pick([e.test, e.then, e.else]);
@@ -105,7 +141,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     for (const [k, { e, n }] of counts) {
       if (n < 2 || isVariableRef(e) || buildsObject(e) || !closed(e) || freeIds(e).has("authorizer") || flatHasAuthorizer(e)) continue;
       const len = flat(e).length;
-      if (len < MIN_CHARS) continue;
+      if (len < MIN_CHARS || (literal(e) && len < MIN_LITERAL_CHARS)) continue;
       const gain = (n - 1) * len;
       if (!best || gain > best.gain || (gain === best.gain && k < best.k)) best = { k, e, gain };
     }

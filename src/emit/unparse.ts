@@ -88,7 +88,7 @@ export function flat(e: CExpr): string {
 /** Print `e` starting at column `col`; continuation lines are indented with `ind`. */
 function print(e: CExpr, col: number, ind: string, width: number): string {
   const one = flat(e);
-  if (col + one.length <= width || !one.includes(" ") && !one.includes(",")) return one;
+  if (col + one.length <= width || (!one.includes(" ") && !one.includes(",") && !(e.t === "call" && e.target))) return one;
   switch (e.t) {
     case "and":
     case "or": {
@@ -179,7 +179,11 @@ function printCall(e: Extract<CExpr, { t: "call" }>, col: number, ind: string, w
   let head = "";
   if (e.target) {
     head = printIn(e.target, PREC.member, col, ind, width);
-    head += ".";
+    // a method chain too long for one line continues with `.method(…)` on the next line
+    const last = head.slice(head.lastIndexOf("\n") + 1);
+    const end = (head.includes("\n") ? last.length : col + head.length) + e.fn.length + 2 + e.args.map(flat).join(", ").length;
+    const chained = e.target.t === "call" && e.target.target !== undefined && !MACROS.has(e.fn) && !MACROS.has(e.target.fn);
+    head += chained && end > width ? `\n${ind}${STEP}.` : ".";
   }
   head += `${e.fn}(`;
   const lastLine = head.slice(head.lastIndexOf("\n") + 1);

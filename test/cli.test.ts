@@ -134,18 +134,24 @@ describe("migrate test: CEL cost", () => {
     return path.join(dir, "kaptest.json");
   };
 
-  it.each<[number, boolean]>([
-    [250, true],
-    [100, false],
-  ])("%i keys: warning on stderr %s", async (keys, warned) => {
+  // budget: the case's total over 10% of 10,000,000; expression: one expression over 10% of 1,000,000
+  it.each<[number, boolean, boolean]>([
+    [250, true, true],
+    [100, false, true],
+    [20, false, false],
+  ])("%i keys: budget warning %s, per-expression warning %s", async (keys, budget, perExpression) => {
     const file = setup(keys);
     const r = await run("test", file, "-o", "json");
     expect(r.code).toBe(0);
-    const c = (JSON.parse(r.out) as { cases: { resource: string; cost: number }[] }).cases[0]!;
-    expect(c.cost > 1_000_000).toBe(warned);
-    const line = `warning: ${file} default/big: CEL cost ${c.cost.toLocaleString("en-US")} is over 10% of the 10,000,000 per-evaluation budget\n`;
-    if (warned) expect(r.err).toContain(line);
-    else expect(r.err).not.toContain("warning:");
+    const c = (JSON.parse(r.out) as { cases: { resource: string; cost: number; maxExpressionCost: number }[] }).cases[0]!;
+    expect([c.cost > 1_000_000, c.maxExpressionCost > 100_000]).toEqual([budget, perExpression]);
+    expect(c.maxExpressionCost * 2).toBe(c.cost); // two identical validations
+    const n = (x: number): string => x.toLocaleString("en-US");
+    const want = [
+      ...(budget ? [`warning: ${file} default/big: CEL cost ${n(c.cost)} is over 10% of the 10,000,000 per-evaluation budget`] : []),
+      ...(perExpression ? [`warning: ${file} default/big: one expression costs ${n(c.maxExpressionCost)}, over 10% of the 1,000,000 per-expression limit`] : []),
+    ];
+    expect(r.err.split("\n").filter((l) => l.startsWith("warning:"))).toEqual(want);
   });
 });
 
@@ -236,16 +242,25 @@ describe("migrate psp / verify", () => {
 
   it("verify replays the bundled pods through both engines", async () => {
     const r = await run("verify", "fixtures/psp/restricted.yaml", "--fixtures", "fixtures/psp/pods", "-o", "json");
-    const j = JSON.parse(r.out) as { summary: { cases: number; failed: number }; cases: { suite: string; source: string; vap: string; expected: string | null; pass: boolean; reason: string | null; cost: number }[] };
+    const j = JSON.parse(r.out) as {
+      summary: { cases: number; failed: number };
+      cases: { suite: string; resource: string; source: string; vap: string; expected: string | null; pass: boolean; reason: string | null; cost: number; maxExpressionCost: number }[];
+    };
     expect(j.summary.cases).toBe(readdirSync("fixtures/psp/pods").length);
     for (const c of j.cases) {
       expect(c.suite).toBe("psp");
       expect(c.expected).not.toBeNull();
       expect(Number.isInteger(c.cost) && c.cost >= 0).toBe(true);
     }
-    expect(r.err).not.toContain("warning:");
+    // each `use` check costs 350,000: a case that evaluates both (service account denied, then the requester) warns
+    const warned = j.cases.filter((c) => c.maxExpressionCost > 100_000).map((c) => `warning: psp ${c.resource}: one expression costs ${c.maxExpressionCost.toLocaleString("en-US")}, over 10% of the 1,000,000 per-expression limit`);
+    expect(warned.length).toBeGreaterThan(0);
+    expect(r.err.split("\n").filter((l) => l.startsWith("warning:"))).toEqual(warned);
     expect(j.cases.filter((c) => !c.pass)).toEqual([]);
     expect(r.code).toBe(0);
+    const ignored = await run("verify", "fixtures/psp/restricted.yaml", "--fixtures", "fixtures/psp/pods", "--rbac", "ignore", "-o", "json");
+    expect(ignored.err).not.toContain("warning:");
+    expect(ignored.code).toBe(0);
   });
 
   it.each<[string, string[], number, RegExp]>([

@@ -104,14 +104,19 @@ describe("replayFixtures", () => {
 });
 
 describe("costWarnings", () => {
-  const at = (cost: number): CaseResult => ({ suite: "psp", policy: "p", binding: null, resource: "ns/pod", operation: "CREATE", expected: null, vap: "admit", pass: true, messages: [], reason: null, cost });
-  it.each<[number, string[]]>([
-    [0, []],
-    [999_999, []],
-    [1_000_000, []],
-    [1_000_001, ["psp ns/pod: CEL cost 1,000,001 is over 10% of the 10,000,000 per-evaluation budget"]],
-    [12_345_678, ["psp ns/pod: CEL cost 12,345,678 is over 10% of the 10,000,000 per-evaluation budget"]],
-  ])("cost %i", (cost, want) => {
-    expect(costWarnings([at(cost)])).toEqual(want);
+  const at = (cost: number, maxExpressionCost?: number): CaseResult => ({
+    suite: "psp", policy: "p", binding: null, resource: "ns/pod", operation: "CREATE", expected: null, vap: "admit", pass: true, messages: [], reason: null, cost,
+    ...(maxExpressionCost !== undefined ? { maxExpressionCost } : {}),
+  });
+  const expr = (n: string): string => `psp ns/pod: one expression costs ${n}, over 10% of the 1,000,000 per-expression limit`;
+  it.each<[number, number | undefined, string[]]>([
+    [0, undefined, []],
+    [999_999, 99_999, []],
+    [1_000_000, 100_000, []],
+    [150_000, 100_001, [expr("100,001")]],
+    [1_000_001, 1_000, ["psp ns/pod: CEL cost 1,000,001 is over 10% of the 10,000,000 per-evaluation budget"]],
+    [12_345_678, 900_000, ["psp ns/pod: CEL cost 12,345,678 is over 10% of the 10,000,000 per-evaluation budget", expr("900,000")]],
+  ])("cost %i, largest expression %s", (cost, max, want) => {
+    expect(costWarnings([at(cost, max)])).toEqual(want);
   });
 });

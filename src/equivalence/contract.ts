@@ -25,6 +25,8 @@ export interface CaseResult {
   /** Runtime CEL cost the VAP engine spent on this case (its Decision.cost: every policy × binding × param it
    *  evaluated); 0 when the case never reached the VAP engine (and for MAP suite rows, which report no cost). */
   cost: number;
+  /** The largest runtime cost of a single expression in this case (checked against the per-expression limit). */
+  maxExpressionCost?: number;
   file?: string;
 }
 
@@ -71,18 +73,34 @@ export function renderText(report: ReplayReport, verbose = false): string {
 
 /** kube-apiserver's CEL cost budget for one admission evaluation (celconfig.RuntimeCELCostBudget). */
 export const PER_EVALUATION_COST_BUDGET = 10_000_000;
+/** kube-apiserver's limit for one expression (celconfig.PerCallLimit). */
+export const PER_EXPRESSION_COST_LIMIT = 1_000_000;
+
+/** The largest per-expression cost among a decision's results (evaluated with `expressionCosts: true`). */
+export function maxExpressionCost(results: readonly { expressionCosts?: Record<string, number> }[]): number {
+  let max = 0;
+  for (const r of results) for (const c of Object.values(r.expressionCosts ?? {})) max = Math.max(max, c);
+  return max;
+}
 /** A case that spends more than this percentage of the budget is reported: little headroom on a real cluster. */
 export const COST_WARNING_PERCENT = 10;
 
 const thousands = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
 /**
- * One line per case over the warning threshold: `<suite> <resource>: CEL cost N is over 10% of the … budget`. A case's
- * cost sums all its evaluations, so this warns at least whenever one evaluation is over the threshold.
+ * One line per case over a warning threshold: more than 10% of the per-evaluation budget (the case's cost sums all
+ * its evaluations, so this warns at least whenever one evaluation is over it), or one expression over 10% of the
+ * per-expression limit.
  */
 export function costWarnings(cases: readonly CaseResult[]): string[] {
-  const limit = (PER_EVALUATION_COST_BUDGET * COST_WARNING_PERCENT) / 100;
-  return cases
-    .filter((c) => c.cost > limit)
-    .map((c) => `${c.suite} ${c.resource}: CEL cost ${thousands(c.cost)} is over ${COST_WARNING_PERCENT}% of the ${thousands(PER_EVALUATION_COST_BUDGET)} per-evaluation budget`);
+  const budget = (PER_EVALUATION_COST_BUDGET * COST_WARNING_PERCENT) / 100;
+  const perExpression = (PER_EXPRESSION_COST_LIMIT * COST_WARNING_PERCENT) / 100;
+  const out: string[] = [];
+  for (const c of cases) {
+    if (c.cost > budget)
+      out.push(`${c.suite} ${c.resource}: CEL cost ${thousands(c.cost)} is over ${COST_WARNING_PERCENT}% of the ${thousands(PER_EVALUATION_COST_BUDGET)} per-evaluation budget`);
+    if ((c.maxExpressionCost ?? 0) > perExpression)
+      out.push(`${c.suite} ${c.resource}: one expression costs ${thousands(c.maxExpressionCost!)}, over ${COST_WARNING_PERCENT}% of the ${thousands(PER_EXPRESSION_COST_LIMIT)} per-expression limit`);
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { evaluate } from "../vap/engine.js";
 import { requestForObject, splitDocuments } from "../vap/load.js";
 import { applyMutatingPolicies, kaptestExpected, mutationMatches, verdictOfMutation } from "../vap/mutating.js";
 import type { KObject, MutatingAdmissionPolicy, Operation, UserInfo, ValidatingAdmissionPolicy } from "../vap/types.js";
-import type { CaseResult, Verdict } from "./contract.js";
+import { maxExpressionCost, type CaseResult, type Verdict } from "./contract.js";
 
 export interface KaptestObjectRef {
   group?: string;
@@ -193,6 +193,7 @@ export function runKaptest(
           namespaces: rstate.namespaces,
           crds: [...pstate.crds, ...rstate.crds],
           request,
+          expressionCosts: true,
           ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
         });
       const real = run(policy);
@@ -200,6 +201,7 @@ export function runKaptest(
       let verdict: Verdict = real.verdict;
       let messages = realRes?.messages ?? [];
       let cost = real.cost ?? 0;
+      let maxCost = maxExpressionCost(real.results);
       let reason: string | null = null;
       const expected = base.expected;
       if (opts.compat) {
@@ -214,6 +216,7 @@ export function runKaptest(
         verdict = c.verdict;
         messages = c.results[0]?.messages ?? [];
         cost = c.cost ?? 0;
+        maxCost = maxExpressionCost(c.results);
       } else if (expected && verdict !== expected) {
         if (realRes?.skipReason === "matchConstraints") {
           const r = request.resource;
@@ -235,7 +238,7 @@ export function runKaptest(
       if (!pass && !reason) reason = `expected ${expected}, got ${verdict}`;
       const issue = opts.compileIssues?.get(s.policy);
       if (issue) reason = `${reason ? `${reason}; ` : ""}the policy does not compile on a 1.36 API server, which rejects it at creation: ${issue}`;
-      cases.push({ ...base, vap: verdict, pass, messages, reason, cost });
+      cases.push({ ...base, vap: verdict, pass, messages, reason, cost, maxExpressionCost: maxCost });
     }
   }
   for (const s of manifest.mapTestSuites) {

@@ -8,7 +8,7 @@ import type { AuthzDecide } from "../cel/k8s/authz.js";
 import { defaultAuthorizer, evaluate } from "../vap/engine.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest } from "../vap/types.js";
-import type { CaseResult, Verdict } from "./contract.js";
+import { maxExpressionCost, type CaseResult, type Verdict } from "./contract.js";
 import { expectationOf } from "./expectation.js";
 import { mapStage as defaultMapStage, type MapStage } from "./mapstage.js";
 
@@ -112,12 +112,14 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
     let vap: Verdict = "error";
     let messages: string[] = [];
     let cost = 0;
+    let maxCost = 0;
     if (mapError !== undefined) messages = [mapError];
     else {
-      const d = evaluate({ ...state, request: vapRequest, authorizer: decide });
+      const d = evaluate({ ...state, request: vapRequest, authorizer: decide, expressionCosts: true });
       vap = d.verdict;
       messages = d.messages;
       cost = d.cost ?? 0;
+      maxCost = maxExpressionCost(d.results);
     }
     const why = src.reason ? ` (${src.reason})` : "";
     let pass = admitted(src.verdict) === admitted(vap);
@@ -131,7 +133,7 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
       pass = false;
       reason = `${adapter.label}${src.policy ? ` ${src.policy}` : ""} admitted after mutating the ${noun}, but the MutatingAdmissionPolicies produced a different ${noun}`;
     }
-    out.push({ ...base, vap, source: src.verdict, pass, messages, reason: reason ?? src.note ?? null, cost, file: f.file });
+    out.push({ ...base, vap, source: src.verdict, pass, messages, reason: reason ?? src.note ?? null, cost, maxExpressionCost: maxCost, file: f.file });
   }
   return out;
 }

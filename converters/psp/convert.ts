@@ -268,6 +268,7 @@ function mutatingPolicy(sorted: PodSecurityPolicy[], m: MapContext): object[] {
   const variables: NamedCExpr[] = [{ name: "containers", expr: lowerValue(allContainers(POD_ROOTS), ctx) }];
   const asIsRefs: CExpr[] = [];
   // `use` checks cost 350,000 each (authorizer check): one `<id>_usable` variable per PSP, evaluated at most once
+  // and only for a PSP that admits the pod (it comes last in each conjunction; CEL's && stops at false)
   const usable = (n: string): Pred => {
     const use = m.use(n, POD_ROOTS);
     return use.k === "const" ? use : P.truthy(path(root.variable(`${m.ids.get(n)!}_usable`)), "error");
@@ -277,14 +278,14 @@ function mutatingPolicy(sorted: PodSecurityPolicy[], m: MapContext): object[] {
     const id = m.ids.get(n)!;
     const use = m.use(n, POD_ROOTS);
     if (use.k !== "const") variables.push({ name: `${id}_usable`, expr: lowerPred(use, ctx) });
-    variables.push({ name: id, expr: lowerPred(P.and(usable(n), policyPredicate(normalizePsp(psp, { mode: "asIs", roots }))), ctx) });
+    variables.push({ name: id, expr: lowerPred(P.and(policyPredicate(normalizePsp(psp, { mode: "asIs", roots })), usable(n)), ctx) });
     asIsRefs.push(C.sel(C.id("variables"), id));
   }
   let chosen: CExpr = C.lit("");
   for (const psp of [...patched].reverse()) {
     const n = psp.metadata.name;
     const id = `${m.ids.get(n)!}_defaulted`;
-    variables.push({ name: id, expr: lowerPred(P.and(usable(n), policyPredicate(normalizePsp(psp, { mode: "afterDefaults", roots }))), ctx) });
+    variables.push({ name: id, expr: lowerPred(P.and(policyPredicate(normalizePsp(psp, { mode: "afterDefaults", roots })), usable(n)), ctx) });
     chosen = C.cond(C.sel(C.id("variables"), id), C.lit(n), chosen);
   }
   variables.push({ name: "chosen", expr: C.cond(C.or(...asIsRefs), C.lit(""), chosen) }, ...patchVariables);

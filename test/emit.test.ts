@@ -305,7 +305,7 @@ const valRows: Row<Val>[] = [
   { name: "sort", model: V.call("sort", lit(["b", "c", "a"])), want: ["a", "b", "c"], since: "1.34" },
   { name: "dyn", model: V.call("dyn", lit(1)), want: 1, type: "int" },
   { name: "list of paths", model: list(at("metadata.name"), at("metadata.namespace")), want: ["web", "prod"] },
-  { name: "map literal", model: { k: "map", entries: [["n", at("metadata.name")], ["ns", at("metadata.namespace")]] }, want: { n: "web", ns: "prod" } },
+  { name: "map literal", model: { k: "map", entries: [["n", at("metadata.name")], ["ns", at("metadata.namespace")]] }, want: { n: "web", ns: "prod" }, since: "1.28" },
   {
     name: "concat of a literal and a projection",
     model: { k: "concat", lists: [lit(["init"]), { k: "project", list: at("spec.containers"), v: "c", body: V.at(vr("c", "name")) }] },
@@ -577,45 +577,49 @@ describe("absent-field semantics per leaf (true / false / error), every mode", (
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Known bugs (it.fails: each assertion holds once the emitter is fixed)
+// Fixed emitter bugs (found by these tests; each row keeps the fix) and known ones (it.fails: each assertion holds
+// once the emitter is fixed)
 
-describe("known emitter bugs", () => {
-  // lower.ts presence(): under has() guards an `index` segment is tested with `k in parent`, which for a list tests
+describe("emitter bugs found by these tests (fixed rows) and known ones (it.fails)", () => {
+  // Fixed (was a bug): lower.ts presence(): under has() guards an `index` segment is tested with `k in parent`, which for a list tests
   // membership of the value k, not that index k exists; the optionals mode (`[?k]`) is right. Same path, two answers.
-  it.fails("list index presence agrees between has() guards and optionals", () => {
+  it("list index presence agrees between has() guards and optionals", () => {
     const p = indexed(O("spec.containers"), lit(1), "name");
     for (const model of [P.present(p), P.cmp(p, "==", "sidecar", false)]) {
       for (const mode of MODES) expect(run(flat(lowerPred(model, context({ envVersion: mode.env }))), mode.env, { object: POD }), mode.env).toEqual({ value: true, type: "bool" });
     }
   });
 
-  // lower.ts freshName() only avoids `let` names, not comprehension variables in scope: inside `exists(x, …)` the
+  // Fixed (was a bug): lower.ts freshName() only avoids `let` names, not comprehension variables in scope: inside `exists(x, …)` the
   // `optMap(x, …)` it introduces shadows the outer x, so `object.?spec.?foo.optMap(x, x == x)` is always true.
-  it.fails("optMap's variable does not capture an enclosing quantifier variable", () => {
+  it("optMap's variable does not capture an enclosing quantifier variable", () => {
     const model = P.any(path(root.params, "names"), "x", P.cmp(O("metadata.labels.team"), "==", V.at(vr("x")), false));
     const object = { metadata: { labels: { team: "nobody" } } };
     for (const mode of MODES) expect(run(flat(lowerPred(model, context({ envVersion: mode.env }))), mode.env, { object, params: PARAMS }), mode.env).toEqual({ value: false, type: "bool" });
   });
 
-  // lower.ts patternExpr(): `prefix ""`, `suffix ""`, `substring ""` and glob `*` lower to the constant true without
+  // Fixed (was a bug): lower.ts patternExpr(): `prefix ""`, `suffix ""`, `substring ""` and glob `*` lower to the constant true without
   // reading the value, so ifAbsent "error" on an absent field admits instead of raising an evaluation error.
-  it.fails("trivially-true patterns still honour ifAbsent: error", () => {
+  it("trivially-true patterns still honour ifAbsent: error", () => {
     for (const pattern of [{ k: "prefix", prefix: "" }, { k: "glob", glob: "*" }] as const) {
       const e = lowerPred(P.match(O("spec.nope"), pattern, "error"), context({ envVersion: "1.35" }));
       expect(run(flat(e), "1.35", { object: POD })).toHaveProperty("error");
     }
   });
 
-  // model.ts: "Map literal with string keys; an entry whose value is absent is left out" — lowerVal emits a plain
+  // Fixed (was a bug): model.ts: "Map literal with string keys; an entry whose value is absent is left out" — lowerVal emits a plain
   // `{'k': object.spec.x}` (no `?` entry), so an absent value is an evaluation error instead.
-  it.fails("map literal leaves out an entry whose value is absent", () => {
+  it("map literal leaves out an entry whose value is absent (optionals), LowerError without them", () => {
     const model: Val = { k: "map", entries: [["name", at("metadata.name")], ["pid", at("spec.hostPID")]] };
-    for (const mode of MODES) expect(run(flat(lowerVal(model, context({ envVersion: mode.env }))), mode.env, { object: POD }), mode.env).toEqual({ value: { name: "web" }, type: "map" });
+    for (const mode of MODES) {
+      if (versionLE("1.28", mode.env)) expect(run(flat(lowerVal(model, context({ envVersion: mode.env }))), mode.env, { object: POD }), mode.env).toEqual({ value: { name: "web" }, type: "map" });
+      else expect(() => lowerVal(model, context({ envVersion: mode.env }))).toThrow(LowerError);
+    }
   });
 
-  // simplify.ts optChainSafe() accepts `id.field.?x` (meant for `variables.v.?x`), so `object.spec.?items` counts as
+  // Fixed (was a bug): simplify.ts optChainSafe() accepts `id.field.?x` (meant for `variables.v.?x`), so `object.spec.?items` counts as
   // error-free and `object.spec.?items.orValue([]).all(i, true)` folds to true although `object.spec` may be absent.
-  it.fails("simplify keeps the error of a plain select under an optional chain", () => {
+  it("simplify keeps the error of a plain select under an optional chain", () => {
     const e = C.macro(C.method(C.sel(C.sel(C.id("object"), "spec"), "items", true), "orValue", C.lit([])), "all", ["i"], [C.T]);
     expect(norm(run(flat(simplify(e)), "1.35", { object: {} }))).toEqual(norm(run(flat(e), "1.35", { object: {} })));
   });
@@ -630,26 +634,26 @@ describe("known emitter bugs", () => {
     for (const c of compiled) expect(c.compiled.ok ? "ok" : c.compiled.error, c.expression).toBe("ok");
   });
 
-  // lower.ts: CallFn `distinct`/`sort` need env ≥ 1.34 and `quantity`/`isQuantity` ≥ 1.28, but lowering for an older
+  // Fixed (was a bug): lower.ts: CallFn `distinct`/`sort` need env ≥ 1.34 and `quantity`/`isQuantity` ≥ 1.28, but lowering for an older
   // env emits them anyway (CEL that does not compile there) instead of raising LowerError, which converters turn
   // into a named gap.
-  it.fails("calls outside the target environment raise LowerError", () => {
+  it("calls outside the target environment raise LowerError", () => {
     expect(() => lowerVal(V.call("distinct", lit([1])), context({ envVersion: "1.33" }))).toThrow(LowerError);
     expect(() => lowerPred(P.cmp(lit("1"), "<", "2", "error", "quantity"), context({ envVersion: "1.27" }))).toThrow(LowerError);
   });
 
-  // lower.ts compare(): `as: "number"` (int/double mixed) emits a plain comparison, which needs the
+  // Fixed (was a bug): lower.ts compare(): `as: "number"` (int/double mixed) emits a plain comparison, which needs the
   // CrossTypeNumericComparisons option the Kubernetes environment only has from 1.28; under has() guards (env 1.27)
   // an int field against a double literal is "no such overload" instead of a numeric comparison.
-  it.fails("cmp as number mixes int and double under has() guards (env 1.27)", () => {
+  it("cmp as number mixes int and double under has() guards (env 1.27)", () => {
     const e = lowerPred(P.cmp(O("spec.terminationGracePeriodSeconds"), "<", { double: 30.5 }, false, "number"), context({ envVersion: "1.27" }));
     expect(run(flat(e), "1.27", { object: POD })).toEqual({ value: true, type: "bool" });
   });
 
-  // simplify.ts foldCall(): `list.all(v, true)` on a target that may error falls through to the rewrite meant for
+  // Fixed (was a bug): simplify.ts foldCall(): `list.all(v, true)` on a target that may error falls through to the rewrite meant for
   // `all(v, false)` and becomes `size(list) == 0` (false on every non-empty list); `exists(v, false)` likewise
   // becomes `size(list) > 0`.
-  it.fails("simplify keeps `list.all(v, true)` true and `list.exists(v, false)` false", () => {
+  it("simplify keeps `list.all(v, true)` true and `list.exists(v, false)` false", () => {
     const items = C.sel(C.sel(C.id("object"), "spec"), "items");
     for (const e of [C.macro(items, "all", ["a"], [C.T]), C.macro(items, "exists", ["a"], [C.F])]) {
       for (const object of [{ spec: { items: [1, 2] } }, { spec: { items: [] } }, {}]) {
@@ -658,18 +662,18 @@ describe("known emitter bugs", () => {
     }
   });
 
-  // simplify.ts foldBin(): `[1] + [object.a]` (list(int) + list(dyn): compiles) is folded into the literal
+  // Fixed (was a bug): simplify.ts foldBin(): `[1] + [object.a]` (list(int) + list(dyn): compiles) is folded into the literal
   // `[1, object.a]`, which Kubernetes' HomogeneousAggregateLiterals rejects ("expected type 'int' but found 'dyn'").
-  it.fails("simplify's list-concatenation fold keeps the expression compilable", () => {
+  it("simplify's list-concatenation fold keeps the expression compilable", () => {
     const model: Val = { k: "concat", lists: [list(lit("init")), list(at("metadata.name"))] };
     const e = simplify(lowerVal(model, context({ envVersion: "1.35" })));
     expect(run(flat(e), "1.35", { object: POD })).toEqual({ value: ["init", "web"], type: "list" });
   });
 
-  // literal.ts celLiteral(): a JSON object literal with values of different types (a securityContext default
+  // Fixed (was a bug): literal.ts celLiteral(): a JSON object literal with values of different types (a securityContext default
   // `{runAsNonRoot: true, runAsUser: 1000}`) is printed as a plain CEL map literal, which HomogeneousAggregateLiterals
   // rejects; values need dyn() (or the literal must be split).
-  it.fails("a JSON literal with mixed value types compiles", () => {
+  it("a JSON literal with mixed value types compiles", () => {
     const e = lowerVal(lit({ runAsNonRoot: true, runAsUser: 1000 }), context({ envVersion: "1.35" }));
     expect(run(flat(e), "1.35", {})).toEqual({ value: { runAsNonRoot: true, runAsUser: 1000 }, type: "map" });
   });
@@ -681,19 +685,19 @@ describe("known emitter bugs", () => {
     expect(run(flat(e), "1.35", { object: POD })).toEqual({ value: true, type: "bool" });
   });
 
-  // messages.ts violations(): since conjuncts that are constant true are dropped, a quantifier with ifAbsent false
+  // Fixed (was a bug): messages.ts violations(): since conjuncts that are constant true are dropped, a quantifier with ifAbsent false
   // whose body is true returns [] before its "absent list fails" branch: the check fails (absent list) but the
   // message names nothing.
-  it.fails("failingFields names an absent list whose quantifier has ifAbsent false and a true body", () => {
+  it("failingFields names an absent list whose quantifier has ifAbsent false and a true body", () => {
     const ctx = context({ envVersion: "1.35" });
     const check = quant("all", O("spec.volumes"), "v", P.t, false);
     expect(run(flat(lowerPred(check, ctx)), "1.35", { object: POD })).toEqual({ value: false, type: "bool" });
     expect(run(flat(failingFields(check, "volumes", ctx)), "1.35", { object: POD })).toEqual({ value: ["spec.volumes"], type: "list" });
   });
 
-  // policy.ts emitMatch(): namespace globs compare `request['namespace']` — C.sel without `typed`, and `namespace` is
+  // Fixed (was a bug): policy.ts emitMatch(): namespace globs compare `request['namespace']` — C.sel without `typed`, and `namespace` is
   // a reserved word, so unparse indexes the typed AdmissionRequest like a map, which does not compile.
-  it.fails("namespace glob matchConditions compile", () => {
+  it("namespace glob matchConditions compile", () => {
     const { conditions } = emitMatch({ ...POD_MATCH, namespaces: ["prod*"], excludedNamespaces: ["kube-*"] });
     expect(conditions.length).toBe(2);
     for (const c of conditions) {
@@ -703,9 +707,9 @@ describe("known emitter bugs", () => {
     }
   });
 
-  // policy.ts emitMatch(): with a built-in kind and a kind outside the table, the `kinds` matchCondition lists only the
+  // Fixed (was a bug): policy.ts emitMatch(): with a built-in kind and a kind outside the table, the `kinds` matchCondition lists only the
   // unknown kinds, so requests for the built-in kind (matched by the `*` resource rule) no longer match at all.
-  it.fails("a policy for Pods and an unknown kind still applies to Pods", () => {
+  it("a policy for Pods and an unknown kind still applies to Pods", () => {
     const m: Match = { ...POD_MATCH, kinds: [...POD_MATCH.kinds, { group: "example.com", version: "v1", kind: "Widget" }] };
     const { matchConstraints, conditions } = emitMatch(m);
     const parts: VapParts = {

@@ -54,10 +54,34 @@ export function celLiteral(v: Json): string {
     }
     return celDouble(v);
   }
-  if (Array.isArray(v)) return `[${v.map(celLiteral).join(", ")}]`;
+  if (Array.isArray(v)) {
+    const dyn = !homogeneous(v);
+    return `[${v.map((x) => element(x, dyn)).join(", ")}]`;
+  }
   if ("double" in v && typeof v.double === "number" && Object.keys(v).length === 1) return celDouble(v.double);
   const entries = Object.entries(v as { [k: string]: Json });
-  return `{${entries.map(([k, x]) => `${celString(k)}: ${celLiteral(x)}`).join(", ")}}`;
+  const dyn = !homogeneous(entries.map(([, x]) => x));
+  return `{${entries.map(([k, x]) => `${celString(k)}: ${element(x, dyn)}`).join(", ")}}`;
+}
+
+/** Kubernetes compiles with homogeneous aggregate literals: elements of mixed types are wrapped in dyn(). */
+const element = (x: Json, dyn: boolean): string => (dyn ? `dyn(${celLiteral(x)})` : celLiteral(x));
+
+/** CEL type of a JSON literal, `*` where an empty list or map leaves it open. */
+function typeOf(v: Json): string {
+  if (Array.isArray(v)) return v.length && homogeneous(v) ? `list(${typeOf(v[0]!)})` : v.length ? "list(dyn)" : "list(*)";
+  if (v !== null && typeof v === "object" && !("double" in v && Object.keys(v).length === 1)) {
+    const xs = Object.values(v);
+    return xs.length && homogeneous(xs) ? `map(${typeOf(xs[0]!)})` : xs.length ? "map(dyn)" : "map(*)";
+  }
+  return literalKind(v);
+}
+
+/** All elements have one CEL type (open types such as `list(*)` agree with any list). */
+function homogeneous(xs: readonly Json[]): boolean {
+  const types = xs.map(typeOf);
+  const agree = (a: string, b: string): boolean => a === b || (a.endsWith("(*)") && b.startsWith(a.slice(0, -3))) || (b.endsWith("(*)") && a.startsWith(b.slice(0, -3)));
+  return types.every((t) => agree(t, types[0]!));
 }
 
 /** CEL static "kind" of a JSON literal, used to keep list literals homogeneous. */

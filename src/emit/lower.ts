@@ -21,13 +21,15 @@ interface Ctx {
   twoVar: boolean;
   /** Local names (let, map-entry values without two-variable macros) replaced by an expression. */
   subst: Map<string, CExpr>;
+  /** Comprehension variables in scope (a fresh name must not shadow them). */
+  bound: string[];
 }
 
 const minorOf = (v: string): number => Number(/^1\.(\d+)/.exec(v)?.[1] ?? "0");
 
 export function context(opts: LowerOptions): Ctx {
   const m = minorOf(opts.envVersion);
-  return { opts, optionals: m >= 28, twoVar: m >= 32, subst: new Map() };
+  return { opts, optionals: m >= 28, twoVar: m >= 32, subst: new Map(), bound: [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -86,6 +88,7 @@ export function presence(p: Path, ctx: Ctx): CExpr {
     const s = p.segs[i]!;
     if (s.k === "field") parts.push(C.call("has", [C.sel(parent, s.name)]));
     else if (s.k === "key") parts.push(C.bin("in", C.lit(s.key), parent));
+    else if (s.k === "index" && s.at.k === "lit" && typeof s.at.value === "number") parts.push(C.bin(">", C.call("size", [parent]), C.lit(s.at.value)));
     else if (s.k === "index") parts.push(C.bin("in", lowerVal(s.at, ctx), parent));
     else throw new LowerError("[*] in a presence test");
   }
@@ -132,6 +135,15 @@ const CALLS: Record<CallFn, (a: CExpr[]) => CExpr> = {
   dyn: (a) => C.call("dyn", a),
 };
 
+/** Calls the Kubernetes CEL environment gained after 1.0: the environment version that has them. */
+const CALL_SINCE: Partial<Record<CallFn, number>> = { distinct: 34, sort: 34, quantity: 28, isQuantity: 28 };
+
+function callExpr(fn: CallFn, args: CExpr[], ctx: Ctx): CExpr {
+  const since = CALL_SINCE[fn];
+  if (since !== undefined && minorOf(ctx.opts.envVersion) < since) throw new LowerError(`${fn}() needs CEL environment 1.${since} (Kubernetes 1.${since + 1})`);
+  return CALLS[fn](args);
+}
+
 /** A value with plain access (absent paths error); `default` values fall back. */
 export function lowerVal(v: Val, ctx: Ctx): CExpr {
   switch (v.k) {
@@ -147,21 +159,19 @@ export function lowerVal(v: Val, ctx: Ctx): CExpr {
       return C.cond(C.and(...ps.map((p) => presence(p, ctx))), lowerVal(v.of, ctx), fb);
     }
     case "call":
-      return CALLS[v.fn](v.args.map((a) => lowerVal(a, ctx)));
+      return callExpr(v.fn, v.args.map((a) => lowerVal(a, ctx)), ctx);
     case "list":
       return C.list(v.items.map((x) => lowerVal(x, ctx)));
-    case "map": {
-      const entries = v.entries.map(([k, x]) => ({ key: C.lit(k), value: lowerVal(x, ctx) }));
-      return { t: "map", entries };
-    }
+    case "map":
+      return { t: "map", entries: v.entries.map(([k, x]) => mapEntry(k, x, ctx)) };
     case "concat":
       return v.lists.map((l) => lowerVal(l, ctx)).reduce((a, b) => C.bin("+", a, b));
     case "strcat":
       return v.parts.map((x) => (x.k === "lit" && typeof x.value === "string" ? C.lit(x.value) : stringOf(lowerVal(x, ctx)))).reduce((a, b) => C.bin("+", a, b));
     case "project":
-      return C.macro(lowerVal(v.list, ctx), "map", [v.v], [lowerVal(v.body, ctx)]);
+      return C.macro(lowerVal(v.list, ctx), "map", [v.v], [binding(ctx, [v.v], () => lowerVal(v.body, ctx))]);
     case "filter":
-      return C.macro(lowerVal(v.list, ctx), "filter", [v.v], [lowerPred(v.pred, ctx)]);
+      return C.macro(lowerVal(v.list, ctx), "filter", [v.v], [binding(ctx, [v.v], () => lowerPred(v.pred, ctx))]);
     case "cond":
       return C.cond(lowerPred(v.test, ctx), lowerVal(v.then, ctx), lowerVal(v.else, ctx));
     case "let":
@@ -176,9 +186,17 @@ export function lowerVal(v: Val, ctx: Ctx): CExpr {
 function letOr(v: Extract<Val, { k: "let" }>, ifAbsent: Val, ctx: Ctx): CExpr {
   const fb = lowerVal(ifAbsent, ctx);
   const opt = ctx.optionals ? optionalOf(v.value, ctx) : undefined;
-  if (opt) return C.method(C.macro(opt, "optMap", [v.name], [withSubst(ctx, v.name, C.id(v.name), () => lowerVal(v.body, ctx))]), "orValue", fb);
+  if (opt) return C.method(C.macro(opt, "optMap", [v.name], [binding(ctx, [v.name], () => withSubst(ctx, v.name, C.id(v.name), () => lowerVal(v.body, ctx)))]), "orValue", fb);
   const body = withSubst(ctx, v.name, lowerVal(v.value, ctx), () => lowerVal(v.body, ctx));
   return absentable(v.value) ? C.cond(presenceOf(v.value, ctx), body, fb) : body;
+}
+
+/** A map literal entry; one whose value can be absent is left out then (`?key: x.?a.?b`, needs optionals). */
+function mapEntry(k: string, x: Val, ctx: Ctx): { key: CExpr; value: CExpr; opt?: boolean } {
+  if (!absentable(x)) return { key: C.lit(k), value: lowerVal(x, ctx) };
+  const opt = ctx.optionals ? optionalOf(x, ctx) : undefined;
+  if (!opt) throw new LowerError(`map entry ${k}: a value that can be absent needs optional entries (CEL environment 1.28)`);
+  return { key: C.lit(k), value: opt, opt: true };
 }
 
 /** `string(x)` unless x is already a string literal or concatenation. */
@@ -204,7 +222,10 @@ function withSubst<T>(ctx: Ctx, name: string, e: CExpr, f: () => T): T {
 
 type Leaf = Extract<Pred, { k: "cmp" | "in" | "match" | "truthy" | "quant" }>;
 
-function compare(l: CExpr, op: string, r: CExpr, as: CompareAs | undefined): CExpr {
+function compare(l: CExpr, op: string, r: CExpr, as: CompareAs | undefined, ctx: Ctx): CExpr {
+  if (as === "quantity" && minorOf(ctx.opts.envVersion) < 28) throw new LowerError("quantity comparisons need CEL environment 1.28 (Kubernetes 1.29)");
+  // before 1.28 the environment has no cross-type numeric comparisons: compare as doubles
+  if (as === "number" && minorOf(ctx.opts.envVersion) < 28) return C.bin(op as "==", C.call("double", [l]), C.call("double", [r]));
   if (as === "quantity") return C.bin(op as "==", C.method(C.call("quantity", [l]), "compareTo", C.call("quantity", [r])), C.lit(0));
   if (as === "duration") return C.bin(op as "==", C.call("duration", [l]), C.call("duration", [r]));
   return C.bin(op as "==", l, r);
@@ -214,18 +235,19 @@ function patternExpr(s: CExpr, p: StringPattern): CExpr {
   switch (p.k) {
     case "exact":
       return C.bin("==", s, C.lit(p.value));
+    // empty patterns still read the value (an absent one errors under ifAbsent "error")
     case "prefix":
-      return p.prefix === "" ? C.T : C.method(s, "startsWith", C.lit(p.prefix));
+      return C.method(s, "startsWith", C.lit(p.prefix));
     case "suffix":
-      return p.suffix === "" ? C.T : C.method(s, "endsWith", C.lit(p.suffix));
+      return C.method(s, "endsWith", C.lit(p.suffix));
     case "substring":
-      return p.value === "" ? C.T : C.method(s, "contains", C.lit(p.value));
+      return C.method(s, "contains", C.lit(p.value));
     case "regex":
       return C.method(s, "matches", C.lit(p.re));
     case "glob": {
       const g = p.glob;
       if (!/[*?]/.test(g)) return C.bin("==", s, C.lit(g));
-      if (g === "*") return C.T;
+      if (g === "*") return C.method(s, "startsWith", C.lit(""));
       const stars = g.split("*").length - 1;
       if (!g.includes("?") && stars === 1 && g.endsWith("*")) return C.method(s, "startsWith", C.lit(g.slice(0, -1)));
       if (!g.includes("?") && stars === 1 && g.startsWith("*")) return C.method(s, "endsWith", C.lit(g.slice(1)));
@@ -246,7 +268,7 @@ function inList(x: CExpr, values: Json[]): CExpr {
 function leafTest(p: Leaf, x: CExpr, ctx: Ctx): CExpr {
   switch (p.k) {
     case "cmp":
-      return compare(x, p.op, lowerVal(p.rhs, ctx), p.as);
+      return compare(x, p.op, lowerVal(p.rhs, ctx), p.as, ctx);
     case "in":
       return p.list.k === "lit" && Array.isArray(p.list.value) ? inList(x, p.list.value) : C.bin("in", x, lowerVal(p.list, ctx));
     case "match":
@@ -382,7 +404,7 @@ function lowerLeaf(p: Leaf, ctx: Ctx): CExpr {
     const d = candidates(p).find((c) => staticTest(p, c, ctx) === p.ifAbsent);
     if (d !== undefined) return testOn(p, C.method(opt, "orValue", C.lit(d)), ctx);
     const v = freshName(ctx);
-    return C.method(C.macro(opt, "optMap", [v], [testOn(p, C.id(v), ctx)]), "orValue", C.lit(p.ifAbsent));
+    return C.method(C.macro(opt, "optMap", [v], [binding(ctx, [v], () => testOn(p, C.id(v), ctx))]), "orValue", C.lit(p.ifAbsent));
   }
   if (!ctx.optionals && !others.length && subj.k === "path" && (p.k === "quant" || p.k === "in")) {
     const d = candidates(p).find((c) => staticTest(p, c, ctx) === p.ifAbsent);
@@ -414,22 +436,35 @@ function otherPaths(p: Leaf): Path[] {
   }
 }
 
+/** Lower `f` with comprehension variables `vars` in scope. */
+function binding<T>(ctx: Ctx, vars: (string | undefined)[], f: () => T): T {
+  const n = ctx.bound.length;
+  for (const v of vars) if (v) ctx.bound.push(v);
+  try {
+    return f();
+  } finally {
+    ctx.bound.length = n;
+  }
+}
+
 function freshName(ctx: Ctx): string {
-  const used = new Set(ctx.subst.keys());
+  const used = new Set([...ctx.subst.keys(), ...ctx.bound]);
   for (const n of ["x", "y", "z", "w"]) if (!used.has(n)) return n;
   return `x${used.size}`;
 }
 
 function quantifier(p: Extract<Pred, { k: "quant" }>, over: CExpr, ctx: Ctx): CExpr {
   const macro = p.q === "all" ? "all" : p.q === "any" ? "exists" : p.index !== undefined ? "existsOne" : "exists_one";
-  if (p.index === undefined) return C.macro(over, macro, [p.v], [lowerPred(p.body, ctx)]);
+  const body = (): CExpr => binding(ctx, [p.v, p.index], () => lowerPred(p.body, ctx));
+  if (p.index === undefined) return C.macro(over, macro, [p.v], [body()]);
   if (ctx.twoVar) {
     // two-variable form: lists bind (index, element), maps (key, value); the model names them (v, index) for maps
     const vars = p.entries ? [p.v, p.index] : [p.index, p.v];
-    return C.macro(over, macro, vars, [lowerPred(p.body, ctx)]);
+    return C.macro(over, macro, vars, [body()]);
   }
   if (p.entries) {
-    const body = withSubst(ctx, p.index, C.idx(over, C.id(p.v)), () => lowerPred(p.body, ctx));
+    const index = p.index;
+    const body = withSubst(ctx, index, C.idx(over, C.id(p.v)), () => binding(ctx, [p.v], () => lowerPred(p.body, ctx)));
     return C.macro(over, macro === "existsOne" ? "exists_one" : macro, [p.v], [body]);
   }
   throw new LowerError("quantifier with an element index needs two-variable comprehensions (Kubernetes ≥ 1.33)");

@@ -91,10 +91,9 @@ function violations(p: Pred, fallback: string, names: Names, ctx: Ctx): CExpr {
       : [...display(list, names), "[*]"];
     const inner: Names = { ...names, vars: new Map(names.vars).set(p.v, elem) };
     const conj = (p.body.k === "and" ? p.body.of : [p.body]).filter((c) => !(c.k === "const" && c.value));
-    if (!conj.length) return C.list([]);
     const listExpr = lowerVal({ k: "default", of: p.over, fallback: { k: "lit", value: [] } }, ctx);
     const parts = conj.map((c) => C.macro(C.macro(listExpr, "filter", [p.v], [C.not(lowerPred(c, ctx))]), "map", [p.v], [label(c, fallback, inner)]));
-    const all = parts.reduce((a, b) => C.bin("+", a, b));
+    const all = parts.length ? parts.reduce((a, b) => C.bin("+", a, b)) : C.list([]);
     if (p.ifAbsent) return all;
     // an absent list fails the rule: name the list
     return C.cond(lowerPred({ k: "present", path: list }, ctx), all, C.list([strcat(display(list, names))]));

@@ -95,8 +95,11 @@ export function emitMatch(m: Match): { matchConstraints: { [k: string]: Json }; 
   if (nsExprs.length || ns.matchLabels) out.namespaceSelector = selector({ ...ns, matchExpressions: nsExprs });
   if (m.objectSelector) out.objectSelector = selector(m.objectSelector);
   out.resourceRules = rules;
-  if (unknownKinds.length) conditions.push({ name: "kinds", expr: C.bin("in", C.sel(C.sel(C.id("request"), "kind"), "kind"), C.lit([...new Set(unknownKinds)].sort())) });
-  const reqNs = C.sel(C.id("request"), "namespace");
+  // an unknown kind is matched by `*` in its group; the condition names every kind (known ones too, unless some
+  // kind is itself `*`), so the wildcard rule does not let the group's other kinds in nor keep the known kinds out
+  if (unknownKinds.length && !m.kinds.some((k) => k.kind === "*"))
+    conditions.push({ name: "kinds", expr: C.bin("in", C.sel(C.sel(C.id("request"), "kind"), "kind"), C.lit([...new Set(m.kinds.map((k) => k.kind))].sort())) });
+  const reqNs: CExpr = { t: "sel", of: C.id("request"), field: "namespace", typed: true };
   if (m.names?.length && !exactNames) conditions.push({ name: "names", expr: nameTest(C.sel(C.id("request"), "name"), m.names) });
   if (m.namespaces?.length && !exactNs) conditions.push({ name: "namespaces", expr: nameTest(reqNs, m.namespaces) });
   if (m.excludedNamespaces?.length && !exactEx) conditions.push({ name: "excluded-namespaces", expr: C.not(nameTest(reqNs, m.excludedNamespaces)) });
@@ -148,6 +151,9 @@ export function finish(input: {
   };
 }
 
+/** `list.join()` (strings ext v2) exists from CEL environment 1.29: older targets keep the fixed message only. */
+const hasJoin = (ctx: ReturnType<typeof context>): boolean => Number(/^1\.(\d+)/.exec(ctx.opts.envVersion)?.[1] ?? 0) >= 29;
+
 /** `!when || check` (a rule that does not apply passes). */
 function ruleExpr(r: Rule, ctx: ReturnType<typeof context>): CExpr {
   const check = lowerPred(r.check, ctx);
@@ -164,8 +170,8 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     const expr = single ? lowerPred(r.check, ctx) : ruleExpr(r, ctx);
     const fields = failingFields(r.check, r.field, ctx);
     const template = messageExpr(r.message, ctx);
-    const msgExpr = template ?? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]);
-    return { expr, message: r.message.text, messageExpr: msgExpr };
+    const msgExpr = template ?? (hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
+    return { expr, message: r.message.text, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
   return { matchConstraints, ...finish({ conditions, variables: [], validations }) };
 }
@@ -202,7 +208,7 @@ export function emitAnyOf(sources: readonly AnyOfSource[], opts: EmitOptions, te
     perSource.push(C.bin("+", C.lit(`${s.name}: `), C.method(C.sel(C.id("variables"), s.id), "join", C.lit(", "))));
   }
   const expr = sources.length ? C.or(...terms) : C.F;
-  const msgExpr = sources.length ? C.bin("+", C.lit(text.prefix), C.method(C.list(perSource), "join", C.lit("; "))) : undefined;
+  const msgExpr = sources.length && hasJoin(ctx) ? C.bin("+", C.lit(text.prefix), C.method(C.list(perSource), "join", C.lit("; "))) : undefined;
   const done = finish({
     conditions: [...(extra.conditions ?? []), ...conditions],
     variables,

@@ -3,6 +3,7 @@
 // literals; quantifiers with constant bodies. Every rewrite keeps CEL's semantics including errors (a rewrite that
 // could drop an error is applied only where the operand cannot error: literals and `orValue` defaults).
 import { C, isConst, key, mapChildren, type CExpr } from "./ast.js";
+import { literalKind } from "./literal.js";
 
 /** Expressions that cannot raise an evaluation error on any input. */
 function safe(e: CExpr): boolean {
@@ -13,7 +14,7 @@ function safe(e: CExpr): boolean {
 
 /** `x.?a.?b` chains (and `optional.*` values) never error when their base is an identifier. */
 function optChainSafe(e: CExpr): boolean {
-  if (e.t === "sel" || e.t === "idx") return !!e.opt && (e.t === "idx" ? safe(e.key) : true) && (e.of.t === "id" || optChainSafe(e.of) || (e.of.t === "sel" && !e.of.opt && e.of.of.t === "id"));
+  if (e.t === "sel" || e.t === "idx") return !!e.opt && (e.t === "idx" ? safe(e.key) : true) && (e.of.t === "id" || optChainSafe(e.of));
   return false;
 }
 
@@ -76,7 +77,8 @@ function step(e: CExpr): CExpr {
 
 function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   const { l, r } = e;
-  if (e.op === "+" && l.t === "list" && r.t === "list") return C.list([...l.items, ...r.items]);
+  // merged list literals must stay homogeneous: only literals of one kind merge
+  if (e.op === "+" && l.t === "list" && r.t === "list" && oneKind([...l.items, ...r.items])) return C.list([...l.items, ...r.items]);
   if (e.op === "+" && l.t === "list" && l.items.length === 0) return r;
   if (e.op === "+" && r.t === "list" && r.items.length === 0) return l;
   if (e.op === "+" && l.t === "lit" && r.t === "lit" && typeof l.v === "string" && typeof r.v === "string") return C.lit(l.v + r.v);
@@ -87,14 +89,20 @@ function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   return e;
 }
 
+/** One static type for every item: literals of one kind, or field reads of untyped objects (all `dyn`). */
+function oneKind(items: CExpr[]): boolean {
+  const kinds = new Set(items.map((x) => (x.t === "lit" ? literalKind(x.v) : (x.t === "sel" || x.t === "idx") && !(x.t === "sel" && x.typed) && !x.opt ? "dyn" : "expr")));
+  return kinds.size <= 1 && !kinds.has("expr");
+}
+
 const isScalar = (v: unknown): boolean => typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v));
 
 function foldCall(e: Extract<CExpr, { t: "call" }>): CExpr {
   const body = e.args[e.args.length - 1];
   if (e.target && body && (e.fn === "all" || e.fn === "exists") && e.args.length === 2 && body.t === "lit" && typeof body.v === "boolean") {
     const t = e.target;
-    if (e.fn === "all" && body.v && safe(t)) return C.T;
-    if (e.fn === "exists" && !body.v && safe(t)) return C.F;
+    if (e.fn === "all" && body.v) return safe(t) ? C.T : e;
+    if (e.fn === "exists" && !body.v) return safe(t) ? C.F : e;
     // all(v, false): empty; exists(v, true): non-empty
     return e.fn === "all" ? C.bin("==", C.call("size", [t]), C.lit(0)) : C.bin(">", C.call("size", [t]), C.lit(0));
   }

@@ -95,7 +95,9 @@ function print(e: CExpr, col: number, ind: string, width: number): string {
       if (e.of.length < 2) return print(e.of[0]!, col, ind, width);
       const p = prec(e);
       const op = e.t === "and" ? " &&" : " ||";
-      return e.of.map((x, i) => printIn(x, p, i === 0 ? col : ind.length, ind, width) + (i < e.of.length - 1 ? op : "")).join(`\n${ind}`);
+      // every operand but the last is followed by the operator: leave room for it
+      const last = e.of.length - 1;
+      return e.of.map((x, i) => printIn(x, p, i === 0 ? col : ind.length, ind, i < last ? width - op.length : width) + (i < last ? op : "")).join(`\n${ind}`);
     }
     case "bin": {
       // chains of the same left-associative operator: one operand per line
@@ -108,15 +110,16 @@ function print(e: CExpr, col: number, ind: string, width: number): string {
       ops.unshift(cur);
       if (ops.length === 1) {
         const p = prec(e);
-        return `${printIn(e.l, p, col, ind, width)} ${e.op}\n${ind}${STEP}${printIn(e.r, p + 1, ind.length + 2, ind + STEP, width)}`;
+        return `${printIn(e.l, p, col, ind, width - e.op.length - 1)} ${e.op}\n${ind}${STEP}${printIn(e.r, p + 1, ind.length + 2, ind + STEP, width)}`;
       }
       const p = prec(e);
-      return ops.map((x, i) => printIn(x, i === 0 ? p : p + 1, i === 0 ? col : ind.length, ind, width) + (i < ops.length - 1 ? ` ${e.op}` : "")).join(`\n${ind}`);
+      const last = ops.length - 1;
+      return ops.map((x, i) => printIn(x, i === 0 ? p : p + 1, i === 0 ? col : ind.length, ind, i < last ? width - 2 : width) + (i < last ? ` ${e.op}` : "")).join(`\n${ind}`);
     }
     case "cond": {
-      const test = printIn(e.test, PREC.or, col, ind, width);
+      const test = printIn(e.test, PREC.or, col, ind, width - 2);
       const inner = ind + STEP;
-      const then = printIn(e.then, PREC.or, inner.length, inner, width);
+      const then = printIn(e.then, PREC.or, inner.length, inner, width - 2);
       // a chained else-if stays at this level; any other else branch is indented like `then`
       if (e.else.t === "cond") return `${test} ?\n${inner}${then} :\n${ind}${print(e.else, ind.length, ind, width)}`;
       return `${test} ?\n${inner}${then} :\n${inner}${printIn(e.else, PREC.cond, inner.length, inner, width)}`;

@@ -25,6 +25,8 @@ describe("wildcardMatch", () => {
     ["?*", "x", true],
     ["*:latest", "nginx:latest", true],
     ["*:latest", "nginx:1.2", false],
+    ["*a", "*ba", true],
+    ["a*", "a*", true],
   ])("%j vs %j → %s", (p, s, want) => expect(wildcardMatch(p, s)).toBe(want));
 });
 

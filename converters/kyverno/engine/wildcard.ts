@@ -14,12 +14,12 @@ export function wildcardMatch(pattern: string, s: string): boolean {
   let star = -1;
   let mark = 0;
   while (ti < t.length) {
-    if (pi < p.length && (p[pi] === "?" || p[pi] === t[ti])) {
-      pi++;
-      ti++;
-    } else if (pi < p.length && p[pi] === "*") {
+    if (pi < p.length && p[pi] === "*") {
       star = pi++;
       mark = ti;
+    } else if (pi < p.length && (p[pi] === "?" || p[pi] === t[ti])) {
+      pi++;
+      ti++;
     } else if (star >= 0) {
       pi = star + 1;
       ti = ++mark;

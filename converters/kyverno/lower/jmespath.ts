@@ -1,0 +1,868 @@
+// Kyverno JMESPath (`{{ … }}` variables) → rule-model values (src/ir/model.ts), with Kyverno's semantics:
+//   * roots: request.object → `object`, request.oldObject → `oldObject`, request.operation/namespace/name/kind/
+//     userInfo → `request.*`, `element`/`elementIndex` → quantifier variables of the caller, other names → the
+//     caller's resolver (context variables); anything else is a LowerGap.
+//   * absence (go-jmespath fork, interpreter.go): a field missing from a map raises NotFoundError ("Unknown key"),
+//     which propagates through sub-expressions and index expressions and becomes an **error** of the rule when it
+//     reaches the top of a `{{ }}`; function arguments, comparisons, projections, flatten, filters, `||`, `!`, the
+//     left of `&&`, pipes and multi-selects swallow it as null. A lowered value records whether it can still raise
+//     it (`err`): its paths are plain model paths (absent → the caller's leaf errors), everything swallowed reads
+//     through `default(…, null)`.
+//   * projections drop null results; `[]` flattens one level; `[?p]` keeps elements whose condition is JMESPath-
+//     truthy. A list built by nested projections (`a[].b[]`) stays a *stream* of nested loops: quantifiers (AnyIn,
+//     contains, …) read it directly; as a plain list value only one loop can be expressed (the model has no flatten).
+//   * types: every lowered value carries the JSON kinds it may have (null/bool/number/string/list/map); literals,
+//     function results and caller hints (`typeOf`) narrow them. Fields of objects are assumed to hold the type their
+//     use implies (objects are schema-typed); a function whose meaning depends on an unknown kind is a gap.
+// Functions map onto the model's call vocabulary (length, contains, keys, values, to_string, to_number, to_upper,
+// to_lower, split, regex_match, label_match, starts_with, ends_with, join, sort, not_null, to_array, …); any other is
+// a LowerGap naming it.
+import type { CallFn, Json, Path, Pred, Segment, Val } from "../../../src/ir/model.js";
+import { parseJmes, JmesSyntaxError, type JLit, type JNode } from "./jmespath-parser.js";
+
+export { parseJmes, JmesSyntaxError, type JNode };
+
+/** Something Kyverno evaluates that the model cannot express exactly; converters turn it into a named Gap. */
+export class LowerGap extends Error {
+  constructor(
+    /** Stable id, e.g. `kyverno.jmespath.function.max`. */
+    readonly id: string,
+    message: string,
+    /** What the output does instead: `stricter` (denies more), `unverified` (cannot be checked). */
+    readonly effect: "stricter" | "unverified" = "unverified",
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Types
+
+/** JSON kinds as a bit set. */
+export const K = { null: 1, bool: 2, number: 4, string: 8, list: 16, map: 32 } as const;
+export const ANY = 63;
+
+export interface Ty {
+  /** Bit set of K. */
+  m: number;
+  /** Element type of lists (when known). */
+  elem?: Ty;
+}
+
+export const T = {
+  any: { m: ANY } as Ty,
+  str: { m: K.string } as Ty,
+  num: { m: K.number } as Ty,
+  bool: { m: K.bool } as Ty,
+  null: { m: K.null } as Ty,
+  map: { m: K.map } as Ty,
+  list: (elem?: Ty): Ty => ({ m: K.list, ...(elem ? { elem } : {}) }),
+};
+
+export const only = (t: Ty, kind: number): boolean => t.m === kind;
+export const may = (t: Ty, kind: number): boolean => (t.m & kind) !== 0;
+const withNull = (t: Ty): Ty => ({ ...t, m: t.m | K.null });
+const union = (a: Ty, b: Ty): Ty => ({ m: a.m | b.m, ...(a.elem && b.elem ? { elem: union(a.elem, b.elem) } : a.elem && !may(b, K.list) ? { elem: a.elem } : b.elem && !may(a, K.list) ? { elem: b.elem } : {}) });
+
+export function tyOfJson(v: Json | JLit): Ty {
+  if (v === null) return T.null;
+  if (typeof v === "boolean") return T.bool;
+  if (typeof v === "number") return T.num;
+  if (typeof v === "string") return T.str;
+  if (Array.isArray(v)) return T.list(v.length ? v.map(tyOfJson).reduce(union) : undefined);
+  return T.map;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lowered values
+
+/** A single value. */
+export interface JVal {
+  k: "val";
+  v: Val;
+  ty: Ty;
+  /** Can raise Kyverno's "Unknown key" (or another evaluation error) at the top of a `{{ }}`. */
+  err: boolean;
+}
+
+/** One loop of a stream: `v` ranges over `over`, keeping elements where `keep` holds. */
+export interface Loop {
+  v: string;
+  over: Val;
+  keep?: Pred;
+}
+
+/** A list built by projections: `elem` for every combination of the loops, null results dropped (`keep`). */
+export interface JList {
+  k: "list";
+  loops: Loop[];
+  elem: JVal;
+  /** The whole list is JMESPath null (not `[]`) when this holds (the projected value was not a list). */
+  nullIf?: Pred;
+  /** `stream || d`: the value d instead when the stream is null or empty (only operators read this). */
+  orElse?: JVal;
+}
+
+export type JV = JVal | JList;
+
+/** Element binding of an enclosing foreach. */
+export interface ElementScope {
+  /** Quantifier variable holding `element`. */
+  element: string;
+  /** Quantifier variable holding `elementIndex` (a number). */
+  index?: string;
+  /** Type of the elements, when known. */
+  ty?: Ty;
+}
+
+export interface JmesScope {
+  /** `element` / `elementIndex` (innermost foreach); `element0`, `element1`, … of nested foreach by depth. */
+  element?: ElementScope;
+  elements?: ElementScope[];
+  /** A named context variable (`context[].name`), or undefined: a gap. */
+  resolve?: (name: string) => JVal | undefined;
+  /** Type of an object path, when the caller knows the schema. */
+  typeOf?: (p: Path) => Ty | undefined;
+  /** The request may be a DELETE (Kyverno then reads request.oldObject for request.object). Default false. */
+  deleteRequests?: boolean;
+}
+
+/** Feature counts, for reports: JMESPath functions used, constructs. */
+export interface JmesStats {
+  functions: Record<string, number>;
+}
+
+/** Lowering state: scope, fresh variable names, statistics. */
+export class JmesCtx {
+  private n = 0;
+  readonly stats: JmesStats = { functions: {} };
+  constructor(readonly scope: JmesScope = {}) {}
+  fresh(prefix = "x"): string {
+    return `${prefix}${this.n++}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Model helpers
+
+const lit = (value: Json): Val => ({ k: "lit", value });
+const NULL = lit(null);
+/** The null of a `default(…, null)`: `dyn(null)`, so `x.?a.orValue(dyn(null))` keeps x's type (a bare null literal
+ *  makes `optional(string).orValue(null)` fail to type-check). */
+export const DNULL: Val = { k: "call", fn: "dyn", args: [NULL] };
+/** A `default` whose fallback is null. */
+export const isNullDefault = (v: Val): v is Extract<Val, { k: "default" }> => v.k === "default" && isNullVal(v.fallback);
+export const isNullVal = (v: Val): boolean => (v.k === "lit" && v.value === null) || (v.k === "call" && v.fn === "dyn" && v.args.length === 1 && v.args[0]!.k === "lit" && v.args[0]!.value === null);
+const at = (path: Path): Val => ({ k: "path", path });
+const varPath = (name: string, segs: Segment[] = []): Path => ({ root: { k: "var", name }, segs });
+const call = (fn: CallFn, ...args: Val[]): Val => ({ k: "call", fn, args });
+const boolOf = (p: Pred): Val => ({ k: "cond", test: p, then: lit(true), else: lit(false) });
+export const notNull = (v: Val): Pred => ({ k: "cmp", lhs: v, op: "!=", rhs: NULL, ifAbsent: "error" });
+const val = (v: Val, ty: Ty, err = false): JVal => ({ k: "val", v, ty, err });
+
+/** A value that always fails evaluation (CEL `[][0]`): where Kyverno raises an error the model cannot name. */
+export const ERROR_VAL: Val = { k: "let", name: "kyvernoError", value: { k: "list", items: [] }, body: at(varPath("kyvernoError", [{ k: "index", at: lit(0) }])) };
+
+/**
+ * The value with Kyverno's NotFound swallowed: absent → null. Paths read through `default(…, null)` (a `let`
+ * reading a field of its bound value gets the default inside the binding, where the emitter can guard it).
+ */
+export function lenient(j: JVal): JVal {
+  if (!j.err) return j;
+  return { k: "val", v: nullIfAbsent(j.v), ty: withNull(j.ty), err: false };
+}
+
+function nullIfAbsent(v: Val): Val {
+  if (v.k === "let" && !v.ifAbsent) return { ...v, body: nullIfAbsent(v.body) };
+  if (v.k === "cond" && isNullVal(v.else)) return { ...v, then: nullIfAbsent(v.then) };
+  if (v.k === "path" || v.k === "call" || v.k === "let" || v.k === "strcat" || v.k === "concat" || v.k === "list") return { k: "default", of: v, fallback: DNULL };
+  return v;
+}
+
+/** A stream as a plain list value (one loop at most; the model has no flatten). */
+export function listVal(l: JV, what = "list"): JVal {
+  if (l.k === "val") return l;
+  if (l.orElse) throw new LowerGap("kyverno.jmespath.nested-flatten", `${what}: \`a[].b[] || x\` as a value needs flatten()`);
+  if (l.loops.length !== 1)
+    throw new LowerGap("kyverno.jmespath.nested-flatten", `${what}: a list built by nested projections (a[].b[]) needs flatten(), which the model lacks`);
+  const [loop] = l.loops as [Loop];
+  let src: Val = loop.over;
+  if (loop.keep) src = { k: "filter", list: src, v: loop.v, pred: loop.keep };
+  const identity = l.elem.v.k === "path" && l.elem.v.path.root.k === "var" && l.elem.v.path.root.name === loop.v && l.elem.v.path.segs.length === 0;
+  let out: Val = identity ? src : { k: "project", list: src, v: loop.v, body: l.elem.v };
+  if (may(l.elem.ty, K.null)) {
+    const x = `${loop.v}n`;
+    out = { k: "filter", list: out, v: x, pred: notNull(at(varPath(x))) };
+  }
+  const ty = T.list({ ...l.elem.ty, m: l.elem.ty.m & ~K.null || l.elem.ty.m });
+  return val(l.nullIf ? { k: "cond", test: l.nullIf, then: DNULL, else: out } : out, l.nullIf ? withNull(ty) : ty);
+}
+
+/** `body` holds for some (q = any) / every (q = all) element of the stream or list value (not for a null list). */
+export function quantify(l: JV, q: "any" | "all", body: (elem: JVal) => Pred, ctx: JmesCtx): Pred {
+  if (l.k === "val") {
+    const v = ctx.fresh("e");
+    const elem = val(at(varPath(v)), l.ty.elem ?? T.any);
+    return { k: "quant", q, over: l.v, v, body: body(elem), ifAbsent: "error" };
+  }
+  let inner = body(l.elem);
+  if (may(l.elem.ty, K.null)) {
+    const nn = notNull(l.elem.v);
+    inner = q === "any" ? { k: "and", of: [nn, inner] } : { k: "or", of: [{ k: "not", of: nn }, inner] };
+  }
+  for (let i = l.loops.length - 1; i >= 0; i--) {
+    const loop = l.loops[i]!;
+    const b: Pred = loop.keep ? (q === "any" ? { k: "and", of: [loop.keep, inner] } : { k: "or", of: [{ k: "not", of: loop.keep }, inner] }) : inner;
+    inner = { k: "quant", q, over: loop.over, v: loop.v, body: b, ifAbsent: "error" };
+  }
+  return inner;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Roots
+
+type Cur = { k: "root" } | { k: "virtual"; names: string[] } | JV;
+
+const REQ = (...names: string[]): Path => ({ root: { k: "request" }, segs: names.map((name) => ({ k: "field", name })) });
+
+/**
+ * Types every Kubernetes object has (ObjectMeta, TypeMeta): metadata.name/namespace/generateName/uid, labels and
+ * annotations (string maps) and their values, apiVersion, kind. Other fields: the caller's `typeOf`.
+ */
+export function objectMetaType(p: Path): Ty | undefined {
+  const names = p.segs.map((s) => (s.k === "field" ? s.name : s.k === "key" ? s.key : undefined));
+  if (names.some((n) => n === undefined)) return undefined;
+  const [a, b, c] = names as string[];
+  if (names.length === 1 && (a === "apiVersion" || a === "kind")) return T.str;
+  if (a !== "metadata") return undefined;
+  if (names.length === 1) return T.map;
+  if (names.length === 2 && (b === "name" || b === "namespace" || b === "generateName" || b === "uid" || b === "resourceVersion")) return T.str;
+  if (names.length === 2 && (b === "labels" || b === "annotations")) return T.map;
+  if (names.length === 3 && (b === "labels" || b === "annotations") && c !== undefined) return T.str;
+  return undefined;
+}
+
+const typeOfPath = (p: Path, s: JmesScope): Ty | undefined => s.typeOf?.(p) ?? (p.root.k === "object" ? objectMetaType(p) : undefined);
+
+function rootField(names: string[], ctx: JmesCtx): Cur {
+  const [first, ...rest] = names;
+  const s = ctx.scope;
+  if (first === "request") {
+    if (rest.length === 0) return { k: "virtual", names };
+    const [second, ...more] = rest;
+    if (second === "object" || second === "oldObject") {
+      if (second === "object" && s.deleteRequests) throw new LowerGap("kyverno.jmespath.delete-object", "request.object on DELETE is request.oldObject in Kyverno (not modelled)");
+      if (second === "oldObject") throw new LowerGap("kyverno.jmespath.old-object", "request.oldObject is null on CREATE in Kyverno (reads through it are null, not errors): not modelled", "unverified");
+      const p: Path = { root: { k: "object" }, segs: more.map((name) => ({ k: "field", name })) };
+      return val(at(p), typeOfPath(p, s) ?? (more.length === 0 ? T.map : T.any), true);
+    }
+    if (second === "operation" && more.length === 0) return val(at(REQ("operation")), T.str);
+    if (second === "namespace" || second === "name") {
+      // omitempty in the AdmissionRequest: empty → the key is missing ("Unknown key" at the top of a {{ }})
+      if (more.length) return val(lit(null), T.null);
+      const p = at(REQ(second));
+      const empty: Pred = { k: "cmp", lhs: p, op: "==", rhs: lit(""), ifAbsent: "error" };
+      return val({ k: "cond", test: empty, then: ERROR_VAL, else: p }, T.str, true);
+    }
+    if (second === "userInfo") {
+      if (more.length === 0) return { k: "virtual", names };
+      if (more.length === 1 && more[0] === "username") return val(at(REQ("userInfo", "username")), T.str);
+      if (more.length === 1 && more[0] === "groups") {
+        const p = at(REQ("userInfo", "groups"));
+        const empty: Pred = { k: "cmp", lhs: call("size", p), op: "==", rhs: lit(0), ifAbsent: "error" };
+        return val({ k: "cond", test: empty, then: ERROR_VAL, else: p }, T.list(T.str), true);
+      }
+    }
+    if (second === "kind" && more.length <= 1 && (more.length === 0 || ["group", "version", "kind"].includes(more[0]!))) {
+      if (more.length === 0) return { k: "virtual", names };
+      return val(at(REQ("kind", more[0]!)), T.str);
+    }
+    throw new LowerGap(`kyverno.jmespath.request.${rest.join(".")}`, `request.${rest.join(".")} is not modelled`);
+  }
+  const el = elementScope(first!, s);
+  if (el) {
+    if (first!.startsWith("elementIndex")) {
+      if (!el.index) throw new LowerGap("kyverno.jmespath.element-index", `${first} outside a foreach that binds it`);
+      if (rest.length) return val(lit(null), T.null);
+      return val(at(varPath(el.index)), T.num);
+    }
+    const p = varPath(el.element, rest.map((name) => ({ k: "field", name })));
+    return val(at(p), rest.length === 0 ? (el.ty ?? T.any) : (s.typeOf?.(p) ?? T.any), rest.length > 0);
+  }
+  const r = s.resolve?.(first!);
+  if (!r) throw new LowerGap(`kyverno.jmespath.variable`, `context variable ${first} is not available to the lowering`);
+  if (rest.length === 0) return r;
+  let cur: Cur = r;
+  for (const name of rest) cur = fieldOf(cur, name, ctx);
+  return cur;
+}
+
+function elementScope(name: string, s: JmesScope): ElementScope | undefined {
+  const m = /^element(Index)?(\d*)$/.exec(name);
+  if (!m) return undefined;
+  if (m[2] === "") {
+    if (!s.element) throw new LowerGap("kyverno.jmespath.element", `${name} outside a foreach`);
+    return s.element;
+  }
+  const e = s.elements?.[Number(m[2])];
+  if (!e) throw new LowerGap("kyverno.jmespath.element", `${name}: no foreach at depth ${m[2]}`);
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Expressions
+
+/** Leading chain of field names from the root (`request.object.spec` → [request, object, spec]) and the rest. */
+function rootChain(n: JNode): string[] | undefined {
+  if (n.t === "field") return [n.name];
+  if (n.t === "sub" && n.right.t === "field") {
+    const l = rootChain(n.left);
+    return l ? [...l, n.right.name] : undefined;
+  }
+  return undefined;
+}
+
+function asJV(c: Cur, what: string): JV {
+  if (c.k === "root") throw new LowerGap("kyverno.jmespath.root", `${what}: the whole Kyverno context (@ at the top) is not modelled`);
+  if (c.k === "virtual") throw new LowerGap(`kyverno.jmespath.${c.names.join(".")}`, `${c.names.join(".")} as a whole value is not modelled`);
+  return c;
+}
+
+function fieldOf(cur: Cur, name: string, ctx: JmesCtx): Cur {
+  if (cur.k === "root") return rootField([name], ctx);
+  if (cur.k === "virtual") return rootField([...cur.names, name], ctx);
+  if (cur.k === "list") return val(NULL, T.null); // a field of a list is null
+  const j = cur;
+  if (!may(j.ty, K.map)) return val(NULL, T.null);
+  const seg: Segment = { k: "field", name };
+  if (j.v.k === "path") {
+    const p: Path = { root: j.v.path.root, segs: [...j.v.path.segs, seg] };
+    return val(at(p), typeOfPath(p, ctx.scope) ?? T.any, true);
+  }
+  if (isNullDefault(j.v) && j.v.of.k === "path") {
+    // a field of a value that may be null: null stays null
+    const p: Path = { root: j.v.of.path.root, segs: [...j.v.of.path.segs, seg] };
+    return val({ k: "default", of: at(p), fallback: DNULL }, withNull(typeOfPath(p, ctx.scope) ?? T.any));
+  }
+  const t = ctx.fresh("t");
+  if (may(j.ty, K.null)) {
+    // a field of null is null (JMESPath); of a present map, a missing key is NotFound
+    const body: Val = { k: "cond", test: notNull(at(varPath(t))), then: at(varPath(t, [seg])), else: DNULL };
+    return val({ k: "let", name: t, value: j.v, body }, withNull(T.any), true);
+  }
+  return val({ k: "let", name: t, value: j.v, body: at(varPath(t, [seg])) }, T.any, true);
+}
+
+function indexOf(cur: JV, n: number, ctx: JmesCtx): JVal {
+  const l = listVal(cur, `[${n}]`);
+  if (!may(l.ty, K.list)) return val(NULL, T.null);
+  if (n < 0) throw new LowerGap("kyverno.jmespath.negative-index", `[${n}]: negative indexes need list arithmetic`);
+  const elemTy = withNull(l.ty.elem ?? T.any);
+  // out of range → null (never an error); a NotFound of the list itself still propagates
+  if (l.v.k === "path") {
+    const p: Path = { root: l.v.path.root, segs: [...l.v.path.segs, { k: "index", at: lit(n) }] };
+    if (!l.err) return val({ k: "default", of: at(p), fallback: DNULL }, elemTy);
+  }
+  const t = ctx.fresh("t");
+  return val({ k: "let", name: t, value: l.v, body: { k: "default", of: at(varPath(t, [{ k: "index", at: lit(n) }])), fallback: DNULL } }, elemTy, l.err);
+}
+
+/** Evaluate `n` against the current value `cur`. */
+function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
+  switch (n.t) {
+    case "field":
+      return fieldOf(cur, n.name, ctx);
+    case "current":
+      return cur;
+    case "literal":
+      return val(lit(n.value as Json), tyOfJson(n.value));
+    case "sub": {
+      const chain = cur.k === "root" ? rootChain(n) : undefined;
+      if (chain) return rootField(chain, ctx);
+      const left = tr(n.left, cur, ctx);
+      if (left.k === "root" || left.k === "virtual") return tr(n.right, left, ctx);
+      if (left.k === "val" && left.v.k === "lit" && left.v.value === null) return left;
+      return tr(n.right, left, ctx);
+    }
+    case "indexExpr": {
+      const left = asJV(tr(n.left, cur, ctx), "index");
+      if (n.right.t !== "index") throw new LowerGap("kyverno.jmespath.slice", "slices are not modelled");
+      return indexOf(left, n.right.n, ctx);
+    }
+    case "index":
+      return indexOf(asJV(cur, "index"), n.n, ctx);
+    case "slice":
+      throw new LowerGap("kyverno.jmespath.slice", "slices are not modelled");
+    case "flatten":
+      return flatten(tr(n.of, cur, ctx), ctx);
+    case "projection":
+      return project(n.left.t === "flatten" ? flatten(tr(n.left.of, cur, ctx), ctx) : tr(n.left, cur, ctx), n.right, ctx);
+    case "values":
+      throw new LowerGap("kyverno.jmespath.value-projection", "`.*` value projections (map values in Go map order) are not modelled");
+    case "filter":
+      return filterProject(tr(n.left, cur, ctx), n.cond, n.right, ctx);
+    case "mlist": {
+      const c = asJV(cur, "multi-select");
+      const items = n.items.map((x) => lenient(listVal(asJV(tr(x, c, ctx), "multi-select item"))));
+      const list = val({ k: "list", items: items.map((x) => x.v) }, T.list(items.map((x) => x.ty).reduce(union)));
+      return nullWhenCurNull(c, list);
+    }
+    case "mhash":
+      throw new LowerGap("kyverno.jmespath.multi-select-hash", "multi-select hashes are not modelled");
+    case "or": {
+      const left = asJV(tr(n.left, cur, ctx), "||");
+      if (left.k === "list" && n.right.t === "literal" && Array.isArray(n.right.value) && n.right.value.length === 0) {
+        // a stream or null, else []: null becomes [] (an empty list stays empty)
+        const { nullIf: _n, ...rest } = left;
+        return rest;
+      }
+      if (left.k === "list" && left.loops.length > 1) {
+        const d = lenient(listVal(leniently(n.right, cur, ctx), "||"));
+        if (left.orElse) throw new LowerGap("kyverno.jmespath.nested-flatten", "`a[].b[] || x || y`");
+        return { ...left, orElse: d };
+      }
+      const a = lenient(listVal(left, "||"));
+      const b = lenient(listVal(asJV(tr(n.right, cur, ctx), "||")));
+      return orVal(a, b, ctx);
+    }
+    case "and": {
+      const a = lenient(listVal(asJV(tr(n.left, cur, ctx), "&&")));
+      const b = listVal(asJV(tr(n.right, cur, ctx), "&&"));
+      // `a && b`: a when a is falsy, else b (b's NotFound is not swallowed)
+      return val({ k: "cond", test: truthy(a, ctx), then: b.v, else: a.v }, union(a.ty, b.ty), b.err);
+    }
+    case "not": {
+      const a = lenient(listVal(asJV(tr(n.of, cur, ctx), "!")));
+      return val(boolOf({ k: "not", of: truthy(a, ctx) }), T.bool);
+    }
+    case "cmp":
+      return val(boolOf(comparePred(n, cur, ctx)), T.bool);
+    case "pipe": {
+      const left = tr(n.left, cur, ctx);
+      const l: Cur = left.k === "root" || left.k === "virtual" ? left : left.k === "val" ? lenient(left) : left;
+      const right = tr(n.right, l, ctx);
+      return right.k === "val" ? lenient(right) : right;
+    }
+    case "fn":
+      return callFn(n.name, n.args, cur, ctx);
+    case "expref":
+      throw new LowerGap("kyverno.jmespath.expref", "expression references (&expr) are not modelled");
+  }
+}
+
+/** A multi-select on a null current value is null. */
+function nullWhenCurNull(cur: JV, out: JVal): JVal {
+  if (cur.k === "val" && may(cur.ty, K.null)) return val({ k: "cond", test: notNull(cur.v), then: out.v, else: DNULL }, withNull(out.ty));
+  return out;
+}
+
+/** Evaluate in a lenient position (a NotFound becomes null). */
+function leniently(n: JNode, cur: Cur, ctx: JmesCtx): JV {
+  const r = asJV(tr(n, cur, ctx), "expression");
+  return r.k === "val" ? lenient(r) : r;
+}
+
+/** `left` as the subject of a projection: a stream over its elements, null when it is not a list. */
+function streamOf(left: JV | Cur, ctx: JmesCtx): JList | JVal {
+  const l = asJV(left, "projection");
+  if (l.k === "list") return l;
+  const j = lenient(l);
+  if (!may(j.ty, K.list)) return val(NULL, T.null);
+  const v = ctx.fresh("v");
+  const elem = val(at(varPath(v)), j.ty.elem ?? T.any);
+  if (!may(j.ty, K.null)) return { k: "list", loops: [{ v, over: j.v }], elem };
+  // null (absent) → the projection is null; present → a list (schema-typed objects)
+  return { k: "list", loops: [{ v, over: orEmpty(j.v) }], elem, nullIf: { k: "not", of: notNull(j.v) } };
+}
+
+/** A null-able list value read as `[]` when null (for loops). */
+function orEmpty(v: Val): Val {
+  if (v.k === "default" && isNullVal(v.fallback)) return { ...v, fallback: lit([]) };
+  if (v.k === "cond" && isNullVal(v.then)) return { ...v, then: lit([]) };
+  if (v.k === "cond" && isNullVal(v.else)) return { ...v, else: lit([]) };
+  return { k: "default", of: v, fallback: lit([]) };
+}
+
+function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
+  const s = streamOf(of, ctx);
+  if (s.k === "val") return s;
+  let et = s.elem.ty;
+  // elements of unknown kind: a plain list field flattened (`containers[]`) holds objects (kept as they are); the
+  // results of a projection (`a[].b[]`) or a multi-select (`spec.[a, b][]`) are the lists being flattened
+  const spliced = (of.k === "list") || (of.k === "val" && of.v.k === "list") || (of.k === "val" && of.v.k === "cond" && of.v.then.k === "list");
+  if (et.m === ANY || et.m === (ANY & ~K.null)) et = spliced ? { m: K.list | (et.m & K.null) } : { m: et.m & ~K.list };
+  if (!may(et, K.list)) return s.elem.ty === et ? s : { ...s, elem: { ...s.elem, ty: et } }; // maps and scalars are kept
+  // elements that are lists are spliced (null elements are dropped by the projection around the flatten)
+  if (et.m & ~(K.list | K.null)) throw new LowerGap("kyverno.jmespath.flatten-mixed", "flatten of elements that may be lists or scalars");
+  const v = ctx.fresh("v");
+  const elem = val(at(varPath(v)), et.elem ?? T.any);
+  // null elements (a missing item of a multi-select) contribute nothing
+  const over: Val = s.elem.v.k === "path" && s.elem.v.path.segs.length === 0 && may(s.elem.ty, K.null) ? { k: "cond", test: notNull(s.elem.v), then: s.elem.v, else: lit([]) } : orEmpty(s.elem.v);
+  const inner: Loop = { v, over };
+  return { k: "list", loops: [...s.loops, inner], elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+}
+
+function project(left: JV | Cur, right: JNode, ctx: JmesCtx): JV {
+  const s = streamOf(left, ctx);
+  if (s.k === "val") return s;
+  if (right.t === "current") return s;
+  const r = leniently(right, s.elem, ctx);
+  if (r.k === "list") {
+    // a projection inside a projection: [[…], …] (nested lists), kept only when the caller flattens
+    if (r.nullIf) throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections whose inner lists may be null");
+    throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections (nested lists) is not modelled; flatten it with []");
+  }
+  return { k: "list", loops: s.loops, elem: r, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+}
+
+function filterProject(left: JV | Cur, cond: JNode, right: JNode, ctx: JmesCtx): JV {
+  const s = streamOf(left, ctx);
+  if (s.k === "val") return s;
+  const c = leniently(cond, s.elem, ctx);
+  const keep = truthy(listVal(c, "filter condition"), ctx);
+  const last = s.loops[s.loops.length - 1]!;
+  // the condition reads the innermost element
+  const loops = [...s.loops.slice(0, -1), { ...last, keep: last.keep ? { k: "and", of: [last.keep, keep] } as Pred : keep }];
+  const base: JList = { k: "list", loops, elem: s.elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+  if (right.t === "current") return base;
+  return project(base, right, ctx);
+}
+
+/** JMESPath falsiness as equalities (CEL's heterogeneous equality never errors): null, false, "", [], {}. */
+function falsy(v: Val, t: Ty): Pred {
+  const eq = (x: Json): Pred => ({ k: "cmp", lhs: v, op: "==", rhs: lit(x), ifAbsent: "error" });
+  const parts: Pred[] = [];
+  if (may(t, K.null)) parts.push(eq(null));
+  if (may(t, K.bool)) parts.push(eq(false));
+  if (may(t, K.string)) parts.push(eq(""));
+  if (may(t, K.list)) parts.push(eq([]));
+  if (may(t, K.map)) parts.push(eq({}));
+  return parts.length === 0 ? { k: "const", value: false } : parts.length === 1 ? parts[0]! : { k: "or", of: parts };
+}
+
+/** JMESPath truthiness: false, null, "", [], {} are false; everything else true. */
+export function truthy(j: JVal, _ctx: JmesCtx): Pred {
+  const t = j.ty;
+  if (t.m === K.bool) return { k: "cmp", lhs: j.v, op: "==", rhs: lit(true), ifAbsent: "error" };
+  const f = falsy(j.v, t);
+  return f.k === "const" ? { k: "const", value: !f.value } : { k: "not", of: f };
+}
+
+function orVal(a: JVal, b: JVal, ctx: JmesCtx): JVal {
+  // `a || b` = a when a is truthy, else b. Null/absent a (the idiom `x || ''`) is a model default.
+  const ta = a.ty;
+  if (a.v.k === "lit") return truthyLit(a.v.value) ? a : b;
+  if (isNullDefault(a.v)) {
+    const of = a.v.of;
+    const presentTy: Ty = { ...ta, m: ta.m & ~K.null };
+    // values that are never falsy once present: the default is exact
+    const neverFalsy = (presentTy.m & (K.bool | K.string | K.list | K.map)) === 0 && presentTy.m !== 0;
+    if (neverFalsy) return val({ k: "default", of, fallback: b.v }, union(presentTy, b.ty));
+    if (of.k !== "path") throw new LowerGap("kyverno.jmespath.or-computed", "`x || d` where x is a computed value that may be falsy");
+    // present and truthy → x; absent or falsy ("", [], {}, false, null) → d
+    return val({ k: "cond", test: { k: "present", path: of.path }, then: { k: "cond", test: falsy(of, ta), then: b.v, else: of }, else: b.v }, union(presentTy, b.ty));
+  }
+  return val({ k: "cond", test: truthy(a, ctx), then: a.v, else: b.v }, union({ ...ta, m: ta.m & ~K.null || ta.m }, b.ty));
+}
+
+function truthyLit(v: Json): boolean {
+  if (v === null || v === false || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "object") return Object.keys(v).length > 0;
+  return true;
+}
+
+/** JMESPath comparison `a op b` (go-jmespath: == / != deep equality of any values; ordering numbers only, else null). */
+function comparePred(n: Extract<JNode, { t: "cmp" }>, cur: Cur, ctx: JmesCtx): Pred {
+  const a = lenient(listVal(leniently(n.left, cur, ctx), "comparison"));
+  const b = lenient(listVal(leniently(n.right, cur, ctx), "comparison"));
+  if (n.op === "==" || n.op === "!=") return { k: "cmp", lhs: a.v, op: n.op, rhs: b.v, ifAbsent: "error" };
+  if (!only(a.ty, K.number) || !only(b.ty, K.number))
+    throw new LowerGap("kyverno.jmespath.ordering", `ordering comparison ${n.op} of values not known to be numbers (null otherwise)`);
+  return { k: "cmp", lhs: a.v, op: n.op, rhs: b.v, as: "number", ifAbsent: "error" };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Functions
+
+function argVals(args: JNode[], cur: Cur, ctx: JmesCtx): JV[] {
+  return args.map((a) => leniently(a, cur, ctx));
+}
+
+function need(j: JVal, kind: number, fn: string, what = "argument"): void {
+  if (j.ty.m & ~(kind | K.null)) {
+    if (j.ty.m === ANY) return; // schema-typed: assumed (a wrong kind errors in CEL as in Kyverno)
+    if (!may(j.ty, kind)) throw new LowerGap(`kyverno.jmespath.function.${fn}.type`, `${fn}(): ${what} cannot have the required type`);
+  }
+}
+
+function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
+  ctx.stats.functions[name] = (ctx.stats.functions[name] ?? 0) + 1;
+  const args = argVals(argNodes, cur, ctx);
+  const arity = (n: number): void => {
+    if (args.length !== n) throw new LowerGap(`kyverno.jmespath.function.${name}.arity`, `${name}() takes ${n} arguments, got ${args.length}`);
+  };
+  const one = (i: number): JVal => lenient(listVal(args[i]!, `${name}()`));
+  switch (name) {
+    case "length": {
+      arity(1);
+      const a = args[0]!;
+      if (a.k === "list" && a.loops.length > 1) throw new LowerGap("kyverno.jmespath.nested-flatten", "length() of a nested projection needs flatten()");
+      const j = one(0);
+      return val(call("size", j.v), T.num, false);
+    }
+    case "contains": {
+      arity(2);
+      const subj = args[0]!;
+      const x = one(1);
+      const listLike = subj.k === "list" || only(subj.ty, K.list) || subj.ty.m === (K.list | K.null);
+      if (listLike) {
+        if (subj.k === "list") {
+          // contains(null, …) is a type error in Kyverno: a null stream errors
+          const p = quantify(subj, "any", (e) => ({ k: "cmp", lhs: e.v, op: "==", rhs: x.v, ifAbsent: "error" }), ctx);
+          return val(subj.nullIf ? { k: "cond", test: subj.nullIf, then: ERROR_VAL, else: boolOf(p) } : boolOf(p), T.bool);
+        }
+        return val(boolOf({ k: "in", value: x.v, list: subj.v, ifAbsent: "error" }), T.bool);
+      }
+      if (only(subj.ty, K.string) || subj.ty.m === (K.string | K.null)) {
+        if (!only(x.ty, K.string)) throw new LowerGap("kyverno.jmespath.function.contains.type", "contains(string, x) with x not known to be a string");
+        return val(call("contains", subj.v, x.v), T.bool);
+      }
+      throw new LowerGap("kyverno.jmespath.function.contains.untyped", "contains() on a value that may be a string or a list (unknown kind)");
+    }
+    case "keys":
+    case "values": {
+      arity(1);
+      const j = one(0);
+      need(j, K.map, name);
+      const of = j.v.k === "default" ? j.v.of : j.v;
+      const strValues = of.k === "path" && of.path.root.k === "object" && objectMetaType({ ...of.path, segs: [...of.path.segs, { k: "key", key: "x" }] }) === T.str;
+      return val(call(name, j.v), T.list(name === "keys" || strValues ? T.str : T.any));
+    }
+    case "to_upper":
+    case "to_lower": {
+      arity(1);
+      const j = one(0);
+      need(j, K.string, name);
+      return val(call(name === "to_upper" ? "upper" : "lower", j.v), T.str);
+    }
+    case "starts_with":
+    case "ends_with": {
+      arity(2);
+      const [s, p] = [one(0), one(1)];
+      need(s, K.string, name);
+      need(p, K.string, name);
+      return val(boolOf({ k: "truthy", value: call(name === "starts_with" ? "startsWith" : "endsWith", s.v, p.v), ifAbsent: "error" }), T.bool);
+    }
+    case "split": {
+      arity(2);
+      const [s, sep] = [one(0), one(1)];
+      need(s, K.string, name);
+      need(sep, K.string, name);
+      if (sep.v.k === "lit" && sep.v.value === "") throw new LowerGap("kyverno.jmespath.function.split.empty", "split(s, '') splits into UTF-8 sequences in Go");
+      return val(call("split", s.v, sep.v), T.list(T.str));
+    }
+    case "join": {
+      arity(2);
+      const [sep, l] = [one(0), listVal(args[1]!, "join()")];
+      need(sep, K.string, name);
+      const lj = lenient(l);
+      if (lj.ty.elem && !only(lj.ty.elem, K.string)) throw new LowerGap("kyverno.jmespath.function.join.type", "join() of elements not known to be strings");
+      return val(call("join", lj.v, sep.v), T.str);
+    }
+    case "regex_match": {
+      arity(2);
+      const [re, s] = [one(0), one(1)];
+      need(re, K.string, name);
+      if (re.v.k !== "lit" || typeof re.v.value !== "string") throw new LowerGap("kyverno.jmespath.function.regex_match.dynamic", "regex_match() with a computed regular expression");
+      checkRe2(re.v.value);
+      // regex_match(re, string|number): a number is formatted by Go's %v
+      let subject: Val = s.v;
+      if ((s.ty.m & ~K.null) === K.number) subject = call("string", call("double", s.v));
+      else if (!may(s.ty, K.string)) throw new LowerGap("kyverno.jmespath.function.regex_match.type", "regex_match() of a value that cannot be a string or a number");
+      // otherwise a string (schema-typed: a number there would be formatted with %v by Kyverno)
+      return val(boolOf({ k: "match", value: subject, pattern: { k: "regex", re: re.v.value }, ifAbsent: "error" }), T.bool);
+    }
+    case "label_match": {
+      arity(2);
+      const [sel, labels] = [one(0), one(1)];
+      need(sel, K.map, name);
+      need(labels, K.map, name);
+      // every selector entry must be present in labels with the same value (labels.SelectorFromSet)
+      if (sel.v.k !== "lit" || sel.v.value === null || typeof sel.v.value !== "object" || Array.isArray(sel.v.value))
+        throw new LowerGap("kyverno.jmespath.function.label_match.dynamic", "label_match() with a computed selector");
+      const entries = Object.entries(sel.v.value as Record<string, Json>);
+      const ps: Pred[] = entries.map(([k, v]): Pred => {
+        const got: Val = { k: "default", of: { k: "let", name: "lm", value: labels.v, body: at(varPath("lm", [{ k: "key", key: k }])) }, fallback: DNULL };
+        return { k: "cmp", lhs: got, op: "==", rhs: lit(v), ifAbsent: "error" };
+      });
+      return val(boolOf({ k: "and", of: [notNull(labels.v), ...ps] }), T.bool);
+    }
+    case "to_string": {
+      arity(1);
+      const j = one(0);
+      if (only(j.ty, K.string)) return j;
+      if (only(j.ty, K.bool)) return val(call("string", j.v), T.str);
+      throw new LowerGap("kyverno.jmespath.function.to_string", "to_string() of a value that is not known to be a string or bool (JSON encoding)");
+    }
+    case "to_number": {
+      arity(1);
+      const j = one(0);
+      if (only(j.ty, K.number)) return j;
+      if (j.v.k === "lit" && typeof j.v.value === "string") {
+        const f = Number(j.v.value);
+        return val(lit(/^\s*$/.test(j.v.value) || !Number.isFinite(f) ? null : f), Number.isFinite(f) ? T.num : T.null);
+      }
+      throw new LowerGap("kyverno.jmespath.function.to_number", "to_number() of a computed value (null when not numeric)");
+    }
+    case "to_array": {
+      arity(1);
+      const a = args[0]!;
+      if (a.k === "list") return a.nullIf ? listVal(a) : a;
+      const j = one(0);
+      if (only(j.ty, K.list)) return j;
+      throw new LowerGap("kyverno.jmespath.function.to_array", "to_array() of a value that may not be a list");
+    }
+    case "not_null": {
+      if (args.length === 0) throw new LowerGap("kyverno.jmespath.function.not_null.arity", "not_null() needs arguments");
+      const js = args.map((_, i) => one(i));
+      let out: Val = NULL;
+      let ty: Ty = T.null;
+      for (let i = js.length - 1; i >= 0; i--) {
+        const j = js[i]!;
+        out = may(j.ty, K.null) ? { k: "cond", test: notNull(j.v), then: j.v, else: out } : j.v;
+        ty = may(j.ty, K.null) ? union({ ...j.ty, m: j.ty.m & ~K.null }, ty) : j.ty;
+      }
+      return val(out, ty);
+    }
+    case "sort": {
+      arity(1);
+      const l = lenient(listVal(args[0]!, "sort()"));
+      const et = l.ty.elem;
+      if (!et || !(only(et, K.string) || only(et, K.number))) throw new LowerGap("kyverno.jmespath.function.sort.type", "sort() of elements not known to be all strings or all numbers");
+      return val(call("sort", l.v), l.ty);
+    }
+    default:
+      throw new LowerGap(`kyverno.jmespath.function.${name}`, `JMESPath function ${name}() has no equivalent in the model`);
+  }
+}
+
+/** Reject regular expressions whose Go (RE2) meaning CEL's RE2 would not share: none known; syntax errors are gaps. */
+function checkRe2(re: string): void {
+  try {
+    new RegExp(re.replace(/\(\?[a-zA-Z]+\)/g, "").replace(/\\[pP]\{[^}]*\}/g, "x"), "u");
+  } catch {
+    throw new LowerGap("kyverno.jmespath.regex", `regular expression ${JSON.stringify(re)} could not be checked`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+
+/** Lower one JMESPath expression (the text inside `{{ }}`) at the top of a variable: NotFound is an error. */
+export function lowerJmes(expr: string, ctx: JmesCtx): JV {
+  let ast: JNode;
+  try {
+    ast = parseJmes(expr);
+  } catch (e) {
+    if (e instanceof JmesSyntaxError) throw new LowerGap("kyverno.jmespath.syntax", `JMESPath ${JSON.stringify(expr)}: ${e.message}`, "stricter");
+    throw e;
+  }
+  return asJV(tr(ast, { k: "root" }, ctx), JSON.stringify(expr));
+}
+
+// Kyverno's variable regex (pkg/engine/variables/regex/vars.go)
+const VAR_RE = /(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})/g;
+
+/** True when the string holds a `{{ }}` variable. */
+export const hasVariables = (s: string): boolean => new RegExp(VAR_RE.source).test(s);
+
+/**
+ * A condition key/value string with `{{ }}` variables (pkg/engine/variables/vars.go substituteVariablesIfAny):
+ * a string that is exactly one variable keeps the variable's type; otherwise each variable is substituted as text
+ * (strings as they are, other values JSON-encoded). Variables nested inside a variable are substituted first, as
+ * text into the JMESPath source (a gap unless they sit inside a raw string literal '…').
+ */
+export function lowerTemplate(s: string, ctx: JmesCtx): JV {
+  const matches = [...s.matchAll(VAR_RE)];
+  if (!matches.length) return val(lit(unescapeBraces(s)), T.str);
+  const first = matches[0]!;
+  const whole = first.index === 0 && first[1] === "" && first[2] === s;
+  if (whole) return lowerVariable(first[2]!, ctx);
+  if (/\{\{/.test(s.replace(VAR_RE, "$1"))) {
+    // an inner {{ }} inside an outer one: the inner is substituted as text into the outer's JMESPath source
+    return nested(s, ctx);
+  }
+  const parts: Val[] = [];
+  let last = 0;
+  for (const m of matches) {
+    const start = m.index! + m[1]!.length;
+    if (start > last) parts.push(lit(unescapeBraces(s.slice(last, start))));
+    parts.push(textOf(lenientOrStrict(lowerVariable(m[2]!, ctx)), m[2]!));
+    last = start + m[2]!.length;
+  }
+  if (last < s.length) parts.push(lit(unescapeBraces(s.slice(last))));
+  const err = matches.length > 0;
+  return val({ k: "strcat", parts }, T.str, err);
+}
+
+const unescapeBraces = (s: string): string => s.replace(/\\\{\{/g, "{{");
+
+function lenientOrStrict(j: JV): JVal {
+  return listVal(j, "embedded variable");
+}
+
+/** A variable `{{ expr }}` (shallow `{{- expr }}` and `{{@}}` are not modelled). */
+function lowerVariable(text: string, ctx: JmesCtx): JV {
+  const inner = text.slice(2, -2).trim();
+  if (inner.startsWith("-")) throw new LowerGap("kyverno.variable.shallow", "shallow substitution {{- }} is not modelled");
+  if (inner === "@") throw new LowerGap("kyverno.variable.at", "{{@}} (the value at this position) is not modelled");
+  return lowerJmes(inner, ctx);
+}
+
+/** Text of a substituted value: strings as they are, numbers/bools JSON-encoded (Go json.Marshal). */
+function textOf(j: JVal, what: string): Val {
+  const t = j.ty;
+  if (only(t, K.string)) return j.v;
+  if (only(t, K.bool)) return call("string", j.v);
+  if (only(t, K.number)) {
+    // json.Marshal(float64): integers print as integers below 1e21; other doubles differ in exponent form
+    return call("string", j.v);
+  }
+  throw new LowerGap("kyverno.variable.embedded-type", `${what} embedded in a string: its JSON text (a value that may be ${kindsText(t)}) is not modelled`);
+}
+
+export function kindsText(t: Ty): string {
+  return Object.entries(K).filter(([, b]) => t.m & b).map(([n]) => n).join(" or ");
+}
+
+/** `{{ f('{{ inner }}') }}`: the inner variable's text is spliced into a raw string literal of the outer one. */
+function nested(s: string, ctx: JmesCtx): JV {
+  // only the form "{{ … '{{ inner }}' … }}" with the whole string one outer variable
+  const outer = /^\{\{([\s\S]*)\}\}$/.exec(s);
+  if (!outer) throw new LowerGap("kyverno.variable.nested", "nested variables outside one whole-string variable");
+  const body = outer[1]!;
+  const inners = [...body.matchAll(/'\{\{((?:\{[^{}]*\}|[^{}])*)\}\}'/g)];
+  if (!inners.length || /\{\{/.test(body.replace(/'\{\{((?:\{[^{}]*\}|[^{}])*)\}\}'/g, "''")))
+    throw new LowerGap("kyverno.variable.nested", "a nested variable outside a raw string literal '…'");
+  const bindings: [string, Val][] = [];
+  let src = body;
+  inners.forEach((m, i) => {
+    const name = `__kyverno_inner_${i}`;
+    const j = listVal(lowerVariable(`{{${m[1]!}}}`, ctx), "nested variable");
+    if (j.err) throw new LowerGap("kyverno.variable.nested-strict", "a nested variable that can fail (Unknown key) is substituted before the outer one", "unverified");
+    bindings.push([name, textOf(j, m[1]!)]);
+    src = src.replace(m[0], name);
+  });
+  // a quote in the substituted text would end the raw string early in Kyverno: not modelled
+  const saved = ctx.scope.resolve;
+  const table = new Map(bindings.map(([n, v]) => [n, val(v, T.str)]));
+  const scope = ctx.scope as { resolve?: JmesScope["resolve"] };
+  scope.resolve = (name) => table.get(name) ?? saved?.(name);
+  try {
+    const out = lowerJmes(src, ctx);
+    throw Object.assign(new LowerGap("kyverno.variable.nested-quote", "nested variable substituted into a raw string literal: a quote (') in its text would change the outer expression in Kyverno", "unverified"), { partial: out });
+  } finally {
+    scope.resolve = saved;
+  }
+}

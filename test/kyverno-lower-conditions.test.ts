@@ -1,0 +1,662 @@
+// Kyverno conditions → rule-model predicates (converters/kyverno/lower/conditions.ts, jmespath.ts), evaluated end to
+// end: each condition block becomes a rule whose check is `!conditions` (a Kyverno deny), emitted by emitRules and
+// decided by our VAP engine — deny = the conditions hold, admit = they do not, error = Kyverno's rule error
+// ("Unknown key" and friends; failurePolicy Fail). Expectations come from Kyverno's Go source: the literal table of
+// pkg/engine/variables/evaluate_test.go (TestEvaluate, ported row by row with its line number), the operator tests
+// in pkg/engine/variables/operator/*_test.go, and the go-jmespath fork's NotFound rules (interpreter.go). The corpus
+// section lowers every deny.conditions / preconditions block of the shared Kyverno corpus and asserts the counts.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { lowerConditions, type LowerStats } from "../converters/kyverno/lower/conditions.js";
+import { LowerGap, T, type JmesScope } from "../converters/kyverno/lower/jmespath.js";
+import { parseJmes } from "../converters/kyverno/lower/jmespath-parser.js";
+import { isClusterPolicy, type Condition, type Conditions, type ForEach, type JsonValue } from "../converters/kyverno/model.js";
+import { isKyvernoPolicy, parseKyvernoDocuments } from "../converters/kyverno/parse.js";
+import { parseDocuments } from "../src/input/yaml.js";
+import { emitRules } from "../src/emit/policy.js";
+import type { Match, Pred, Rule } from "../src/ir/model.js";
+import { evaluate } from "../src/vap/engine.js";
+import { requestForObject } from "../src/vap/load.js";
+import type { KObject, MatchResources, UserInfo, ValidatingAdmissionPolicy } from "../src/vap/types.js";
+import { corpusPath, haveCorpus } from "./support/corpus.js";
+
+// ---------------------------------------------------------------------------------------------------------------
+// harness
+
+type Outcome = true | false | "error";
+const MATCH_ALL: Match = { kinds: [{ group: "*", version: "*", kind: "*" }], operations: ["CREATE", "UPDATE", "DELETE"] };
+const PROV = { file: "test.yaml", line: 1 };
+
+function vapOf(check: Pred): ValidatingAdmissionPolicy {
+  const rule: Rule = { id: "deny", field: "deny", check, message: { text: "denied" }, provenance: PROV, gaps: [] };
+  const parts = emitRules([rule], MATCH_ALL, { targetVersion: "1.36" });
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: "kyverno-conditions" },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: parts.matchConstraints as unknown as MatchResources,
+      matchConditions: parts.matchConditions,
+      variables: parts.variables,
+      validations: parts.validations.map((v) => ({ expression: v.expression, message: v.message })),
+    },
+  };
+}
+
+const POD = (spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KObject =>
+  ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", ...meta }, spec: { containers: [{ name: "app", image: "nginx" }], ...spec } }) as KObject;
+
+interface Run {
+  object?: KObject;
+  operation?: "CREATE" | "UPDATE" | "DELETE";
+  userInfo?: UserInfo;
+  scope?: JmesScope;
+}
+
+/** Whether the conditions hold (deny), do not (admit), or Kyverno errors (error). */
+function holds(cs: Conditions, run: Run = {}): Outcome {
+  const pred = lowerConditions(cs, run.scope ?? {});
+  const policy = vapOf({ k: "not", of: pred });
+  const request = requestForObject(run.object ?? POD(), { operation: run.operation ?? "CREATE", ...(run.userInfo ? { userInfo: run.userInfo } : {}) });
+  const d = evaluate({ policies: [policy], bindings: [], request });
+  if (d.verdict === "deny") return true;
+  if (d.verdict === "admit") return false;
+  if (d.verdict === "error") return "error";
+  throw new Error(`unexpected verdict ${d.verdict}: ${JSON.stringify(d.messages)}`);
+}
+
+const cond = (key: JsonValue, operator: string, value: JsonValue): Conditions => ({ all: [{ key, operator, value }] });
+const one = (key: JsonValue, operator: string, value: JsonValue, run?: Run): Outcome => holds(cond(key, operator, value), run);
+
+/** The gap a condition block lowers to, or undefined. */
+function gapOf(cs: Conditions, scope: JmesScope = {}): string | undefined {
+  try {
+    lowerConditions(cs, scope);
+    return undefined;
+  } catch (e) {
+    if (e instanceof LowerGap) return e.id;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// pkg/engine/variables/evaluate_test.go TestEvaluate: [line, key, operator, value, result] (literal conditions)
+
+const EVALUATE_ROWS: [number, JsonValue, string, JsonValue, boolean][] = [
+  [20, "string", "Equals", "string", true],
+  [21, 1, "Equals", 1, true],
+  [22, 1, "Equals", 1, true],
+  [23, 1, "Equals", 1, true],
+  [24, 1.0, "Equals", 1.0, true],
+  [25, true, "Equals", true, true],
+  [26, false, "Equals", false, true],
+  [27, "1024", "Equals", "1Ki", true],
+  [28, "1Ki", "Equals", "1024", true],
+  [29, "1Gi", "Equals", "1Gi", true],
+  [30, "1Gi", "Equals", "1024Mi", true],
+  [31, "1h", "Equals", "1h", true],
+  [32, "1h", "Equals", "60m", true],
+  [33, {"foo": "bar"}, "Equals", {"foo": "bar"}, true],
+  [34, ["foo", "bar"], "Equals", ["foo", "bar"], true],
+  [35, [{"foo": "bar"}], "Equals", [{"foo": "bar"}], true],
+  [36, "string", "Equals", "not string", false],
+  [37, 1, "Equals", 2, false],
+  [38, 1, "Equals", 2, false],
+  [39, 1, "Equals", 2, false],
+  [40, 1.0, "Equals", 2.0, false],
+  [41, true, "Equals", false, false],
+  [42, false, "Equals", true, false],
+  [43, "1Gi", "Equals", "10Gi", false],
+  [44, "10Gi", "Equals", "1024Mi", false],
+  [45, "1h", "Equals", "5h", false],
+  [46, "1h", "Equals", "30m", false],
+  [47, "string", "Equals", 1, false],
+  [48, 1, "Equals", "2", false],
+  [49, 1.0, "Equals", "2.0", false],
+  [50, true, "Equals", "false", false],
+  [51, false, "Equals", "true", false],
+  [52, {"foo": "bar"}, "Equals", {"bar": "foo"}, false],
+  [53, ["foo", "bar"], "Equals", ["bar", "foo"], false],
+  [54, [{"foo": "bar"}], "Equals", [{"bar": "foo"}], false],
+  [55, "1h", "Equals", 3600, true],
+  [56, "2h", "Equals", 3600, false],
+  [57, "1.5.2", "Equals", "1.5.2", true],
+  [58, "1.5.2", "Equals", "1.5.*", true],
+  [59, "1.5.0", "Equals", "1.5.5", false],
+  [62, "string", "NotEquals", "string", false],
+  [63, 1, "NotEquals", 1, false],
+  [64, 1, "NotEquals", 1, false],
+  [65, 1, "NotEquals", 1, false],
+  [66, 1.0, "NotEquals", 1.0, false],
+  [67, true, "NotEquals", false, true],
+  [68, false, "NotEquals", false, false],
+  [69, "1024", "NotEquals", "1Ki", false],
+  [70, "1Ki", "NotEquals", "1024", false],
+  [71, "1023", "NotEquals", "1Ki", true],
+  [72, "1Ki", "NotEquals", "1023", true],
+  [73, "1Gi", "NotEquals", "1Gi", false],
+  [74, "10Gi", "NotEquals", "1024Mi", true],
+  [75, "1h", "NotEquals", "1h", false],
+  [76, "1h", "NotEquals", "60m", false],
+  [77, {"foo": "bar"}, "NotEquals", {"foo": "bar"}, false],
+  [78, ["foo", "bar"], "NotEquals", ["foo", "bar"], false],
+  [79, [{"foo": "bar"}], "NotEquals", [{"foo": "bar"}], false],
+  [80, "string", "NotEquals", "not string", true],
+  [81, 1, "NotEquals", 2, true],
+  [82, 1, "NotEquals", 2, true],
+  [83, 1, "NotEquals", 2, true],
+  [84, 1.0, "NotEquals", 2.0, true],
+  [85, true, "NotEquals", true, false],
+  [86, false, "NotEquals", true, true],
+  [87, "1Gi", "NotEquals", "10Gi", true],
+  [88, "1Gi", "NotEquals", "1024Mi", false],
+  [89, "1h", "NotEquals", "5h", true],
+  [90, "1h", "NotEquals", "30m", true],
+  [91, "string", "NotEquals", 1, true],
+  [92, 1, "NotEquals", "2", true],
+  [93, 1.0, "NotEquals", "2.0", true],
+  [94, true, "NotEquals", "false", true],
+  [95, false, "NotEquals", "true", true],
+  [96, {"foo": "bar"}, "NotEquals", {"bar": "foo"}, true],
+  [97, ["foo", "bar"], "NotEquals", ["bar", "foo"], true],
+  [98, [{"foo": "bar"}], "NotEquals", [{"bar": "foo"}], true],
+  [99, "1h", "NotEquals", 3600, false],
+  [100, "2h", "NotEquals", 3600, true],
+  [101, "1.5.2", "NotEquals", "1.5.5", true],
+  [102, "1.5.2", "NotEquals", "1.5.*", false],
+  [103, "1.5.0", "NotEquals", "1.5.0", false],
+  [106, 10, "GreaterThan", 1, true],
+  [107, 1.5, "GreaterThan", 1.0, true],
+  [108, 1.5, "GreaterThan", 1, true],
+  [109, 1, "GreaterThan", 10, false],
+  [110, 1.0, "GreaterThan", 1.5, false],
+  [111, 1, "GreaterThan", 1.5, false],
+  [112, 1, "GreaterThan", 1, false],
+  [113, 1.0, "GreaterThan", 1.0, false],
+  [114, "1025", "GreaterThan", "1Ki", true],
+  [115, "1Ki", "GreaterThan", "1023", true],
+  [116, "10Gi", "GreaterThan", "1Gi", true],
+  [117, "1Gi", "GreaterThan", "1Mi", true],
+  [118, "1Gi", "GreaterThan", "10Gi", false],
+  [119, "10Mi", "GreaterThan", "10Mi", false],
+  [120, "10h", "GreaterThan", "1h", true],
+  [121, "1h", "GreaterThan", "30m", true],
+  [122, "1h", "GreaterThan", "1h", false],
+  [123, "1Gi", "GreaterThan", "1Gi", false],
+  [124, "10", "GreaterThan", 1, true],
+  [125, 100, "GreaterThan", "10", true],
+  [126, "100", "GreaterThan", "10", true],
+  [127, "10", "GreaterThan", "10", false],
+  [128, "1", "GreaterThan", "10", false],
+  [129, "1", "GreaterThan", 10, false],
+  [130, 1, "GreaterThan", "10", false],
+  [131, "1h", "GreaterThan", 3600, false],
+  [132, "2h", "GreaterThan", 3600, true],
+  [133, 3600, "GreaterThan", "1h", false],
+  [134, 3600, "GreaterThan", "30m", true],
+  [135, 1, "GreaterThan", 1, false],
+  [136, 10, "GreaterThan", 1, true],
+  [137, 1, "GreaterThan", 10, false],
+  [138, 1, "GreaterThan", 1, false],
+  [139, 10, "GreaterThan", 1, true],
+  [140, 1, "GreaterThan", 10, false],
+  [141, 1, "GreaterThan", 1, false],
+  [142, 10, "GreaterThan", 1, true],
+  [143, 1, "GreaterThan", 10, false],
+  [144, -5, "GreaterThan", 1, false],
+  [145, -5, "GreaterThan", -10, true],
+  [146, 1, "GreaterThan", -10, true],
+  [147, "1.5.5", "GreaterThan", "1.5.0", true],
+  [148, "1.5.0", "GreaterThan", "1.5.5", false],
+  [151, 10, "LessThan", 1, false],
+  [152, 1.5, "LessThan", 1.0, false],
+  [153, 1.5, "LessThan", 1, false],
+  [154, 1, "LessThan", 10, true],
+  [155, 1.0, "LessThan", 1.5, true],
+  [156, 1, "LessThan", 1.5, true],
+  [157, 1, "LessThan", 1, false],
+  [158, 1.0, "LessThan", 1.0, false],
+  [159, "1023", "LessThan", "1Ki", true],
+  [160, "1Ki", "LessThan", "1025", true],
+  [161, "10Gi", "LessThan", "1Gi", false],
+  [162, "1Gi", "LessThan", "10Gi", true],
+  [163, "1Gi", "LessThan", "1Mi", false],
+  [164, "1Mi", "LessThan", "1Gi", true],
+  [165, "10h", "LessThan", "1h", false],
+  [166, "1h", "LessThan", "30m", false],
+  [167, "1h", "LessThan", "1h", false],
+  [168, "1Gi", "LessThan", "1Gi", false],
+  [169, "10", "LessThan", 1, false],
+  [170, 100, "LessThan", "10", false],
+  [171, "100", "LessThan", "10", false],
+  [172, "10", "LessThan", "10", false],
+  [173, "1", "LessThan", "10", true],
+  [174, "1", "LessThan", 10, true],
+  [175, 1, "LessThan", "10", true],
+  [176, "1h", "LessThan", 3600, false],
+  [177, "30m", "LessThan", 3600, true],
+  [178, 3600, "LessThan", "1h", false],
+  [179, 3600, "LessThan", "30m", false],
+  [180, 1, "LessThan", 1, false],
+  [181, 10, "LessThan", 1, false],
+  [182, 1, "LessThan", 10, true],
+  [183, 1, "LessThan", 1, false],
+  [184, 10, "LessThan", 1, false],
+  [185, 1, "LessThan", 10, true],
+  [186, 1, "LessThan", 1, false],
+  [187, 10, "LessThan", 1, false],
+  [188, 1, "LessThan", 10, true],
+  [189, -5, "LessThan", 1, true],
+  [190, -5, "LessThan", -10, false],
+  [191, 1, "LessThan", -10, false],
+  [192, "1.5.5", "LessThan", "1.5.0", false],
+  [193, "1.5.0", "LessThan", "1.5.5", true],
+  [196, 10, "GreaterThanOrEquals", 1, true],
+  [197, 1.5, "GreaterThanOrEquals", 1.0, true],
+  [198, 1.5, "GreaterThanOrEquals", 1, true],
+  [199, 1, "GreaterThanOrEquals", 10, false],
+  [200, 1.0, "GreaterThanOrEquals", 1.5, false],
+  [201, 1, "GreaterThanOrEquals", 1.5, false],
+  [202, 1, "GreaterThanOrEquals", 1, true],
+  [203, 1.0, "GreaterThanOrEquals", 1.0, true],
+  [204, 1.0, "GreaterThanOrEquals", 1, true],
+  [205, "1025", "GreaterThanOrEquals", "1Ki", true],
+  [206, "1024", "GreaterThanOrEquals", "1Ki", true],
+  [207, "1Ki", "GreaterThanOrEquals", "1023", true],
+  [208, "1Ki", "GreaterThanOrEquals", "1024", true],
+  [209, "10Gi", "GreaterThanOrEquals", "1Gi", true],
+  [210, "1Gi", "GreaterThanOrEquals", "1Mi", true],
+  [211, "1Gi", "GreaterThanOrEquals", "10Gi", false],
+  [212, "10h", "GreaterThanOrEquals", "1h", true],
+  [213, "1h", "GreaterThanOrEquals", "30m", true],
+  [214, "1h", "GreaterThanOrEquals", "1h", true],
+  [215, "1Gi", "GreaterThanOrEquals", "1Gi", true],
+  [216, "10", "GreaterThanOrEquals", 1, true],
+  [217, 100, "GreaterThanOrEquals", "10", true],
+  [218, "100", "GreaterThanOrEquals", "10", true],
+  [219, "10", "GreaterThanOrEquals", "10", true],
+  [220, "1", "GreaterThanOrEquals", "10", false],
+  [221, "1", "GreaterThanOrEquals", 10, false],
+  [222, 1, "GreaterThanOrEquals", "10", false],
+  [223, "1h", "GreaterThanOrEquals", 3600, true],
+  [224, "2h", "GreaterThanOrEquals", 3600, true],
+  [225, 1, "GreaterThanOrEquals", 1, true],
+  [226, 10, "GreaterThanOrEquals", 1, true],
+  [227, 1, "GreaterThanOrEquals", 10, false],
+  [228, 1, "GreaterThanOrEquals", 1, true],
+  [229, 10, "GreaterThanOrEquals", 1, true],
+  [230, 1, "GreaterThanOrEquals", 10, false],
+  [231, 1, "GreaterThanOrEquals", 1, true],
+  [232, 10, "GreaterThanOrEquals", 1, true],
+  [233, 1, "GreaterThanOrEquals", 10, false],
+  [234, "1.5.5", "GreaterThanOrEquals", "1.5.5", true],
+  [235, "1.5.5", "GreaterThanOrEquals", "1.5.0", true],
+  [236, "1.5.0", "GreaterThanOrEquals", "1.5.5", false],
+  [239, 10, "LessThanOrEquals", 1, false],
+  [240, 1.5, "LessThanOrEquals", 1.0, false],
+  [241, 1.5, "LessThanOrEquals", 1, false],
+  [242, 1, "LessThanOrEquals", 10, true],
+  [243, 1.0, "LessThanOrEquals", 1.5, true],
+  [244, 1, "LessThanOrEquals", 1.5, true],
+  [245, 1, "LessThanOrEquals", 1, true],
+  [246, 1.0, "LessThanOrEquals", 1.0, true],
+  [247, "1Ki", "LessThanOrEquals", "1024", true],
+  [248, "1024", "LessThanOrEquals", "1Ki", true],
+  [249, "1Ki", "LessThanOrEquals", "1025", true],
+  [250, "1023", "LessThanOrEquals", "1Ki", true],
+  [251, "10Gi", "LessThanOrEquals", "1Gi", false],
+  [252, "1Gi", "LessThanOrEquals", "10Gi", true],
+  [253, "1Gi", "LessThanOrEquals", "1Mi", false],
+  [254, "1Mi", "LessThanOrEquals", "1Gi", true],
+  [255, "10h", "LessThanOrEquals", "1h", false],
+  [256, "1h", "LessThanOrEquals", "30m", false],
+  [257, "1h", "LessThanOrEquals", "1h", true],
+  [258, "1Gi", "LessThanOrEquals", "1Gi", true],
+  [259, "10", "LessThanOrEquals", 1, false],
+  [260, 100, "LessThanOrEquals", "10", false],
+  [261, "100", "LessThanOrEquals", "10", false],
+  [262, "10", "LessThanOrEquals", "10", true],
+  [263, "1", "LessThanOrEquals", "10", true],
+  [264, "1", "LessThanOrEquals", 10, true],
+  [265, 1, "LessThanOrEquals", "10", true],
+  [266, "1h", "LessThanOrEquals", 3600, true],
+  [267, "2h", "LessThanOrEquals", 3600, false],
+  [268, 1, "LessThanOrEquals", 1, true],
+  [269, 10, "LessThanOrEquals", 1, false],
+  [270, 1, "LessThanOrEquals", 10, true],
+  [271, 1, "LessThanOrEquals", 1, true],
+  [272, 10, "LessThanOrEquals", 1, false],
+  [273, 1, "LessThanOrEquals", 10, true],
+  [274, 1, "LessThanOrEquals", 1, true],
+  [275, 10, "LessThanOrEquals", 1, false],
+  [276, 1, "LessThanOrEquals", 10, true],
+  [277, "1.5.5", "LessThanOrEquals", "1.5.5", true],
+  [278, "1.5.0", "LessThanOrEquals", "1.5.5", true],
+  [279, "1.5.5", "LessThanOrEquals", "1.5.0", false],
+  [282, 1, "In", [1, 2, 3], true],
+  [283, 1.5, "In", [1, 1.5, 2, 3], true],
+  [284, "1", "In", ["1", "2", "3"], true],
+  [285, ["1.1.1.1", "2.2.2.2"], "In", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [286, 5, "In", [1, 2, 3], false],
+  [287, 5.5, "In", [1, 1.5, 2, 3], false],
+  [288, "5", "In", ["1", "2", "3"], false],
+  [289, "1.1.1.1", "In", ["1*"], true],
+  [290, ["1.1.1.1", "4.4.4.4"], "In", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [293, 1, "NotIn", [1, 2, 3], false],
+  [294, 1.5, "NotIn", [1, 1.5, 2, 3], false],
+  [295, "1", "NotIn", ["1", "2", "3"], false],
+  [296, ["1.1.1.1", "2.2.2.2"], "NotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [297, 5, "NotIn", [1, 2, 3], true],
+  [298, 5.5, "NotIn", [1, 1.5, 2, 3], true],
+  [299, "5", "NotIn", ["1", "2", "3"], true],
+  [300, ["1.1.1.1", "4.4.4.4"], "NotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [303, ["1.1.1.1", "5.5.5.5"], "AnyIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [304, ["1.1.1.1", "5.5.5.5"], "AnyIn", "1.1.1.1", true],
+  [305, ["4.4.4.4", "5.5.5.5"], "AnyIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [306, ["1.1.1.1", "5.5.5.5"], "AnyIn", ["1.1.1.1"], true],
+  [307, [1, 2], "AnyIn", [1, 2, 3, 4], true],
+  [308, [1, 5], "AnyIn", [1, 2, 3, 4], true],
+  [309, [5], "AnyIn", [1, 2, 3, 4], false],
+  [310, ["1*"], "AnyIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [311, ["5*"], "AnyIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [312, ["1.1.1.1", "2.2.2.2", "5.5.5.5"], "AnyIn", ["2*"], true],
+  [313, ["1.1.1.1", "2.2.2.2", "5.5.5.5"], "AnyIn", ["4*"], false],
+  [314, ["5"], "AnyIn", "1-3", false],
+  [315, "1.1.1.1", "AnyIn", ["1*"], true],
+  [316, "5", "AnyIn", "1-10", true],
+  [317, 5, "AnyIn", "1-10", true],
+  [318, [1, 5], "AnyIn", "7-10", false],
+  [319, [1, 5], "AnyIn", "0-10", true],
+  [320, [1.002, 1.222], "AnyIn", "1.001-10", true],
+  [323, ["1.1.1.1", "2.2.2.2"], "AllIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [324, ["1.1.1.1", "5.5.5.5"], "AllIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [325, ["4.4.4.4", "5.5.5.5"], "AllIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [326, ["1.1.1.1", "5.5.5.5"], "AllIn", ["1.1.1.1"], false],
+  [327, [1, 2], "AllIn", [1, 2, 3, 4], true],
+  [328, [1, 5], "AllIn", [1, 2, 3, 4], false],
+  [329, [5], "AllIn", [1, 2, 3, 4], false],
+  [330, ["1*"], "AllIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [331, ["5*"], "AllIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [332, ["2.1.1.1", "2.2.2.2", "2.5.5.5"], "AllIn", ["2*"], true],
+  [333, ["1.1.1.1", "2.2.2.2", "5.5.5.5"], "AllIn", ["4*"], false],
+  [334, ["1.1.1.1", "5.5.5.5"], "AllIn", "5.5.5.5", false],
+  [335, 5, "AllIn", "1-10", true],
+  [336, [3, 2], "AllIn", "1-10", true],
+  [337, [3, 2], "AllIn", "5-10", false],
+  [340, 1, "AllNotIn", [1, 2, 3], false],
+  [341, 1.5, "AllNotIn", [1, 1.5, 2, 3], false],
+  [342, "1", "AllNotIn", ["1", "2", "3"], false],
+  [343, ["1.1.1.1", "2.2.2.2"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [344, 5, "AllNotIn", [1, 2, 3], true],
+  [345, 5.5, "AllNotIn", [1, 1.5, 2, 3], true],
+  [346, "5", "AllNotIn", ["1", "2", "3"], true],
+  [347, ["1.1.1.1", "4.4.4.4"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [348, ["1.1.1.1", "4.4.4.4"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3", "1.1.1.1"], false],
+  [349, ["1.1.1.1", "4.4.4.4", "1.1.1.1"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3", "1.1.1.1", "4.4.4.4"], false],
+  [350, ["5.5.5.5", "4.4.4.4"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [351, ["7*", "6*", "5*"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [352, ["1*", "2*"], "AllNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [353, ["1.1.1.1", "3.3.3.3", "5.5.5.5"], "AllNotIn", ["2*"], true],
+  [354, ["4.1.1.1", "4.2.2.2", "4.5.5.5"], "AllNotIn", ["4*"], false],
+  [355, ["1.1.1.1", "4.4.4.4"], "AllNotIn", "2.2.2.2", true],
+  [356, 5.5, "AllNotIn", "6-10", true],
+  [357, "5", "AllNotIn", "1-6", false],
+  [358, [3, 2], "AllNotIn", "5-10", true],
+  [359, [2, 6], "AllNotIn", "5-10", false],
+  [362, 1, "AnyNotIn", [1, 2, 3], false],
+  [363, 1.5, "AnyNotIn", [1, 1.5, 2, 3], false],
+  [364, "1", "AnyNotIn", ["1", "2", "3"], false],
+  [365, ["1.1.1.1", "2.2.2.2"], "AnyNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], false],
+  [366, 5, "AnyNotIn", [1, 2, 3], true],
+  [367, 5.5, "AnyNotIn", [1, 1.5, 2, 3], true],
+  [368, "5", "AnyNotIn", ["1", "2", "3"], true],
+  [369, ["1.1.1.1", "4.4.4.4"], "AnyNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [370, ["5.5.5.5", "4.4.4.4"], "AnyNotIn", "4.4.4.4", true],
+  [371, ["5.5.5.5", "4.4.4.4"], "AnyNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [372, ["1*", "3*", "5*"], "AnyNotIn", ["1.1.1.1", "2.2.2.2", "3.3.3.3"], true],
+  [373, ["1.1.1.1", "2.2.2.2", "5.5.5.5"], "AnyNotIn", ["2*"], true],
+  [374, ["2.2*"], "AnyNotIn", ["2.2.2.2"], false],
+  [375, "5", "AnyNotIn", "1-3", true],
+  [376, [1, 5, 11], "AnyNotIn", "0-10", true],
+  [377, [1, 5, 7], "AnyNotIn", "0-10", false]
+];
+
+/** Semantic-version ordering (numeric.go validateValueWithVersionPattern) is a named gap: the model has no semver. */
+const isSemverRow = (key: JsonValue, value: JsonValue): boolean => typeof key === "string" && typeof value === "string" && /^\d+\.\d+\.\d+$/.test(key) && /^\d+\.\d+\.\d+$/.test(value);
+
+describe("evaluate_test.go TestEvaluate (literal keys and values)", () => {
+  it.each(EVALUATE_ROWS)("line %i: %j %s %j → %s", (_line, key, op, value, want) => {
+    if (/Than/.test(op) && isSemverRow(key, value)) {
+      expect(gapOf(cond(key, op, value))).toBe("kyverno.condition.numeric.semver");
+      return;
+    }
+    expect(one(key, op, value)).toBe(want);
+  });
+
+  it("ports every literal row of the table", () => {
+    expect(EVALUATE_ROWS).toHaveLength(336);
+    expect(EVALUATE_ROWS.filter(([, k, op, v]) => /Than/.test(op) && isSemverRow(k, v))).toHaveLength(10);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// variables: JMESPath forms, absence (go-jmespath interpreter.go NotFoundError), operators on object values
+
+const pod = POD(
+  {
+    containers: [
+      { name: "app", image: "nginx:1.25", ports: [{ containerPort: 80, hostPort: 80 }], resources: { limits: { memory: "1024Mi" } } },
+      { name: "side", image: "busybox", securityContext: { capabilities: { drop: ["all"] } } },
+    ],
+    volumes: [{ name: "h", hostPath: { path: "/x" } }, { name: "e", emptyDir: {} }],
+  },
+  { labels: { app: "x" }, annotations: { "pod.kubernetes.io/lifetime": "9h", ttl: "60m" } },
+);
+const bare = POD({ containers: [{ name: "c", image: "k8s.gcr.io/pause" }] });
+const hostPort = (n: number): KObject => POD({ containers: [{ name: "a", image: "a", ports: [{ containerPort: 1, hostPort: n }] }] });
+const deploy = (replicas?: number): KObject =>
+  ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "default" }, spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec: { containers: [] } } } }) as KObject;
+
+const DYNAMIC: [string, JsonValue, string, JsonValue, KObject, Outcome][] = [
+  ["typed name, exact", "{{request.object.metadata.name}}", "Equals", "p", pod, true],
+  ["the value is the glob", "{{request.object.metadata.name}}", "Equals", "p*", pod, true],
+  ["the key is no glob for Equals", "p*", "Equals", "{{request.object.metadata.name}}", pod, false],
+  ["plain path to a missing key: Unknown key → error", "{{request.object.metadata.labels.team}}", "Equals", "x", pod, "error"],
+  ["missing key under || is null → default", "{{request.object.metadata.labels.team || ''}}", "Equals", "", pod, true],
+  ["operation idiom", "{{ request.operation || 'BACKGROUND' }}", "NotEquals", "DELETE", pod, true],
+  ["request.namespace", "{{request.namespace}}", "Equals", "default", pod, true],
+  ["embedded variables → string concatenation", "{{request.object.metadata.namespace}}/{{request.object.metadata.name}}", "Equals", "default/p", pod, true],
+  ["embedded missing key → error", "x-{{request.object.metadata.labels.team}}", "Equals", "x-", pod, "error"],
+  ["deep equality of maps", "{{request.object.metadata.labels}}", "Equals", { app: "x" }, pod, true],
+  ["maps differ", "{{request.object.metadata.labels}}", "NotEquals", { app: "y" }, pod, true],
+  ["quantities compare as such", "{{ request.object.spec.containers[0].resources.limits.memory }}", "Equals", "1Gi", pod, true],
+  ["durations compare as such", "{{request.object.metadata.annotations.ttl}}", "Equals", "1h", pod, true],
+  ["index out of range is null, not an error", "{{ request.object.spec.containers[5].name || 'none' }}", "Equals", "none", pod, true],
+  ["projection", "{{ request.object.spec.containers[].name }}", "AnyIn", ["app"], pod, true],
+  ["projection, wildcards in the value", "{{ request.object.spec.containers[].name }}", "AllIn", ["a*", "s*"], pod, true],
+  ["projection AnyNotIn", "{{ request.object.spec.containers[].name }}", "AnyNotIn", ["app", "side"], pod, false],
+  ["wildcards both ways: key pattern matches the value", "{{ request.object.spec.containers[].image }}", "AnyIn", ["nginx:1.25"], POD({ containers: [{ name: "a", image: "ngin*" }] }), true],
+  ["projection of a missing list is null: AllNotIn → false", "{{ request.object.spec.missing[].x }}", "AllNotIn", ["a"], pod, false],
+  ["projection of a missing list is null: NotEquals → false", "{{ request.object.spec.missing[].x }}", "NotEquals", "a", pod, false],
+  ["multi-select + flatten, number keys vs range: outside", "{{ request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort }}", "AnyNotIn", "5000-6000", hostPort(80), true],
+  ["multi-select + flatten, number keys vs range: inside", "{{ request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort }}", "AnyNotIn", "5000-6000", hostPort(5500), false],
+  ["no ports: empty key list", "{{ request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort }}", "AnyNotIn", "5000-6000", bare, false],
+  ["number keys are Sprint'ed", "{{ request.object.spec.containers[].ports[].containerPort }}", "AnyIn", [80], pod, true],
+  ["to_upper over a flattened list with || `[]`", "ALL", "AnyNotIn", "{{ request.object.spec.containers[].securityContext.capabilities.drop[].to_upper(@) || `[]` }}", pod, false],
+  ["length", "{{ length(request.object.spec.containers) }}", "GreaterThan", 1, pod, true],
+  ["length vs numeric string", "{{ length(request.object.spec.containers) }}", "GreaterThanOrEquals", "3", pod, false],
+  ["length(null) is a type error", "{{ length(request.object.spec.missing) }}", "GreaterThan", 0, pod, "error"],
+  ["filter | length", "{{ request.object.spec.volumes[?hostPath] | length(@) }}", "GreaterThanOrEquals", 1, pod, true],
+  ["filter of a missing list | length(null) → error", "{{ request.object.spec.initContainers[?image] | length(@) }}", "GreaterThanOrEquals", 1, pod, "error"],
+  ["filter with comparison, pipe, index", "{{ request.object.spec.containers[?name=='side'].image | [0] }}", "Equals", "busybox", pod, true],
+  ["duration annotation with default", "{{ request.object.metadata.annotations.\"pod.kubernetes.io/lifetime\" || '0s' }}", "GreaterThan", "8h", pod, true],
+  ["duration default when absent", "{{ request.object.metadata.annotations.\"pod.kubernetes.io/lifetime\" || '0s' }}", "GreaterThan", "8h", bare, false],
+  ["number field", "{{ request.object.spec.replicas }}", "GreaterThanOrEquals", 3, deploy(3), true],
+  ["number field missing → error", "{{ request.object.spec.replicas }}", "GreaterThanOrEquals", 3, deploy(), "error"],
+  ["number field with default", "{{ request.object.spec.replicas || `1` }}", "GreaterThan", 0, deploy(), true],
+  ["contains on a string", "{{ contains(request.object.metadata.name, 'p') }}", "Equals", true, pod, true],
+  ["keys | contains", "{{ keys(request.object.spec) | contains(@, 'tls') }}", "Equals", false, pod, true],
+  ["keys(@) on a sub-expression", "ownerReferences", "AnyNotIn", "{{request.object.metadata.keys(@)}}", pod, true],
+  ["values(@)[].regex_match", "{{request.object.metadata.annotations.values(@)[].regex_match('^[0-9]+h$', @)}}", "AnyIn", [true], pod, true],
+  ["to_upper", "{{ to_upper(request.object.metadata.name) }}", "Equals", "P", pod, true],
+  ["split + index", "{{ split(request.object.spec.containers[0].image, ':')[0] }}", "Equals", "nginx", pod, true],
+  ["regex_match", "{{ regex_match('^ngi', request.object.spec.containers[0].image) }}", "Equals", true, pod, true],
+  ["glob value on a computed key (the value is the glob)", "{{ request.object.spec.containers[0].image }}", "Equals", "k8s.gcr.io/*", bare, true],
+];
+
+describe("variables end to end", () => {
+  it.each(DYNAMIC)("%s: %j %s %j", (_name, key, op, value, object, want) => {
+    expect(one(key, op, value, { object })).toBe(want);
+  });
+
+  it("DELETE: the operation idiom is false", () => {
+    expect(one("{{ request.operation || 'BACKGROUND' }}", "NotEquals", "DELETE", { object: pod, operation: "DELETE" })).toBe(false);
+  });
+
+  it("element of a foreach (the caller's quantifier variable)", () => {
+    const scope: JmesScope = { element: { element: "el", index: "i" } };
+    const pred = lowerConditions(cond("{{ element.image }}", "Equals", "nginx*"), scope);
+    const some: Pred = { k: "quant", q: "any", over: { k: "path", path: { root: { k: "object" }, segs: [{ k: "field", name: "spec" }, { k: "field", name: "containers" }] } }, v: "el", body: pred, ifAbsent: false };
+    const d = (o: KObject): string => evaluate({ policies: [vapOf({ k: "not", of: some })], bindings: [], request: requestForObject(o) }).verdict;
+    expect(d(pod)).toBe("deny");
+    expect(d(bare)).toBe("admit");
+  });
+
+  it("any/all blocks evaluate in Kyverno's order: the first error wins, any stops at true, all at false", () => {
+    const err: Condition = { key: "{{request.object.metadata.labels.team}}", operator: "Equals", value: "x" };
+    const yes: Condition = { key: "a", operator: "Equals", value: "a" };
+    const no: Condition = { key: "a", operator: "Equals", value: "b" };
+    expect(holds({ any: [err, yes] }, { object: pod })).toBe("error");
+    expect(holds({ any: [yes, err] }, { object: pod })).toBe(true);
+    expect(holds({ all: [no, err] }, { object: pod })).toBe(false);
+    expect(holds({ all: [yes, err] }, { object: pod })).toBe("error");
+    // both blocks are evaluated: an error in all surfaces even when any is false
+    expect(holds({ any: [no], all: [err] }, { object: pod })).toBe("error");
+    expect(holds({ any: [no], all: [yes] }, { object: pod })).toBe(false);
+    expect(holds({ any: [yes], all: [yes] }, { object: pod })).toBe(true);
+  });
+
+  it("named gaps: unknown functions, context variables, untyped contains", () => {
+    expect(gapOf(cond("{{ max(request.object.spec.x) }}", "Equals", 1))).toBe("kyverno.jmespath.function.max");
+    expect(gapOf(cond("{{ podcounts }}", "GreaterThan", 1))).toBe("kyverno.jmespath.variable");
+    expect(gapOf(cond("{{ contains(request.object.spec.host, '*') }}", "Equals", true))).toBe("kyverno.jmespath.function.contains.untyped");
+    expect(gapOf(cond("{{ request.object.spec.x }}", "Frobnicates", 1))).toBe("kyverno.condition.operator");
+    // with a resolver, context variables lower
+    expect(gapOf(cond("{{ podcounts }}", "GreaterThan", 1), { resolve: (n) => (n === "podcounts" ? { k: "val", v: { k: "lit", value: 3 }, ty: T.num, err: false } : undefined) })).toBeUndefined();
+  });
+
+  it("parses the JMESPath forms Kyverno policies use", () => {
+    for (const e of ["request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort", "a[?b=='c' || d].e | [0]", "keys(@)[?contains(@, 'x')]", "`{}` | merge(@, {a: null})", "a.\"b.c\"[*].d", "!a && b", "x[1:2]"])
+      expect(() => parseJmes(e)).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// corpus: every deny.conditions / preconditions block (rule level and inside foreach) of the shared Kyverno corpus
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(f) ? [p] : [];
+  });
+}
+
+interface Block {
+  where: string;
+  conditions: Conditions;
+  /** foreach depth (0 = rule level): `element` is bound inside a foreach. */
+  depth: number;
+}
+
+function corpusBlocks(): Block[] {
+  const out: Block[] = [];
+  for (const f of yamlFiles(corpusPath("kyverno"))) {
+    let docs;
+    try {
+      docs = parseDocuments(readFileSync(f, "utf8"), f);
+    } catch {
+      continue;
+    }
+    const ps = docs.filter((d) => isKyvernoPolicy(d.doc));
+    if (!ps.length) continue;
+    for (const p of parseKyvernoDocuments(ps)) {
+      if (!isClusterPolicy(p)) continue;
+      for (const r of p.rules) {
+        const at = `${path.relative(corpusPath("kyverno"), f)} ${p.name}/${r.name}`;
+        if (r.preconditions) out.push({ where: `${at} preconditions`, conditions: r.preconditions, depth: 0 });
+        if (r.validate?.deny?.conditions) out.push({ where: `${at} deny`, conditions: r.validate.deny.conditions, depth: 0 });
+        const walk = (fs: ForEach[] | undefined, d: number): void => {
+          for (const [i, x] of (fs ?? []).entries()) {
+            if (x.preconditions) out.push({ where: `${at} foreach[${i}].preconditions`, conditions: x.preconditions, depth: d });
+            if (x.deny?.conditions) out.push({ where: `${at} foreach[${i}].deny`, conditions: x.deny.conditions, depth: d });
+            walk(x.foreach, d + 1);
+          }
+        };
+        walk(r.validate?.foreach, 1);
+      }
+    }
+  }
+  return out;
+}
+
+const scopeFor = (depth: number): JmesScope =>
+  depth ? { element: { element: "element", index: "elementIndex" }, elements: Array.from({ length: depth }, (_, i) => ({ element: `element${i}`, index: `elementIndex${i}` })) } : {};
+
+describe.skipIf(!haveCorpus("kyverno-lower-conditions", "kyverno"))("corpus deny.conditions and preconditions", () => {
+  it("lowers the measured share without a gap; counts per operator, function and gap reason", () => {
+    const blocks = corpusBlocks();
+    const stats: LowerStats = { operators: {}, functions: {} };
+    const lowered: LowerStats = { operators: {}, functions: {} };
+    const gaps: Record<string, number> = {};
+    let ok = 0;
+    let conditionsOk = 0;
+    let conditions = 0;
+    for (const b of blocks) {
+      const all: Condition[] = [...(b.conditions.any ?? []), ...(b.conditions.all ?? [])];
+      conditions += all.length;
+      // per condition (what lowers on its own), then the block as a whole
+      for (const c of all) {
+        try {
+          lowerConditions({ all: [c] }, scopeFor(b.depth), lowered);
+          conditionsOk++;
+        } catch (e) {
+          if (!(e instanceof LowerGap)) throw new Error(`${b.where}: ${(e as Error).message}`);
+          gaps[e.id] = (gaps[e.id] ?? 0) + 1;
+          const op = c.operator;
+          stats.operators[op] = (stats.operators[op] ?? 0) + 1;
+        }
+      }
+      if (gapOf(b.conditions, scopeFor(b.depth)) === undefined) ok++;
+    }
+    const report = { blocks: blocks.length, blocksLowered: ok, conditions, conditionsLowered: conditionsOk, operatorsLowered: lowered.operators, operatorsWithGap: stats.operators, functionsLowered: lowered.functions, gaps };
+    console.log(`[kyverno-lower-conditions] ${JSON.stringify(report, null, 1)}`);
+    expect(report).toEqual(CORPUS_EXPECTED);
+  });
+});
+
+/** Measured on the shared corpus (kyverno/policies @ b9c4317c copy): 144 blocks, 187 conditions. */
+const CORPUS_EXPECTED = {
+  blocks: 144,
+  blocksLowered: 92,
+  conditions: 187,
+  conditionsLowered: 125,
+  operatorsLowered: { NotEquals: 31, AnyIn: 47, AnyNotIn: 16, GreaterThan: 7, Equals: 19, GreaterThanOrEquals: 5 },
+  operatorsWithGap: { Equals: 16, NotEquals: 9, GreaterThan: 9, AnyIn: 15, AnyNotIn: 8, LessThan: 3, GreaterThanOrEquals: 2 },
+  functionsLowered: { keys: 11, to_upper: 3, length: 10, values: 6, regex_match: 8, contains: 8, join: 1 },
+  gaps: {
+    "kyverno.jmespath.variable": 31,
+    "kyverno.jmespath.function.contains.untyped": 11,
+    "kyverno.variable.embedded-type": 5,
+    "kyverno.jmespath.nested-flatten": 4,
+    "kyverno.variable.nested-strict": 3,
+    "kyverno.jmespath.function.to_string": 2,
+    "kyverno.jmespath.root": 1,
+    "kyverno.condition.AnyIn.dynamic-value": 1,
+    "kyverno.jmespath.multi-select-hash": 1,
+    "kyverno.variable.nested": 1,
+    "kyverno.jmespath.function.sort.type": 1,
+    "kyverno.jmespath.value-projection": 1,
+  },
+};

@@ -100,7 +100,8 @@ export function re2Escape(s: string): string {
 
 /** Anchored RE2 for a glob (`*` any run, `?` one character). */
 export function globToRe2(glob: string): string {
-  let re = "^";
+  // (?s): a wildcard matches any character, newlines included (as Go's wildcard matching does)
+  let re = "(?s)^";
   for (const ch of glob) {
     if (ch === "*") re += ".*";
     else if (ch === "?") re += ".";

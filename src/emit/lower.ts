@@ -98,7 +98,9 @@ export function presence(p: Path, ctx: Ctx): CExpr {
 /** `p` if present, else `fallback`. */
 function orElse(p: Path, fallback: CExpr, ctx: Ctx): CExpr {
   if (!guarded(p)) return access(p, ctx);
-  if (ctx.optionals) return C.method(optAccess(p, ctx), "orValue", fallback);
+  // `orValue(null)` would type as null (or not type-check on a typed optional): dyn(null) keeps the value's type open
+  const fb = fallback.t === "lit" && fallback.v === null ? C.call("dyn", [fallback]) : fallback;
+  if (ctx.optionals) return C.method(optAccess(p, ctx), "orValue", fb);
   return C.cond(presence(p, ctx), access(p, ctx), fallback);
 }
 

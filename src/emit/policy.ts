@@ -7,6 +7,7 @@
 import type { Json, LabelSelector, Match, Pred, Rule } from "../ir/model.js";
 import { kindRegistry } from "../vap/kinds.js";
 import { C, type CExpr } from "./ast.js";
+import { globToRe2 } from "./literal.js";
 import { hoist, type NamedCExpr } from "./hoist.js";
 import { context, lowerPred } from "./lower.js";
 import { failingFields, messageExpr, strcat } from "./messages.js";
@@ -59,10 +60,9 @@ function selector(s: LabelSelector): { [k: string]: Json } {
 }
 
 const isGlob = (s: string): boolean => /[*?]/.test(s);
-const globRe = (g: string): string => `^${g.replace(/[\\.+()|[\]{}^$]/g, (m) => `\\${m}`).replace(/\*/g, ".*").replace(/\?/g, ".")}$`;
 
 function nameTest(field: CExpr, patterns: string[]): CExpr {
-  return C.or(...patterns.map((p) => (isGlob(p) ? C.method(field, "matches", C.lit(globRe(p))) : C.bin("==", field, C.lit(p)))));
+  return C.or(...patterns.map((p) => (isGlob(p) ? C.method(field, "matches", C.lit(globToRe2(p))) : C.bin("==", field, C.lit(p)))));
 }
 
 /** matchConstraints + matchConditions for a policy-level match. */

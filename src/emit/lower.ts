@@ -5,7 +5,7 @@
 import type { AuthzCheck, CallFn, CompareAs, Json, Path, Pred, Root, Segment, StringPattern, Val } from "../ir/model.js";
 import { valPaths } from "../ir/model.js";
 import { C, type CExpr } from "./ast.js";
-import { globToRe2, literalKind, re2Escape } from "./literal.js";
+import { globToRe2, isSafeIdent, literalKind, re2Escape } from "./literal.js";
 
 export interface LowerOptions {
   /** Kubernetes CEL environment version ("1.35" = what a 1.36 API server accepts for new expressions). */
@@ -86,7 +86,9 @@ export function presence(p: Path, ctx: Ctx): CExpr {
   for (let i = 0; i < p.segs.length; i++) {
     const parent = access({ root: p.root, segs: p.segs.slice(0, i) }, ctx);
     const s = p.segs[i]!;
-    if (s.k === "field") parts.push(C.call("has", [C.sel(parent, s.name)]));
+    // has() takes a field selection only: a name that is not an identifier is tested as a map key
+    if (s.k === "field" && isSafeIdent(s.name)) parts.push(C.call("has", [C.sel(parent, s.name)]));
+    else if (s.k === "field") parts.push(C.bin("in", C.lit(s.name), parent));
     else if (s.k === "key") parts.push(C.bin("in", C.lit(s.key), parent));
     else if (s.k === "index" && s.at.k === "lit" && typeof s.at.value === "number") parts.push(C.bin(">", C.call("size", [parent]), C.lit(s.at.value)));
     else if (s.k === "index") parts.push(C.bin("in", lowerVal(s.at, ctx), parent));

@@ -79,14 +79,25 @@ function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   const { l, r } = e;
   // merged list literals must stay homogeneous: only literals of one kind merge
   if (e.op === "+" && l.t === "list" && r.t === "list" && oneKind([...l.items, ...r.items])) return C.list([...l.items, ...r.items]);
-  if (e.op === "+" && l.t === "list" && l.items.length === 0) return r;
-  if (e.op === "+" && r.t === "list" && r.items.length === 0) return l;
+  // `[] + x` is x only when x is surely a list (otherwise the concatenation's type error must stay)
+  if (e.op === "+" && l.t === "list" && l.items.length === 0 && surelyList(r)) return r;
+  if (e.op === "+" && r.t === "list" && r.items.length === 0 && surelyList(l)) return l;
   if (e.op === "+" && l.t === "lit" && r.t === "lit" && typeof l.v === "string" && typeof r.v === "string") return C.lit(l.v + r.v);
   if (l.t === "lit" && r.t === "lit" && (e.op === "==" || e.op === "!=") && isScalar(l.v) && isScalar(r.v) && typeof l.v === typeof r.v)
     return C.lit((l.v === r.v) === (e.op === "=="));
   if (e.op === "in" && r.t === "list" && r.items.length === 0 && safe(l)) return C.F;
   if (e.op === "in" && r.t === "list" && r.items.length === 1) return C.bin("==", l, r.items[0]!);
   return e;
+}
+
+/** Expressions that always produce a list (or error on their own). */
+function surelyList(e: CExpr): boolean {
+  if (e.t === "list" || (e.t === "lit" && Array.isArray(e.v))) return true;
+  if (e.t === "call" && ["map", "filter", "transformList", "split", "distinct", "sort", "keys"].includes(e.fn)) return true;
+  if (e.t === "call" && e.fn === "orValue" && e.args[0] !== undefined && surelyList(e.args[0])) return true;
+  if (e.t === "bin" && e.op === "+") return surelyList(e.l) || surelyList(e.r);
+  if (e.t === "cond") return surelyList(e.then) && surelyList(e.else);
+  return false;
 }
 
 /** One static type for every item: literals of one kind, or field reads of untyped objects (all `dyn`). */

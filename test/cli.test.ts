@@ -286,3 +286,45 @@ describe("migrate psp / verify", () => {
     expect(r.out + r.err).toMatch(re);
   });
 });
+
+describe("migrate kyverno / test with kyverno suites", () => {
+  const policy = "fixtures/kyverno/disallow-host-namespaces.yaml";
+  type Report = { results: { status: string; name: string; gaps: unknown[]; manifests: { kind: string; metadata: { name: string }; spec: { validationActions?: string[] } }[] }[] };
+
+  it("converts a ClusterPolicy to a VAP and binding named after it, Enforce → Deny", async () => {
+    const r = await run("kyverno", policy, "-o", "json");
+    expect(r.code).toBe(0);
+    const res = (JSON.parse(r.out) as Report).results[0]!;
+    expect([res.status, res.name, res.gaps]).toEqual(["converted", "cpol-disallow-host-namespaces", []]);
+    expect(res.manifests.map((m) => [m.kind, m.metadata.name])).toEqual([
+      ["ValidatingAdmissionPolicy", "cpol-disallow-host-namespaces"],
+      ["ValidatingAdmissionPolicyBinding", "cpol-disallow-host-namespaces-binding"],
+    ]);
+    expect(res.manifests[1]!.spec.validationActions).toEqual(["Deny"]);
+  });
+
+  it.each<[string[], number, RegExp]>([
+    [["--target", "kyverno"], 0, /^kind: ValidatingPolicy$/m],
+    [["--actions", "Audit,Warn"], 0, /validationActions:\n\s+- Audit\n\s+- Warn/],
+    [["--name", "no-host-ns"], 0, /name: no-host-ns\n/],
+    [["--target", "gatekeeper"], 2, /--target must be vap or kyverno/],
+    [["--rbac", "ignore"], 2, /unknown option '--rbac'/],
+  ])("flags %j → exit %i", async (flags, code, re) => {
+    const r = await run("kyverno", policy, ...flags);
+    expect(r.code).toBe(code);
+    expect(r.out + r.err).toMatch(re);
+  });
+
+  it("migrate test replays a kyverno test suite through the Kyverno engine and the converted VAP", async () => {
+    const r = await run("test", "fixtures/kyverno/test/kyverno-test.yaml", "-o", "json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { summary: { cases: number; failed: number }; cases: { resource: string; expected: string; source: string; vap: string; conversion: string; kyverno: string; pass: boolean }[] };
+    expect(j.summary).toEqual({ cases: 4, passed: 4, failed: 0, errors: 0 });
+    expect(j.cases.map((c) => [c.resource, c.expected, c.kyverno, c.source, c.vap, c.conversion])).toEqual([
+      ["default/bad-pod", "deny", "fail", "deny", "deny", "converted"],
+      ["default/bad-deployment", "deny", "fail", "deny", "deny", "converted"],
+      ["default/good-pod", "admit", "pass", "admit", "admit", "converted"],
+      ["default/good-cronjob", "admit", "pass", "admit", "admit", "converted"],
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 // its exit code; commander usage errors exit 2 (bad input), as do input errors.
 import { Command, CommanderError } from "commander";
 import { registerEval } from "./eval.js";
+import { registerKyverno } from "./kyverno.js";
 import { registerPsp } from "./psp.js";
 import { EXIT, stdStreams, type CommandContext, type Streams } from "./shared.js";
 import { registerTest } from "./test.js";
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerEval(program, ctx);
   registerTest(program, ctx);
   registerPsp(program, ctx);
+  registerKyverno(program, ctx);
   registerVerify(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
   return program;

@@ -66,7 +66,8 @@ export function loadSources(paths: readonly string[]): { converter: AnyConverter
 /** Convert flags as commander hands them over; `rbac` / `controllers` are read by the PSP converter only. */
 export interface ConvertFlags {
   targetVersion: string;
-  actions: string;
+  /** Absent: the converter's default (PSP: Deny; Kyverno: from each policy's failure action). */
+  actions?: string;
   rbac?: string;
   controllers?: boolean;
   name?: string;
@@ -89,15 +90,15 @@ export function convertOptions(o: ConvertFlags, sourceId: string): CommonConvert
   } else if (o.rbac !== undefined || o.controllers) {
     throw flagError(`--rbac and --controllers apply to PodSecurityPolicies only, not to ${sourceId} sources`);
   }
-  const actions = o.actions.split(",").map((s) => s.trim()).filter(Boolean);
+  const actions = o.actions === undefined ? undefined : o.actions.split(",").map((s) => s.trim()).filter(Boolean);
   const valid = ["Deny", "Warn", "Audit"] as const;
   const isAction = (a: string): a is (typeof valid)[number] => (valid as readonly string[]).includes(a);
-  for (const a of actions) if (!isAction(a)) throw flagError(`--actions: unknown action ${JSON.stringify(a)} (Deny, Warn, Audit)`);
-  if (!actions.length) throw flagError("--actions needs at least one action");
-  if (actions.includes("Deny") && actions.includes("Warn")) throw flagError("--actions: Deny and Warn together are invalid in a binding");
+  for (const a of actions ?? []) if (!isAction(a)) throw flagError(`--actions: unknown action ${JSON.stringify(a)} (Deny, Warn, Audit)`);
+  if (actions && !actions.length) throw flagError("--actions needs at least one action");
+  if (actions?.includes("Deny") && actions.includes("Warn")) throw flagError("--actions: Deny and Warn together are invalid in a binding");
   if (o.name !== undefined && (!NAME_RE.test(o.name) || o.name.length > 236))
     throw flagError(`--name must be a lowercase DNS subdomain of at most 236 characters, not ${JSON.stringify(o.name)}`);
-  return { targetVersion: o.targetVersion.replace(/^v/, ""), ...psp, actions: actions.filter(isAction), ...(o.name !== undefined ? { name: o.name } : {}) };
+  return { targetVersion: o.targetVersion.replace(/^v/, ""), ...psp, ...(actions ? { actions: actions.filter(isAction) } : {}), ...(o.name !== undefined ? { name: o.name } : {}) };
 }
 
 // --- rendering a ConvertResult ----------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { KaptestError, parseManifest, runKaptest } from "../equivalence/kaptest.js";
+import { parseKyvernoDocuments } from "../../converters/kyverno/parse.js";
+import { replayKyvernoSuite } from "../../converters/kyverno/replay.js";
+import { isKyvernoTest, loadKyvernoSuite } from "../../converters/kyverno/testsuite.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
 import type { ValidatingAdmissionPolicy } from "../vap/types.js";
@@ -37,6 +40,14 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
     const authorizer = loadAuthz(opts.authz);
     for (const file of expandPaths(manifests)) {
       const docs = readDocuments([file]);
+      if (docs.length === 1 && isKyvernoTest(docs[0]!.doc)) {
+        // a `kyverno test` suite: the Kyverno engine and the converted VAP side by side, per case
+        ctx.io.err(`running ${file} (kyverno test)\n`);
+        const suite = loadKyvernoSuite(file);
+        const policies = parseKyvernoDocuments(readDocuments(suite.policyFiles), { ignoreOtherKinds: true });
+        all.push(...replayKyvernoSuite(suite, policies));
+        continue;
+      }
       if (docs.length !== 1) throw new InputError(`expected one kaptest manifest document, found ${docs.length}`, file);
       let m;
       try {

@@ -1,5 +1,6 @@
 // The converters migrate knows, and which one a document belongs to. A source converter registers here once; the
 // CLI (`migrate verify`, later `repo`/`review`) dispatches on the detected source through this list only.
+import { kyvernoConverter } from "../../converters/kyverno/index.js";
 import { pspConverter } from "../../converters/psp/index.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import type { CommonConvertOptions, Converter } from "./types.js";
@@ -10,7 +11,7 @@ import type { CommonConvertOptions, Converter } from "./types.js";
  */
 export type AnyConverter = Converter<unknown, CommonConvertOptions>;
 
-const REGISTRY: readonly AnyConverter[] = [pspConverter];
+const REGISTRY: readonly AnyConverter[] = [pspConverter, kyvernoConverter as unknown as AnyConverter];
 
 /** Every registered converter, in detection order. */
 export function converters(): readonly AnyConverter[] {

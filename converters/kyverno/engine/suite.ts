@@ -22,6 +22,8 @@ export interface EngineCase {
   message: string;
   /** The entry's line in the test file. */
   line: number;
+  /** Whether Kyverno would block the request: some rule of the policy failed or errored on this resource. */
+  policyDenies: boolean;
 }
 
 const nameOf = (r: KObject): string => r.metadata?.name ?? "";
@@ -67,7 +69,7 @@ export function runSuiteThroughEngine(suite: KyvernoSuite, policies: readonly Ky
     for (const resource of resourcesFor(entry, objects)) {
       const base = { policy: name, resource, expected: entry.result, line: entry.line };
       if (!policy || !isClusterPolicy(policy)) {
-        out.push({ ...base, rule: entry.rule ?? "", outcome: "unsupported", message: policy ? `${policy.kind} is not evaluated by this engine yet` : `policy ${name} not found` });
+        out.push({ ...base, rule: entry.rule ?? "", outcome: "unsupported", message: policy ? `${policy.kind} is not evaluated by this engine yet` : `policy ${name} not found`, policyDenies: false });
         continue;
       }
       const nsLabels = suite.values?.namespaceSelector.find((n) => n.name === nsOf(resource))?.labels;
@@ -85,9 +87,10 @@ export function runSuiteThroughEngine(suite: KyvernoSuite, policies: readonly Ky
         ...(nsLabels ? { namespaceLabels: nsLabels } : {}),
       });
       const rule = entry.rule;
+      const policyDenies = responses.some((r) => r.status === "fail" || r.status === "error");
       const hits = rule === undefined ? responses : responses.filter((r) => r.rule === rule || r.rule === `autogen-${rule}` || r.rule === `autogen-cronjob-${rule}`);
-      if (!hits.length) out.push({ ...base, rule: rule ?? "", outcome: "excluded", message: "rule does not apply (Excluded)" });
-      for (const h of hits) out.push({ ...base, rule: h.rule, outcome: h.status, message: h.message });
+      if (!hits.length) out.push({ ...base, rule: rule ?? "", outcome: "excluded", message: "rule does not apply (Excluded)", policyDenies });
+      for (const h of hits) out.push({ ...base, rule: h.rule, outcome: h.status, message: h.message, policyDenies });
     }
   }
   return out;

@@ -1,0 +1,498 @@
+// Kyverno ClusterPolicy / Policy → one ValidatingAdmissionPolicy (+ binding) per policy, through the rule model.
+// Each validate rule becomes one model Rule per form it applies to: the rule itself and — where Kyverno's autogen
+// applies — `autogen-<rule>` for Deployment/DaemonSet/StatefulSet/ReplicaSet/Job/ReplicationController (pattern
+// under `spec.template`) and `autogen-cronjob-<rule>` for CronJob (`spec.jobTemplate.spec.template`). A rule applies
+// (`when`) when its match/exclude filters, preconditions and pattern anchors say so (Kyverno skip admits); its check
+// is the pattern / deny conditions / Pod Security checks. validate.cel policies map onto the VAP directly (their CEL
+// is the VAP's own language). Whatever is not expressed exactly is a named gap with its effect; never dropped.
+//
+// Names: `cpol-<name>` for a ClusterPolicy, `pol-<namespace>-<name>` for a Policy (as Kyverno's own generator),
+// binding `<name>-binding`. Enforce → [Deny], Audit → [Audit, Warn]; `actions` overrides.
+import { context, emitRules, envFor, lowerPred, simplify, unparse, type ValidationOut, type VapParts } from "../../src/emit/index.js";
+import { P, V, path, root, type Gap, type Match, type KindMatch as MatchKind, type Operation, type Pred, type Rule, type Val } from "../../src/ir/model.js";
+import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../src/convert/types.js";
+import { buildVap, buildVapBinding, type ValidationAction } from "../../src/vap/build.js";
+import { kindRegistry } from "../../src/vap/kinds.js";
+import { lowerConditions } from "./lower/conditions.js";
+import { lowerForEach } from "./lower/foreach.js";
+import { LowerGap } from "./lower/jmespath.js";
+import { patternRule, type AutogenForm } from "./lower/pattern.js";
+import type { ClusterPolicy, Conditions, KyvernoPolicy, KyvernoRule, LabelSelector, MatchBlock, ResourceFilter, ValidatingPolicy } from "./model.js";
+import { isClusterPolicy } from "./model.js";
+import { lowerPodSecurity, PodSecurityInputError, type PssRoots } from "./podsecurity.js";
+
+export interface KyvernoConvertOptions extends CommonConvertOptions {
+  /** Output kind: a ValidatingAdmissionPolicy (default) or Kyverno's own ValidatingPolicy with the same CEL. */
+  target?: "vap" | "kyverno";
+}
+
+const registry = kindRegistry();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kinds and autogen (converter side: derived from Kyverno's documented behaviour, not from our Kyverno engine)
+
+/** `Kind`, `v1/Kind`, `group/version/Kind`, `Kind/sub`, with `*`: group, version, kind, subresource. */
+function kindSelector(s: string): MatchKind {
+  const parts = s.split("/");
+  const last = parts.pop()!.split(".");
+  const kind = last[0]!;
+  const sub = last[1] ?? (parts.length === 1 && !/^(v\d+((alpha|beta)\d+)?|\*)$/.test(parts[0]!) ? kind : undefined);
+  if (parts.length === 1 && sub === kind) return { group: "*", version: "*", kind: parts[0]!, subresource: kind };
+  const version = parts.length >= 1 ? parts[parts.length - 1]! : "*";
+  const group = parts.length >= 2 ? parts[0]! : parts.length === 1 ? "*" : "*";
+  const out: MatchKind = { group: parts.length === 1 && version !== "*" && registry.byKind("v1", kind) ? "" : group, version, kind };
+  if (last[1]) out.subresource = last[1];
+  return out;
+}
+
+/** A bare kind name of a built-in kind resolves to its group and version (Kyverno matches any group; we pin it). */
+function resolveKind(k: MatchKind): MatchKind {
+  if (k.group !== "*" || k.kind === "*") return k;
+  for (const gv of ["v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1", "policy/v1", "storage.k8s.io/v1", "autoscaling/v2", "scheduling.k8s.io/v1", "admissionregistration.k8s.io/v1", "apiextensions.k8s.io/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "node.k8s.io/v1", "certificates.k8s.io/v1"]) {
+    if (registry.byKind(gv, k.kind)) {
+      const [g, v] = gv.includes("/") ? gv.split("/") : ["", gv];
+      return { ...k, group: g!, version: k.version === "*" ? v! : k.version };
+    }
+  }
+  return k;
+}
+
+const CONTROLLER_KINDS: Record<string, MatchKind> = {
+  DaemonSet: { group: "apps", version: "v1", kind: "DaemonSet" },
+  Deployment: { group: "apps", version: "v1", kind: "Deployment" },
+  Job: { group: "batch", version: "v1", kind: "Job" },
+  StatefulSet: { group: "apps", version: "v1", kind: "StatefulSet" },
+  ReplicaSet: { group: "apps", version: "v1", kind: "ReplicaSet" },
+  ReplicationController: { group: "", version: "v1", kind: "ReplicationController" },
+  CronJob: { group: "batch", version: "v1", kind: "CronJob" },
+};
+
+function filters(m: MatchBlock | undefined): ResourceFilter[] {
+  if (!m) return [];
+  return [...(m.legacy ? [m.legacy] : []), ...(m.any ?? []), ...(m.all ?? [])];
+}
+
+const kindName = (s: string): string => kindSelector(s).kind;
+
+/** Pod controllers the policy's autogen covers (Kyverno's autogen conditions and annotation). */
+function autogenKinds(p: ClusterPolicy): string[] {
+  let needed = false;
+  for (const r of p.rules) {
+    if (r.otherTypes.includes("generate")) return [];
+    for (const f of [...filters(r.match), ...filters(r.exclude)]) {
+      const d = f.resources ?? {};
+      const kinds = d.kinds ?? [];
+      if (d.name || d.names?.length || d.selector !== undefined || d.annotations !== undefined || (kinds.length > 1 && kinds.some((k) => kindName(k) === "Pod"))) return [];
+      if (kinds.some((k) => k === "Pod" || k in CONTROLLER_KINDS)) needed = true;
+    }
+  }
+  if (!needed) return [];
+  const ann = p.annotations["pod-policies.kyverno.io/autogen-controllers"];
+  const list = ann === undefined ? Object.keys(CONTROLLER_KINDS) : ann.split(",").map((s) => s.trim());
+  return list.includes("none") ? [] : list.filter((k) => k in CONTROLLER_KINDS);
+}
+
+/** Kyverno rewrites an autogen rule's text: `request.object.spec` → `request.object.spec.template.spec`, … */
+function rewriteRule(r: KyvernoRule, form: AutogenForm): KyvernoRule {
+  const inner = form === "template" ? "spec.template" : "spec.jobTemplate.spec.template";
+  const { source, otherTypes, name, ...rest } = r;
+  let text = JSON.stringify(rest);
+  const pairs = r.validate?.cel
+    ? [["object.spec", `object.${inner}.spec`], ["oldObject.spec", `oldObject.${inner}.spec`], ["object.metadata", `object.${inner}.metadata`], ["oldObject.metadata", `oldObject.${inner}.metadata`]]
+    : [["request.object.spec", `request.object.${inner}.spec`], ["request.oldObject.spec", `request.oldObject.${inner}.spec`], ["request.object.metadata", `request.object.${inner}.metadata`], ["request.oldObject.metadata", `request.oldObject.${inner}.metadata`]];
+  for (const [a, b] of pairs) text = text.split(a!).join(b!);
+  return { ...(JSON.parse(text) as Omit<KyvernoRule, "source" | "otherTypes" | "name">), source, otherTypes, name };
+}
+
+interface Variant {
+  rule: KyvernoRule;
+  /** Rule as Kyverno evaluates it for these kinds (text rewritten for autogen). */
+  text: KyvernoRule;
+  id: string;
+  kinds: MatchKind[];
+  form?: AutogenForm;
+  roots: PssRoots;
+}
+
+const POD_ROOTS: PssRoots = { spec: path(root.object, "spec"), meta: path(root.object, "metadata") };
+const TEMPLATE_ROOTS: PssRoots = { spec: path(root.object, "spec.template.spec"), meta: path(root.object, "spec.template.metadata") };
+const CRON_ROOTS: PssRoots = { spec: path(root.object, "spec.jobTemplate.spec.template.spec"), meta: path(root.object, "spec.jobTemplate.spec.template.metadata") };
+
+function variants(p: ClusterPolicy, r: KyvernoRule, controllers: string[]): Variant[] {
+  const kinds = filters(r.match).flatMap((f) => f.resources?.kinds ?? []).map((k) => resolveKind(kindSelector(k)));
+  const out: Variant[] = [{ rule: r, text: r, id: r.name, kinds, roots: POD_ROOTS }];
+  const podRule = kinds.some((k) => k.kind === "Pod") && !r.name.startsWith("autogen-");
+  const excludeKinds = filters(r.exclude).flatMap((f) => f.resources?.kinds ?? []);
+  if (!podRule || (excludeKinds.length && !excludeKinds.some((k) => kindName(k) === "Pod")) || !r.validate) return out;
+  const tpl = controllers.filter((c) => c !== "CronJob");
+  if (tpl.length) out.push({ rule: r, text: rewriteRule(withKinds(r, tpl), "template"), id: `autogen-${r.name}`.slice(0, 63), kinds: tpl.map((c) => CONTROLLER_KINDS[c]!), form: "template", roots: TEMPLATE_ROOTS });
+  if (controllers.includes("CronJob"))
+    out.push({ rule: r, text: rewriteRule(withKinds(r, ["CronJob"]), "jobTemplate"), id: `autogen-cronjob-${r.name}`.slice(0, 63), kinds: [CONTROLLER_KINDS["CronJob"]!], form: "jobTemplate", roots: CRON_ROOTS });
+  void p;
+  return out;
+}
+
+/** The rule with its Pod kinds replaced by controller kinds (what autogen does to match/exclude). */
+function withKinds(r: KyvernoRule, kinds: string[]): KyvernoRule {
+  const gvk = kinds.map((k) => { const m = CONTROLLER_KINDS[k]!; return `${m.group ? `${m.group}/` : ""}${m.version}/${m.kind}`; });
+  const fix = (f: ResourceFilter): ResourceFilter => (f.resources?.kinds?.some((k) => kindName(k) === "Pod") ? { ...f, resources: { ...f.resources, kinds: gvk } } : f);
+  const block = (m: MatchBlock): MatchBlock => ({ ...(m.any ? { any: m.any.map(fix) } : {}), ...(m.all ? { all: m.all.map(fix) } : {}), ...(m.legacy ? { legacy: fix(m.legacy) } : {}) });
+  return { ...r, match: block(r.match), ...(r.exclude ? { exclude: block(r.exclude) } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// match / exclude filters → predicates
+
+const req = (p: string): Val => V.at(path(root.request, p));
+const glob = (v: Val, g: string): Pred => (/[*?]/.test(g) ? P.match(v, { k: "glob", glob: g }, false) : P.cmp(v, "==", g, false));
+
+function kindPred(kinds: readonly string[]): Pred {
+  return P.or(...kinds.map((s) => {
+    const k = resolveKind(kindSelector(s));
+    const parts: Pred[] = [];
+    if (k.group !== "*") parts.push(glob(req("kind.group"), k.group));
+    if (k.version !== "*") parts.push(glob(req("kind.version"), k.version));
+    if (k.kind !== "*") parts.push(glob(req("kind.kind"), k.kind));
+    return P.and(...parts);
+  }));
+}
+
+function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: string[]): Pred {
+  const parts: Pred[] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    if (/[*?]/.test(k) || /[*?]/.test(v)) gaps.push(`wildcard label selector ${k}=${v}`);
+    parts.push(P.cmp(labels(k), "==", v, false));
+  }
+  for (const e of sel.matchExpressions ?? []) {
+    const l = labels(e.key);
+    if (e.operator === "In") parts.push(P.in(l, e.values ?? [], false));
+    else if (e.operator === "NotIn") parts.push(P.not(P.in(l, e.values ?? [], false)));
+    else if (e.operator === "Exists") parts.push(P.cmp(l, "!=", null, false));
+    else if (e.operator === "DoesNotExist") parts.push(P.not(P.cmp(l, "!=", null, false)));
+    else gaps.push(`label selector operator ${e.operator}`);
+  }
+  return P.and(...parts);
+}
+
+const labelOf = (base: "object" | "namespaceObject") => (k: string): Val => ({ k: "path", path: { root: { k: base }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "labels" }, { k: "key", key: k }] } });
+
+/** Does the filter match the request (all its criteria)? Criteria a VAP cannot see are listed in `gaps`. */
+function filterPred(f: ResourceFilter, gaps: string[]): Pred {
+  const d = f.resources ?? {};
+  const parts: Pred[] = [];
+  if (d.operations?.length) parts.push(P.in(req("operation"), d.operations, false));
+  if (d.kinds?.length) parts.push(kindPred(d.kinds));
+  const name = V.at(path(root.object, "metadata.name"));
+  if (d.name) parts.push(glob(name, d.name));
+  if (d.names?.length) parts.push(P.or(...d.names.map((n) => glob(name, n))));
+  if (d.namespaces?.length) {
+    const ns = V.cond(P.cmp(req("kind.kind"), "==", "Namespace", "error"), V.or(V.at(path(root.object, "metadata.name")), ""), req("namespace"));
+    parts.push(P.or(...d.namespaces.map((n) => glob(ns, n))));
+  }
+  for (const [k, v] of Object.entries(d.annotations ?? {})) {
+    if (/[*?]/.test(k)) gaps.push(`wildcard annotation key ${k}`);
+    parts.push(glob(V.at({ root: { k: "object" }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "annotations" }, { k: "key", key: k }] }), v));
+  }
+  if (d.selector) parts.push(selectorPred(d.selector, labelOf("object"), gaps));
+  if (d.namespaceSelector) parts.push(P.and(P.cmp(req("kind.kind"), "!=", "Namespace", "error"), selectorPred(d.namespaceSelector, labelOf("namespaceObject"), gaps)));
+  if (f.roles?.length || f.clusterRoles?.length) gaps.push("roles/clusterRoles (not visible to a ValidatingAdmissionPolicy)");
+  if (f.subjects?.length) {
+    const user = req("userInfo.username");
+    parts.push(P.or(...f.subjects.map((s) => {
+      if (s.kind === "User") return glob(user, s.name);
+      if (s.kind === "ServiceAccount") return glob(user, `system:serviceaccount:${s.namespace ?? ""}:${s.name}`);
+      if (s.kind === "Group") return { k: "quant", q: "any", over: req("userInfo.groups"), v: "g", body: glob(V.at(path(root.v("g"))), s.name), ifAbsent: false } as Pred;
+      return P.f;
+    })));
+  }
+  return P.and(...parts);
+}
+
+function blockPred(m: MatchBlock, gaps: string[]): Pred {
+  if (m.any?.length) return P.or(...m.any.map((f) => filterPred(f, gaps)));
+  if (m.all?.length) return P.and(...m.all.map((f) => filterPred(f, gaps)));
+  return m.legacy ? filterPred(m.legacy, gaps) : P.f;
+}
+
+function excludePred(m: MatchBlock, gaps: string[]): Pred {
+  const nonEmpty = (f: ResourceFilter): boolean => Object.keys(f.resources ?? {}).length > 0 || !!f.subjects?.length || !!f.roles?.length || !!f.clusterRoles?.length;
+  if (m.any?.length) return P.or(...m.any.filter(nonEmpty).map((f) => filterPred(f, gaps)));
+  if (m.all?.length) return P.and(...m.all.map((f) => (nonEmpty(f) ? filterPred(f, gaps) : P.f)));
+  return m.legacy && nonEmpty(m.legacy) ? filterPred(m.legacy, gaps) : P.f;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules
+
+type AddGap = (g: Gap) => void;
+
+function conditionsPred(c: Conditions, v: Variant, what: string, addGap: AddGap): Pred | undefined {
+  try {
+    return lowerConditions(c, {});
+  } catch (e) {
+    if (!(e instanceof LowerGap)) throw e;
+    addGap({ id: e.id, rule: v.id, reason: `${what}: ${e.message}`, effect: "weaker", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
+    return undefined;
+  }
+}
+
+/** Model rules for one variant of a validate rule (undefined parts are gaps already recorded). */
+function lowerVariant(v: Variant, failurePolicy: "Fail" | "Ignore", addGap: AddGap): Rule[] {
+  const r = v.text;
+  const val = r.validate!;
+  const prov = { file: v.rule.source.file, line: v.rule.source.line };
+  const gap = (id: string, reason: string, effect: Gap["effect"]): void => addGap({ id, rule: v.id, reason, effect, provenance: prov });
+  const filterGaps: string[] = [];
+  const applies: Pred[] = [blockPred(r.match, filterGaps)];
+  if (r.exclude) applies.push(P.not(excludePred(r.exclude, filterGaps)));
+  for (const g of filterGaps) gap("kyverno.match", `match/exclude: ${g} is checked as if it matched`, "stricter");
+  const unsupportedContext = r.context.filter((c) => c.kind !== "variable");
+  if (r.context.length) {
+    gap("kyverno.context", `context entries ${r.context.map((c) => `${c.name} (${c.kind})`).join(", ")} are not converted: the rule is left out`, "weaker");
+    void unsupportedContext;
+    return [];
+  }
+  if (r.preconditions) {
+    const pre = conditionsPred(r.preconditions, v, "preconditions", addGap);
+    if (!pre) return [];
+    applies.push(pre);
+  }
+  const when = P.and(...applies);
+  const base = { id: v.id, provenance: { ...prov, field: "validate" }, gaps: [] as Gap[] };
+  const message = { text: val.message ?? `validation error: rule ${v.id} failed` };
+  if (val.deny) {
+    const deny = val.deny.conditions ? conditionsPred(val.deny.conditions, v, "deny conditions", addGap) : P.t;
+    if (!deny) return [];
+    return [{ ...base, field: "deny", when, check: P.not(deny), message }];
+  }
+  if (val.pattern !== undefined || val.anyPattern) {
+    const pr = patternRule(v.rule, { ...(v.form ? { autogen: v.form } : {}), failurePolicy });
+    for (const g of pr.gaps) addGap(g);
+    return [{ ...pr, when: pr.when ? P.and(when, pr.when) : when, gaps: [] }];
+  }
+  if (val.podSecurity) {
+    try {
+      const low = lowerPodSecurity(val.podSecurity, { roots: v.roots, ruleName: v.id, provenance: prov });
+      for (const g of low.gaps) addGap(g);
+      return low.rules.map((x) => ({ ...x, when: x.when ? P.and(when, x.when) : when }));
+    } catch (e) {
+      if (!(e instanceof PodSecurityInputError)) throw e;
+      gap("kyverno.podSecurity.invalid", e.message, "weaker");
+      return [];
+    }
+  }
+  if (val.foreach) {
+    try {
+      const low = lowerForEach(val.foreach, { at: path(root.object), rule: v.id, provenance: prov, failurePolicy });
+      for (const g of low.gaps) addGap(g);
+      return [{ ...base, provenance: { ...prov, field: "validate.foreach" }, field: "foreach", when, check: P.not(low.fails), message }];
+    } catch (e) {
+      if (!(e instanceof LowerGap)) throw e;
+      gap(e.id, `validate.foreach: ${e.message}: the rule is left out`, "weaker");
+      return [];
+    }
+  }
+  if (val.manifests !== undefined) gap("kyverno.manifests", "validate.manifests (signed YAML) has no VAP form: the rule is left out", "weaker");
+  else if (val.cel) gap("kyverno.cel.mixed", "validate.cel in a policy with other rule types is not converted: the rule is left out", "weaker");
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Policies
+
+function vapName(p: KyvernoPolicy): string {
+  const base = p.kind === "ClusterPolicy" || p.kind === "ValidatingPolicy" ? `cpol-${p.name}` : `pol-${p.namespace ?? "default"}-${p.name}`;
+  return base.slice(0, 253);
+}
+
+function actionsFor(action: "Audit" | "Enforce", opts: KyvernoConvertOptions): ValidationAction[] {
+  return opts.actions ?? (action === "Enforce" ? ["Deny"] : ["Audit", "Warn"]);
+}
+
+const reportGap = (g: Gap): ReportGap => ({ rule: g.rule, reason: `[${g.id}] ${g.reason}`, line: g.provenance?.line ?? 0, id: g.id, effect: g.effect, ...(g.provenance ? { file: g.provenance.file } : {}) });
+
+/** The policy-level match: every kind any variant applies to, CREATE and UPDATE (rules narrow it themselves). */
+function policyMatch(vs: readonly Variant[], namespace?: string): Match {
+  const seen = new Set<string>();
+  const kinds: MatchKind[] = [];
+  for (const k of vs.flatMap((v) => v.kinds)) {
+    const key = JSON.stringify(k);
+    if (!seen.has(key)) kinds.push(k);
+    seen.add(key);
+  }
+  const ops = new Set<Operation>();
+  for (const v of vs) for (const f of filters(v.text.match)) for (const o of f.resources?.operations ?? ["CREATE", "UPDATE"]) ops.add(o as Operation);
+  return { kinds: kinds.length ? kinds : [{ group: "*", version: "*", kind: "*" }], operations: [...ops].sort(), ...(namespace ? { namespaces: [namespace] } : {}) };
+}
+
+function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): ConvertResult {
+  const gaps: ReportGap[] = [];
+  const addGap: AddGap = (g) => gaps.push(reportGap(g));
+  const controllers = autogenKinds(p);
+  const all: Variant[] = [];
+  const rules: Rule[] = [];
+  for (const r of p.rules) {
+    for (const t of r.otherTypes) addGap({ id: `kyverno.${t}`, rule: r.name, reason: `${t} rules are not converted (validate only)`, effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
+    if (!r.validate) continue;
+    if (r.validate.cel) {
+      addGap({ id: "kyverno.cel.mixed", rule: r.name, reason: "validate.cel rules are converted only when every rule of the policy is validate.cel", effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
+      continue;
+    }
+    for (const v of variants(p, r, controllers)) {
+      all.push(v);
+      rules.push(...lowerVariant(v, p.failurePolicy, addGap));
+    }
+  }
+  if (p.applyRules === "One") addGap({ id: "kyverno.applyRules", rule: p.name, reason: "applyRules: One stops at the first applicable rule; every rule is checked here", effect: "stricter" });
+  if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
+  const target = opts.targetVersion ?? "1.36";
+  const match = policyMatch(all, p.kind === "Policy" ? p.namespace : undefined);
+  let parts: VapParts;
+  try {
+    parts = emitRules(rules, match, { targetVersion: target });
+  } catch (e) {
+    gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
+    return { manifests: [], gaps, status: "unsupported" };
+  }
+  return assemble(p, parts, opts, gaps, target);
+}
+
+function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string): ConvertResult {
+  const name = opts.name ?? vapName(p);
+  const labels = { "app.kubernetes.io/managed-by": "vap-migrate" };
+  const failurePolicy = isClusterPolicy(p) ? p.failurePolicy : "Fail";
+  const action = isClusterPolicy(p) ? p.validationFailureAction : "Enforce";
+  void envFor(target);
+  const manifests = [
+    buildVap({
+      name,
+      labels,
+      annotations: { "vap-migrate.io/kyverno-policy": p.namespace ? `${p.namespace}/${p.name}` : p.name },
+      matchConstraints: parts.matchConstraints,
+      failurePolicy,
+      matchConditions: parts.matchConditions,
+      variables: parts.variables,
+      validations: parts.validations,
+    }),
+    buildVapBinding({ name: `${name}-binding`, policyName: name, actions: actionsFor(action, opts), labels }),
+  ];
+  return { manifests, gaps, status: gaps.length ? "partial" : "converted" };
+}
+
+/** A policy whose rules are all validate.cel: the CEL is the VAP's own (Kyverno's generator does the same). */
+function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): ConvertResult | undefined {
+  if (!p.rules.length || !p.rules.every((r) => r.validate?.cel)) return undefined;
+  const gaps: ReportGap[] = [];
+  const gap = (r: KyvernoRule, id: string, reason: string, effect: Gap["effect"]): void => {
+    gaps.push({ rule: r.name, reason: `[${id}] ${reason}`, line: r.source.line, id, effect, file: r.source.file });
+  };
+  const controllers = autogenKinds(p);
+  const vs = p.rules.flatMap((r) => variants(p, r, controllers));
+  const autogen = vs.some((v) => v.form);
+  // autogen: Kyverno rewrites `object.spec` → `object.spec.template.spec` (…) per form; one VAP reads the pod
+  // spec/metadata of any form through variables chosen by kind, so the rule's CEL keeps its shape
+  const names = new Set(p.rules.flatMap((r) => r.validate!.cel!.variables.map((v) => v.name)));
+  const fresh = (n: string): string => { let x = n; for (let i = 2; names.has(x); i++) x = `${n}${i}`; names.add(x); return x; };
+  const pod = autogen ? { spec: fresh("podSpec"), meta: fresh("podMeta"), oldSpec: fresh("oldPodSpec"), oldMeta: fresh("oldPodMeta") } : undefined;
+  const viaVariables = (t: string): string =>
+    pod ? t.split("oldObject.spec").join(`variables.${pod.oldSpec}`).split("oldObject.metadata").join(`variables.${pod.oldMeta}`).split("object.spec").join(`variables.${pod.spec}`).split("object.metadata").join(`variables.${pod.meta}`) : t;
+  const podVariables = pod
+    ? (["spec", "metadata"] as const).flatMap((f) => (["object", "oldObject"] as const).map((o) => ({
+        name: o === "object" ? (f === "spec" ? pod.spec : pod.meta) : f === "spec" ? pod.oldSpec : pod.oldMeta,
+        expression: `request.kind.kind == 'Pod' ? ${o}.${f} :\nrequest.kind.kind == 'CronJob' ? ${o}.spec.jobTemplate.spec.template.${f} :\n${o}.spec.template.${f}`,
+      })))
+    : [];
+  const kyvernoOnly = /\b(resource\.(Get|List|PostView)|http\.(Get|Post)|image\.|globalContext\.|exceptions\.)/;
+  const variables: { name: string; expression: string }[] = [...podVariables];
+  const validations: ValidationOut[] = [];
+  const matchConditions: { name: string; expression: string }[] = [];
+  const single = p.rules.length === 1;
+  for (const r of p.rules) {
+    const cel = r.validate!.cel!;
+    const texts = [...cel.expressions.flatMap((e) => [e.expression, e.messageExpression ?? ""]), ...cel.variables.map((v) => v.expression)];
+    if (texts.some((t) => kyvernoOnly.test(t))) gap(r, "kyverno.cel.library", "uses a Kyverno-only CEL library (resource/http/image/globalContext/exceptions): the rule is left out", "weaker");
+    if (cel.paramKind) gap(r, "kyverno.cel.params", "paramKind/paramRef are not converted: the rule is left out", "weaker");
+    if (texts.some((t) => kyvernoOnly.test(t)) || cel.paramKind) continue;
+    for (const v of cel.variables) {
+      const prev = variables.find((x) => x.name === v.name);
+      if (prev && prev.expression !== viaVariables(v.expression)) gap(r, "kyverno.cel.variable-clash", `variable ${v.name} is defined differently by several rules`, "unverified");
+      else if (!prev) variables.push({ name: v.name, expression: viaVariables(v.expression) });
+    }
+    // the rule's own match/exclude (over every autogen form) guards it: a matchCondition for a single rule,
+    // else `!(applies) || check` in each of its validations
+    const filterGaps: string[] = [];
+    const applies = P.or(...vs.filter((v) => v.rule === r).map((v) => P.and(blockPred(v.text.match, filterGaps), v.text.exclude ? P.not(excludePred(v.text.exclude, filterGaps)) : P.t)));
+    for (const g of filterGaps) gap(r, "kyverno.match", `match/exclude: ${g} is checked as if it matched`, "stricter");
+    const appliesText = unparse(simplify(lowerPred(applies, context({ envVersion: envFor(opts.targetVersion ?? "1.36") }))));
+    if (single) matchConditions.push({ name: "match", expression: appliesText });
+    // preconditions: matchConditions for a single rule (exact skip); otherwise each validation is `!pre || check`
+    const pres = [...(single ? [] : [appliesText]), ...r.celPreconditions.map((c) => viaVariables(c.expression))];
+    if (single) {
+      r.celPreconditions.forEach((c, i) => {
+        const forms = vs.filter((v) => v.rule === r);
+        const expr = forms.length > 1 ? forms.map((f, j) => (j < forms.length - 1 ? `${kindPredText(f)} ? (${f.text.celPreconditions[i]!.expression}) :` : `(${f.text.celPreconditions[i]!.expression})`)).join("\n") : c.expression;
+        matchConditions.push({ name: c.name || `precondition-${i}`, expression: expr });
+      });
+    }
+    const guard = !single && pres.length ? `!(${pres.map((x) => `(${x})`).join(" && ")}) || ` : "";
+    for (const e of cel.expressions) {
+      validations.push({
+        expression: guard ? `${guard}(${viaVariables(e.expression)})` : viaVariables(e.expression),
+        message: e.message ?? "",
+        ...(e.messageExpression !== undefined ? { messageExpression: viaVariables(e.messageExpression) } : {}),
+        ...(e.reason !== undefined ? { reason: e.reason as ValidationOut["reason"] } : {}),
+      });
+    }
+  }
+  if (!validations.length) return { manifests: [], gaps, status: "unsupported" };
+  const used = [...variables.map((v) => v.expression), ...validations.flatMap((v) => [v.expression, v.messageExpression ?? ""])].join("\n");
+  const parts: VapParts = {
+    matchConstraints: emitMatchConstraints(policyMatch(vs, p.kind === "Policy" ? p.namespace : undefined)),
+    matchConditions,
+    variables: variables.filter((v) => !podVariables.includes(v) || used.includes(`variables.${v.name}`)),
+    validations,
+  };
+  return assemble(p, parts, opts, gaps, opts.targetVersion ?? "1.36");
+}
+
+function kindPredText(v: Variant): string {
+  return `(${v.kinds.map((k) => `request.kind.kind == '${k.kind}'`).join(" || ") || "true"})`;
+}
+
+function emitMatchConstraints(m: Match): VapParts["matchConstraints"] {
+  return emitRules([], m, { targetVersion: "1.36" }).matchConstraints;
+}
+
+function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOptions): ConvertResult {
+  const s = p.spec;
+  const gaps: ReportGap[] = [];
+  const text = JSON.stringify(s);
+  if (/\b(resource\.(Get|List|PostView)|http\.(Get|Post)|image\.|globalContext\.|exceptions\.)/.test(text))
+    gaps.push({ rule: p.name, reason: "[kyverno.cel.library] uses a Kyverno-only CEL library", line: p.source.line, id: "kyverno.cel.library", effect: "weaker", file: p.source.file });
+  const autogen = (s.autogen as { podControllers?: unknown } | undefined)?.podControllers;
+  if (autogen) gaps.push({ rule: p.name, reason: "[kyverno.vpol.autogen] autogen.podControllers is not converted", line: p.source.line, id: "kyverno.vpol.autogen", effect: "weaker", file: p.source.file });
+  const parts = {
+    matchConstraints: (s.matchConstraints ?? {}) as unknown as VapParts["matchConstraints"],
+    matchConditions: (s.matchConditions ?? []) as unknown as VapParts["matchConditions"],
+    variables: (s.variables ?? []) as unknown as VapParts["variables"],
+    validations: (s.validations ?? []) as unknown as VapParts["validations"],
+  };
+  const action = Array.isArray(s.validationActions) && s.validationActions.includes("Deny") ? "Enforce" : "Audit";
+  const out = assemble(p, parts, { ...opts, ...(opts.actions ? {} : { actions: action === "Enforce" ? ["Deny"] : ["Audit", "Warn"] }) }, gaps, opts.targetVersion ?? "1.36");
+  return out;
+}
+
+/** Convert each policy into its own VAP + binding. */
+export function convertKyvernoPolicies(policies: readonly KyvernoPolicy[], opts: KyvernoConvertOptions = {}): ConvertResult {
+  const manifests: object[] = [];
+  const gaps: ReportGap[] = [];
+  let converted = 0;
+  for (const p of policies) {
+    const one = isClusterPolicy(p) ? convertCelPolicy(p, opts) ?? convertClusterPolicy(p, opts) : convertValidatingPolicy(p, opts);
+    manifests.push(...one.manifests);
+    gaps.push(...one.gaps);
+    if (one.manifests.length) converted++;
+  }
+  const status = !converted ? "unsupported" : gaps.length ? "partial" : "converted";
+  return { manifests, gaps, status };
+}

@@ -1,0 +1,98 @@
+// `migrate kyverno FILE...`: Kyverno ClusterPolicies / Policies / ValidatingPolicies → one ValidatingAdmissionPolicy
+// (+ binding) per policy — or, with `--target kyverno`, Kyverno's own ValidatingPolicy with the same CEL — as
+// multi-document YAML or the JSON result contract. Nothing is written unless everything converts.
+import type { Command } from "commander";
+import { kyvernoConverter } from "../../converters/kyverno/index.js";
+import type { KyvernoPolicy } from "../../converters/kyverno/model.js";
+import type { ConvertResult } from "../convert/types.js";
+import { InputError } from "../input/yaml.js";
+import {
+  convertOptions,
+  emitOutput,
+  EXIT,
+  loadSourcesOf,
+  outputFormatOk,
+  printGaps,
+  renderJsonReport,
+  renderYaml,
+  reportInputError,
+  vapName,
+  type CommandContext,
+  type ConvertFlags,
+} from "./shared.js";
+
+export interface KyvernoCliOptions extends ConvertFlags {
+  output: string;
+  out?: string;
+  target: string;
+}
+
+type Obj = { [k: string]: unknown };
+
+/** A VAP + binding pair as Kyverno's ValidatingPolicy (policies.kyverno.io/v1): same CEL, actions on the policy. */
+function asValidatingPolicies(manifests: readonly object[]): object[] {
+  const bindings = manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as Obj[];
+  return manifests
+    .filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy")
+    .map((m) => {
+      const vap = m as Obj & { metadata: Obj & { name: string }; spec: Obj };
+      const binding = bindings.find((b) => (b.spec as Obj).policyName === vap.metadata.name);
+      const { failurePolicy, ...spec } = vap.spec;
+      return {
+        apiVersion: "policies.kyverno.io/v1",
+        kind: "ValidatingPolicy",
+        metadata: vap.metadata,
+        spec: { ...spec, ...(failurePolicy ? { failurePolicy } : {}), validationActions: (binding?.spec as Obj | undefined)?.validationActions ?? ["Deny"] },
+      };
+    });
+}
+
+export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: CommandContext): number {
+  if (!outputFormatOk(opts.output, ["yaml", "json"], ctx.io)) return EXIT.badInput;
+  let result: ConvertResult;
+  let loaded: { sources: KyvernoPolicy[]; files: string[] };
+  try {
+    if (opts.target !== "vap" && opts.target !== "kyverno") throw new InputError(`--target must be vap or kyverno, not ${JSON.stringify(opts.target)}`, "<flags>");
+    const copts = convertOptions(opts, kyvernoConverter.id);
+    loaded = loadSourcesOf(kyvernoConverter, files, "Kyverno policy") as { sources: KyvernoPolicy[]; files: string[] };
+    const n = loaded.sources.length;
+    ctx.io.err(`converting ${n} Kyverno polic${n === 1 ? "y" : "ies"} from ${loaded.files.length} file(s)\n`);
+    result = kyvernoConverter.convert(loaded.sources, copts);
+    if (opts.target === "kyverno") result = { ...result, manifests: asValidatingPolicies(result.manifests) };
+  } catch (e) {
+    return reportInputError(e, ctx.io);
+  }
+  printGaps(result.gaps, ctx.io);
+  const names = loaded.sources.map((p) => p.name);
+  const json = opts.output === "json";
+  const text = json
+    ? renderJsonReport(result, { files: loaded.files, source: kyvernoConverter.id, extra: { policies: loaded.sources.map((p) => ({ name: p.name, kind: p.kind, file: p.source.file, line: p.source.line })) } })
+    : renderYaml(result, { files: loaded.files, label: "Kyverno policies", names });
+  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || names[0] || "kyverno", json }, ctx.io);
+  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+}
+
+export function registerKyverno(program: Command, ctx: CommandContext): void {
+  program
+    .command("kyverno")
+    .description("Convert Kyverno policies (ClusterPolicy, Policy, ValidatingPolicy) to ValidatingAdmissionPolicies")
+    .argument("<files...>", "Kyverno policy YAML/JSON files or directories")
+    .option("-o, --output <format>", "yaml or json", "yaml")
+    .option("--out <dir>", "write the result into DIR instead of stdout")
+    .option("--target <kind>", "vap: ValidatingAdmissionPolicy; kyverno: Kyverno ValidatingPolicy with the same CEL", "vap")
+    .option("--target-version <version>", "oldest Kubernetes version the output must run on", "1.36")
+    .option("--actions <list>", "binding validationActions (default: Enforce → Deny, Audit → Audit,Warn)")
+    .option("--name <name>", "name of the generated policy (one source policy only)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  migrate kyverno fixtures/kyverno/disallow-host-namespaces.yaml
+  migrate kyverno policies/ -o json
+  migrate kyverno policies/ --target kyverno --out generated/
+  migrate test path/to/.kyverno-test/kyverno-test.yaml
+
+Exit codes: 0 converted exactly, 3 converted with named gaps (listed in the header and on stderr), 2 bad input.`,
+    )
+    .action((files: string[], opts: KyvernoCliOptions) => ctx.setExit(runKyverno(files, opts, ctx)));
+}

@@ -23,9 +23,14 @@
 // evaluation with the same field — and, for a container field of an `images` entry, the same container name. A
 // check with no error left passes. Consequences reproduced exactly: a pod-level entry removes pod-level errors and,
 // through the `fake` container, at most one `spec.containers[*]` error per entry for the checks a bare container
-// fails (runAsNonRoot, seccompProfile_restricted); seccompProfile_restricted reports either its explicit errors or
-// its implicit ones, so removing every explicit error passes the check even where containers lack a profile.
+// fails (runAsNonRoot, seccompProfile_restricted; allowPrivilegeEscalation and capabilities drop only in entries
+// Kyverno's policy validation rejects, see `skipValidation`); seccompProfile_restricted reports either its explicit
+// errors or its implicit ones, so removing every explicit error passes the check even where containers lack a
+// profile; checks without a control name (hostProbesAndHostLifecycle, procMount_restricted) are never excluded.
 // Where the count-based removal or the order of entries cannot be reproduced, a Gap says so (stricter).
+//
+// The rules read the object as validating admission sees it: defaulted (a volume without a source is an emptyDir)
+// and validated. UPDATE handling (Kyverno's allowExistingViolations) and autogen are the caller's.
 import { emitRules, type VapParts } from "../../src/emit/policy.js";
 import {
   field,
@@ -163,6 +168,14 @@ const CHECKS: CheckDef[] = [
   { id: "windowsHostProcess", level: "baseline", mins: [0] },
 ];
 
+/** The checks with their level, the MinimumVersion of each variant ("1.25") and the baseline checks they override. */
+export const PSS_CHECKS: readonly { id: PssCheckId; level: "baseline" | "restricted"; variants: string[]; overrides: PssCheckId[] }[] = CHECKS.map((c) => ({
+  id: c.id,
+  level: c.level,
+  variants: c.mins.map((m) => `1.${m}`),
+  overrides: [...(c.overrides ?? [])],
+}));
+
 /** Kyverno's control names (`pkg/pss/utils/mapping.go` PSS_control_name_to_ids). */
 export const PSS_CONTROLS: Readonly<Record<string, readonly PssCheckId[]>> = {
   Capabilities: ["capabilities_baseline", "capabilities_restricted"],
@@ -257,9 +270,10 @@ function selectChecks(level: PssLevel, requested: number, semantics: PssSemantic
     const ok = d.mins.filter((m) => m <= requested);
     active.push({ def: d, min: ok.length ? ok[ok.length - 1]! : d.mins[0]! });
   }
-  // A baseline check that a running restricted check overrides in PSA is implied by it for API-valid pods (Windows
-  // pods cannot set capabilities or seccomp profiles), unless an exclude weakens the restricted check; the
-  // annotation-based seccomp baseline variant (< 1.19) is not implied by the field-based restricted check.
+  // A baseline check that a running restricted check overrides in PSA is implied by it for API-valid pods (validating
+  // admission sees validated objects, and pod validation rejects capabilities and seccomp profiles on Windows pods,
+  // as check_capabilities_restricted.go / check_seccompProfile_restricted.go note), unless an exclude weakens the
+  // restricted check; the annotation-based seccomp baseline variant (< 1.19) is not implied by the field-based one.
   const drop = new Set<PssCheckId>();
   for (const s of active) {
     if (s.def.level !== "restricted" || touched.has(s.def.id)) continue;
@@ -290,8 +304,6 @@ type BadValues =
   | { k: "one"; value: Val }
   /** The elements of `list` for which `bad` holds (bound to `v`). */
   | { k: "each"; list: Path; v: string; bad: Pred };
-
-const NONE: BadValues = { k: "none" };
 
 function globRe(g: string): RegExp {
   return new RegExp(`^${g.replace(/[\\^$.+()|[\]{}]/g, (m) => `\\${m}`).replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");

@@ -4,8 +4,9 @@
 // annotations, label and namespace selectors (wildcard keys/values expanded against the resource's labels), and
 // roles / clusterRoles / subjects. With no admission info at all (`kyverno test`), user criteria of `match` are
 // ignored and those of `exclude` never match.
-import type { KObject } from "../../../src/vap/types.js";
+import type { KObject, LabelSelector as VapLabelSelector } from "../../../src/vap/types.js";
 import type { LabelSelector, MatchBlock, ResourceDescription, ResourceFilter, Subject } from "../model.js";
+import { selectorMatches as labelSelectorMatches } from "../../../src/vap/match.js";
 import { hasWildcard, wildcardMatch } from "./wildcard.js";
 
 export interface RequestInfo {
@@ -57,38 +58,21 @@ export function kindMatches(kinds: readonly string[], r: KObject, subresource = 
   });
 }
 
-/** metav1.LabelSelector semantics, after Kyverno expands wildcard keys/values of matchLabels; throws on a bad operator. */
+/** metav1.LabelSelector semantics (src/vap/match.ts), after Kyverno expands wildcard keys/values of matchLabels
+ *  against the labels (the first matching label, else the pattern with `*`/`?` replaced by `0`). */
 export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  const matchLabels: Record<string, string> = {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    let key = k;
-    let value = v;
-    if (hasWildcard(k) || hasWildcard(v)) {
-      const hit = Object.entries(labels).find(([lk, lv]) => wildcardMatch(k, lk) && wildcardMatch(v, lv));
-      [key, value] = hit ?? [k.replace(/[*?]/g, "0"), v.replace(/[*?]/g, "0")];
+    if (!hasWildcard(k) && !hasWildcard(v)) {
+      matchLabels[k] = v;
+      continue;
     }
-    if (labels[key] !== value) return false;
+    const hit = Object.entries(labels).find(([lk, lv]) => wildcardMatch(k, lk) && wildcardMatch(v, lv));
+    const [key, value] = hit ?? [k.replace(/[*?]/g, "0"), v.replace(/[*?]/g, "0")];
+    matchLabels[key] = value;
   }
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case "In":
-        if (!has || !values.includes(labels[e.key]!)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[e.key]!)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        throw new Error(`"${e.operator}" is not a valid label selector operator`);
-    }
-  }
-  return true;
+  // an operator outside In/NotIn/Exists/DoesNotExist does not match (Kyverno: a selector parse error, no match)
+  return labelSelectorMatches({ ...sel, matchLabels } as VapLabelSelector, labels);
 }
 
 function subjectsMatch(subjects: readonly Subject[], info: RequestInfo): boolean {
@@ -120,22 +104,10 @@ function filterMismatches(f: ResourceFilter, r: KObject, info: RequestInfo, user
     const actual = Object.entries(meta.annotations ?? {});
     if (!Object.entries(d.annotations).every(([k, v]) => actual.some(([ak, av]) => wildcardMatch(k, ak) && wildcardMatch(v, av)))) errs.push("annotations does not match");
   }
-  if (d.selector) {
-    try {
-      if (!selectorMatches(d.selector, meta.labels ?? {})) errs.push("selector does not match");
-    } catch (e) {
-      errs.push(`failed to parse selector: ${(e as Error).message}`);
-    }
-  }
+  if (d.selector && !selectorMatches(d.selector, meta.labels ?? {})) errs.push("selector does not match");
   if (d.namespaceSelector) {
     if (r.kind === "Namespace") errs.push("namespace selector is not applicable for namespace resource");
-    else {
-      try {
-        if (!selectorMatches(d.namespaceSelector, info.namespaceLabels ?? {})) errs.push("namespace selector does not match labels");
-      } catch (e) {
-        errs.push(`failed to parse namespace selector: ${(e as Error).message}`);
-      }
-    }
+    else if (!selectorMatches(d.namespaceSelector, info.namespaceLabels ?? {})) errs.push("namespace selector does not match labels");
   }
   if (userCriteria) {
     if (f.roles?.length && !(info.roles ?? []).some((x) => f.roles!.includes(x))) errs.push("user info does not match roles");

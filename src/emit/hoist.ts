@@ -100,8 +100,12 @@ function nameFor(e: CExpr): string {
     case "bin":
       return pick([e.l, e.r]);
     case "and":
-    case "or":
       return pick(e.of);
+    case "or": {
+      // `!x.hasValue() || test(x)`: "x is absent or fine" reads as xOk, not hasX
+      const n = pick(e.of);
+      return e.of[0]?.t === "not" && /^has[A-Z]/.test(n) ? okName(n.charAt(3).toLowerCase() + n.slice(4)) : n;
+    }
     case "not":
       return nameFor(e.of);
     default:

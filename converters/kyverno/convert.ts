@@ -9,13 +9,14 @@
 // Names: `cpol-<name>` for a ClusterPolicy, `pol-<namespace>-<name>` for a Policy (as Kyverno's own generator),
 // binding `<name>-binding`. Enforce → [Deny], Audit → [Audit, Warn]; `actions` overrides.
 import { context, emitRules, envFor, lowerPred, simplify, unparse, type ValidationOut, type VapParts } from "../../src/emit/index.js";
-import { P, V, path, root, type Gap, type Match, type KindMatch as MatchKind, type Operation, type Pred, type Rule, type Val } from "../../src/ir/model.js";
+import { P, V, path, root, type Gap, type Path, type Match, type KindMatch as MatchKind, type Operation, type Pred, type Rule, type Val } from "../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../src/convert/types.js";
 import { buildVap, buildVapBinding, type ValidationAction } from "../../src/vap/build.js";
 import { kindRegistry } from "../../src/vap/kinds.js";
 import { lowerConditions } from "./lower/conditions.js";
+import { lowerContext, type ContextParams } from "./lower/context.js";
 import { lowerForEach } from "./lower/foreach.js";
-import { LowerGap } from "./lower/jmespath.js";
+import { LowerGap, type JmesScope } from "./lower/jmespath.js";
 import { patternRule, type AutogenForm } from "./lower/pattern.js";
 import type { ClusterPolicy, Conditions, KyvernoPolicy, KyvernoRule, LabelSelector, MatchBlock, ResourceFilter, ValidatingPolicy } from "./model.js";
 import { isClusterPolicy } from "./model.js";
@@ -134,7 +135,11 @@ function variants(p: ClusterPolicy, r: KyvernoRule, controllers: string[]): Vari
 
 /** The rule with its Pod kinds replaced by controller kinds (what autogen does to match/exclude). */
 function withKinds(r: KyvernoRule, kinds: string[]): KyvernoRule {
-  const gvk = kinds.map((k) => { const m = CONTROLLER_KINDS[k]!; return `${m.group ? `${m.group}/` : ""}${m.version}/${m.kind}`; });
+  return withGvks(r, kinds.map((k) => { const m = CONTROLLER_KINDS[k]!; return `${m.group ? `${m.group}/` : ""}${m.version}/${m.kind}`; }));
+}
+
+/** The rule with the Pod kinds of its match/exclude filters replaced by `gvk` (`group/version/Kind`). */
+function withGvks(r: KyvernoRule, gvk: string[]): KyvernoRule {
   const fix = (f: ResourceFilter): ResourceFilter => (f.resources?.kinds?.some((k) => kindName(k) === "Pod") ? { ...f, resources: { ...f.resources, kinds: gvk } } : f);
   const block = (m: MatchBlock): MatchBlock => ({ ...(m.any ? { any: m.any.map(fix) } : {}), ...(m.all ? { all: m.all.map(fix) } : {}), ...(m.legacy ? { legacy: fix(m.legacy) } : {}) });
   return { ...r, match: block(r.match), ...(r.exclude ? { exclude: block(r.exclude) } : {}) };
@@ -146,7 +151,21 @@ function withKinds(r: KyvernoRule, kinds: string[]): KyvernoRule {
 const req = (p: string): Val => V.at(path(root.request, p));
 const glob = (v: Val, g: string): Pred => (/[*?]/.test(g) ? P.match(v, { k: "glob", glob: g }, false) : P.cmp(v, "==", g, false));
 
-function kindPred(kinds: readonly string[]): Pred {
+/** Kinds the policy's matchConstraints restrict requests to, when all are known exactly (else undefined). */
+type Covered = readonly MatchKind[] | undefined;
+
+function coveredKinds(kinds: readonly MatchKind[]): Covered {
+  const exact = kinds.every((k) => k.group !== "*" && k.version !== "*" && k.kind !== "*" && registry.byKind(k.group ? `${k.group}/${k.version}` : k.version, k.kind));
+  return exact && kinds.length ? kinds : undefined;
+}
+
+const kindCovers = (k: MatchKind, c: MatchKind): boolean =>
+  (k.group === "*" || k.group === c.group) && (k.version === "*" || k.version === c.version) && (k.kind === "*" || k.kind === c.kind) && (k.subresource ?? "") === (c.subresource ?? "");
+
+/** The request's kind is one of `kinds` (true when they cover every kind matchConstraints lets in). */
+function kindPred(kinds: readonly string[], covered?: Covered): Pred {
+  const resolved = kinds.map((s) => resolveKind(kindSelector(s)));
+  if (covered?.every((c) => resolved.some((k) => kindCovers(k, c)))) return P.t;
   return P.or(...kinds.map((s) => {
     const k = resolveKind(kindSelector(s));
     const parts: Pred[] = [];
@@ -177,11 +196,11 @@ function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: stri
 const labelOf = (base: "object" | "namespaceObject") => (k: string): Val => ({ k: "path", path: { root: { k: base }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "labels" }, { k: "key", key: k }] } });
 
 /** Does the filter match the request (all its criteria)? Criteria a VAP cannot see are listed in `gaps`. */
-function filterPred(f: ResourceFilter, gaps: string[]): Pred {
+function filterPred(f: ResourceFilter, gaps: string[], covered?: Covered): Pred {
   const d = f.resources ?? {};
   const parts: Pred[] = [];
   if (d.operations?.length) parts.push(P.in(req("operation"), d.operations, false));
-  if (d.kinds?.length) parts.push(kindPred(d.kinds));
+  if (d.kinds?.length) parts.push(kindPred(d.kinds, covered));
   const name = V.at(path(root.object, "metadata.name"));
   if (d.name) parts.push(glob(name, d.name));
   if (d.names?.length) parts.push(P.or(...d.names.map((n) => glob(name, n))));
@@ -208,17 +227,17 @@ function filterPred(f: ResourceFilter, gaps: string[]): Pred {
   return P.and(...parts);
 }
 
-function blockPred(m: MatchBlock, gaps: string[]): Pred {
-  if (m.any?.length) return P.or(...m.any.map((f) => filterPred(f, gaps)));
-  if (m.all?.length) return P.and(...m.all.map((f) => filterPred(f, gaps)));
-  return m.legacy ? filterPred(m.legacy, gaps) : P.f;
+function blockPred(m: MatchBlock, gaps: string[], covered?: Covered): Pred {
+  if (m.any?.length) return P.or(...m.any.map((f) => filterPred(f, gaps, covered)));
+  if (m.all?.length) return P.and(...m.all.map((f) => filterPred(f, gaps, covered)));
+  return m.legacy ? filterPred(m.legacy, gaps, covered) : P.f;
 }
 
-function excludePred(m: MatchBlock, gaps: string[]): Pred {
+function excludePred(m: MatchBlock, gaps: string[], covered?: Covered): Pred {
   const nonEmpty = (f: ResourceFilter): boolean => Object.keys(f.resources ?? {}).length > 0 || !!f.subjects?.length || !!f.roles?.length || !!f.clusterRoles?.length;
-  if (m.any?.length) return P.or(...m.any.filter(nonEmpty).map((f) => filterPred(f, gaps)));
-  if (m.all?.length) return P.and(...m.all.map((f) => (nonEmpty(f) ? filterPred(f, gaps) : P.f)));
-  return m.legacy && nonEmpty(m.legacy) ? filterPred(m.legacy, gaps) : P.f;
+  if (m.any?.length) return P.or(...m.any.filter(nonEmpty).map((f) => filterPred(f, gaps, covered)));
+  if (m.all?.length) return P.and(...m.all.map((f) => (nonEmpty(f) ? filterPred(f, gaps, covered) : P.f)));
+  return m.legacy && nonEmpty(m.legacy) ? filterPred(m.legacy, gaps, covered) : P.f;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -226,9 +245,20 @@ function excludePred(m: MatchBlock, gaps: string[]): Pred {
 
 type AddGap = (g: Gap) => void;
 
-function conditionsPred(c: Conditions, v: Variant, what: string, addGap: AddGap): Pred | undefined {
+/** What the rules of one policy share while they are lowered: failurePolicy, namespace, the ConfigMap param. */
+interface PolicyState {
+  failurePolicy: "Fail" | "Ignore";
+  /** Namespace of a namespaced Policy. */
+  namespace?: string;
+  /** The ConfigMap the VAP takes as params (set by the first rule whose context reads one). */
+  params?: ContextParams;
+  /** Kinds matchConstraints lets in (a filter naming them all needs no kind test). */
+  covered?: Covered;
+}
+
+function conditionsPred(c: Conditions, v: Variant, what: string, addGap: AddGap, scope: JmesScope = {}): Pred | undefined {
   try {
-    return lowerConditions(c, {});
+    return lowerConditions(c, scope);
   } catch (e) {
     if (!(e instanceof LowerGap)) throw e;
     addGap({ id: e.id, rule: v.id, reason: `${what}: ${e.message}`, effect: "weaker", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
@@ -237,36 +267,45 @@ function conditionsPred(c: Conditions, v: Variant, what: string, addGap: AddGap)
 }
 
 /** Model rules for one variant of a validate rule (undefined parts are gaps already recorded). */
-function lowerVariant(v: Variant, failurePolicy: "Fail" | "Ignore", addGap: AddGap): Rule[] {
+/** Re-rooting of a rule lowered once for all autogen forms (lowerAcrossForms): JMESPath-derived and pattern parts. */
+interface Reroot {
+  text: (p: Pred) => Pred;
+  pattern: (r: Rule) => Rule;
+}
+
+function lowerVariant(v: Variant, state: PolicyState, addGap: AddGap, reroot?: Reroot): Rule[] {
+  const withoutFilter = reroot !== undefined;
+  const text = reroot?.text ?? ((x: Pred) => x);
+  const failurePolicy = state.failurePolicy;
   const r = v.text;
   const val = r.validate!;
   const prov = { file: v.rule.source.file, line: v.rule.source.line };
   const gap = (id: string, reason: string, effect: Gap["effect"]): void => addGap({ id, rule: v.id, reason, effect, provenance: prov });
-  const filterGaps: string[] = [];
-  const applies: Pred[] = [blockPred(r.match, filterGaps)];
-  if (r.exclude) applies.push(P.not(excludePred(r.exclude, filterGaps)));
-  for (const g of filterGaps) gap("kyverno.match", `match/exclude: ${g} is checked as if it matched`, "stricter");
-  const unsupportedContext = r.context.filter((c) => c.kind !== "variable");
+  const applies: Pred[] = withoutFilter ? [] : [variantFilter(v, addGap, state.covered)];
+  let scope: JmesScope = {};
   if (r.context.length) {
-    gap("kyverno.context", `context entries ${r.context.map((c) => `${c.name} (${c.kind})`).join(", ")} are not converted: the rule is left out`, "weaker");
-    void unsupportedContext;
-    return [];
+    const low = lowerContext(r.context, { rule: v.id, provenance: prov, ...(state.namespace ? { policyNamespace: state.namespace } : {}), ...(state.params ? { params: state.params } : {}) });
+    for (const g of low.gaps) addGap(g);
+    if (low.gaps.some((g) => g.effect === "weaker")) return [];
+    scope = low.scope;
+    if (low.params) state.params = low.params;
   }
   if (r.preconditions) {
-    const pre = conditionsPred(r.preconditions, v, "preconditions", addGap);
+    const pre = conditionsPred(r.preconditions, v, "preconditions", addGap, scope);
     if (!pre) return [];
-    applies.push(pre);
+    applies.push(text(pre));
   }
   const when = P.and(...applies);
   const base = { id: v.id, provenance: { ...prov, field: "validate" }, gaps: [] as Gap[] };
   const message = { text: val.message ?? `validation error: rule ${v.id} failed` };
   if (val.deny) {
-    const deny = val.deny.conditions ? conditionsPred(val.deny.conditions, v, "deny conditions", addGap) : P.t;
+    const deny = val.deny.conditions ? conditionsPred(val.deny.conditions, v, "deny conditions", addGap, scope) : P.t;
     if (!deny) return [];
-    return [{ ...base, field: "deny", when, check: P.not(deny), message }];
+    return [{ ...base, field: "deny", when, check: P.not(text(deny)), message }];
   }
   if (val.pattern !== undefined || val.anyPattern) {
-    const pr = patternRule(v.rule, { ...(v.form ? { autogen: v.form } : {}), failurePolicy });
+    const lowered = patternRule(v.rule, { ...(v.form ? { autogen: v.form } : {}), failurePolicy });
+    const pr = reroot ? reroot.pattern(lowered) : lowered;
     for (const g of pr.gaps) addGap(g);
     return [{ ...pr, when: pr.when ? P.and(when, pr.when) : when, gaps: [] }];
   }
@@ -283,9 +322,9 @@ function lowerVariant(v: Variant, failurePolicy: "Fail" | "Ignore", addGap: AddG
   }
   if (val.foreach) {
     try {
-      const low = lowerForEach(val.foreach, { at: path(root.object), rule: v.id, provenance: prov, failurePolicy });
+      const low = lowerForEach(val.foreach, { at: path(root.object), rule: v.id, provenance: prov, failurePolicy, ...(scope.resolve ? { resolve: scope.resolve } : {}), ...(scope.typeOf ? { typeOf: scope.typeOf } : {}) });
       for (const g of low.gaps) addGap(g);
-      return [{ ...base, provenance: { ...prov, field: "validate.foreach" }, field: "foreach", when, check: P.not(low.fails), message }];
+      return [{ ...base, provenance: { ...prov, field: "validate.foreach" }, field: "foreach", when, check: P.not(text(low.fails)), message }];
     } catch (e) {
       if (!(e instanceof LowerGap)) throw e;
       gap(e.id, `validate.foreach: ${e.message}: the rule is left out`, "weaker");
@@ -295,6 +334,120 @@ function lowerVariant(v: Variant, failurePolicy: "Fail" | "Ignore", addGap: AddG
   if (val.manifests !== undefined) gap("kyverno.manifests", "validate.manifests (signed YAML) has no VAP form: the rule is left out", "weaker");
   else if (val.cel) gap("kyverno.cel.mixed", "validate.cel in a policy with other rule types is not converted: the rule is left out", "weaker");
   return [];
+}
+
+/** The variant's match/exclude filters (criteria a VAP cannot see are stricter gaps). */
+function variantFilter(v: Variant, addGap: AddGap, covered?: Covered): Pred {
+  const filterGaps: string[] = [];
+  const applies: Pred[] = [blockPred(v.text.match, filterGaps, covered)];
+  if (v.text.exclude) applies.push(P.not(excludePred(v.text.exclude, filterGaps, covered)));
+  for (const g of filterGaps) addGap({ id: "kyverno.match", rule: v.id, reason: `match/exclude: ${g} is checked as if it matched`, effect: "stricter", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
+  return P.and(...applies);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Autogen forms as one rule: the pod a rule checks, chosen by kind
+
+/** The variable holding the pod (or pod template) each autogen form checks. */
+const POD = "pod";
+
+/** `request.kind.kind == 'Pod' ? object : … 'CronJob' ? object.spec.jobTemplate.spec.template : object.spec.template`. */
+function podValue(vs: readonly Variant[]): Val {
+  const kind = req("kind.kind");
+  const template = V.at(path(root.object, "spec.template"));
+  const cron = V.at(path(root.object, "spec.jobTemplate.spec.template"));
+  const hasTemplate = vs.some((v) => v.form === "template");
+  const hasCron = vs.some((v) => v.form === "jobTemplate");
+  const controllers = hasTemplate && hasCron ? V.cond(P.cmp(kind, "==", "CronJob", "error"), cron, template) : hasCron ? cron : template;
+  return V.cond(P.cmp(kind, "==", "Pod", "error"), V.at(path(root.object)), controllers);
+}
+
+const anchorKey = (k: string): string => /^[=X^<+]?\((.*)\)$/.exec(k)?.[1] ?? k;
+
+/**
+ * Can the rule be lowered once over `variables.pod` for all its forms? Its match filters name only Pod (so every
+ * request that reaches the check is a Pod or an autogen controller), its pattern reads only spec/metadata (Kyverno
+ * moves the whole pattern under the template), and it is not podSecurity (checked per form by its own lowering).
+ */
+function sharedFormEligible(r: KyvernoRule): boolean {
+  const val = r.validate;
+  if (!val || val.podSecurity || val.cel) return false;
+  const onlyPod = filters(r.match).every((f) => (f.resources?.kinds ?? []).length > 0 && f.resources!.kinds!.every((k) => k === "Pod" || k === "v1/Pod"));
+  const patterns = [...(val.pattern !== undefined ? [val.pattern] : []), ...(val.anyPattern ?? [])];
+  const podKeys = patterns.every((pt) => pt !== null && typeof pt === "object" && !Array.isArray(pt) && Object.keys(pt).every((k) => ["spec", "metadata"].includes(anchorKey(k))));
+  return onlyPod && podKeys;
+}
+
+/** The rule cannot be lowered once for all its forms (it is lowered per form instead). */
+class NotShared extends Error {}
+
+/** Every Path inside a model value mapped by `f` (the model is plain data). */
+function mapPaths<T>(x: T, f: (p: Path) => Path): T {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node !== "object" || node === null) return node;
+    const o = node as Record<string, unknown>;
+    if ("root" in o && Array.isArray(o.segs)) return f({ root: o.root as Path["root"], segs: (o.segs as unknown[]).map(walk) as Path["segs"] });
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
+  };
+  return walk(x) as T;
+}
+
+const firstField = (p: Path): string | undefined => (p.segs[0]?.k === "field" ? p.segs[0].name : undefined);
+const podPath = (field: string, p: Path): Path => ({ root: root.variable(POD), segs: [{ k: "field", name: field }, ...p.segs.slice(1)] });
+
+/**
+ * Kyverno's autogen rewrites the rule's *text* (`request.object.spec` → `request.object.spec.template.spec`, …) and
+ * moves the pattern under the template. The rule is lowered once from text where those literal prefixes are replaced
+ * by markers: a marked path reads the pod (`variables.pod`), an object spec/metadata path without a marker is a
+ * reference the rewrite does not reach (e.g. `request."object".metadata`) and keeps the rule per form, as does a
+ * marked old-object path. Pattern paths on spec/metadata read the pod.
+ */
+const MARKERS: [string, string][] = [["request.object.spec", "request.object.zzpodspec"], ["request.object.metadata", "request.object.zzpodmetadata"], ["request.oldObject.spec", "request.oldObject.zzpodspec"], ["request.oldObject.metadata", "request.oldObject.zzpodmetadata"]];
+
+function markedText(r: KyvernoRule): KyvernoRule {
+  const { source, otherTypes, name, validate, ...rest } = r;
+  const { pattern, anyPattern, ...checks } = validate ?? {};
+  let text = JSON.stringify({ ...rest, validate: checks });
+  for (const [a, b] of MARKERS) text = text.split(a).join(b);
+  const back = JSON.parse(text) as Omit<KyvernoRule, "source" | "otherTypes" | "name">;
+  return { ...back, validate: { ...back.validate!, ...(pattern !== undefined ? { pattern } : {}), ...(anyPattern ? { anyPattern } : {}) }, source, otherTypes, name };
+}
+
+const rerootText = (p: Path): Path => {
+  const f = firstField(p);
+  if (p.root.k === "object" && (f === "zzpodspec" || f === "zzpodmetadata")) return podPath(f.slice(5), p);
+  if ((p.root.k === "object" || p.root.k === "oldObject") && (!f || f.startsWith("zzpod") || (p.root.k === "object" && (f === "spec" || f === "metadata")))) throw new NotShared();
+  return p;
+};
+
+const rerootPattern = (p: Path): Path => {
+  const f = firstField(p);
+  if (p.root.k === "object" && (f === "spec" || f === "metadata")) return podPath(f, p);
+  if (p.root.k === "object" || p.root.k === "oldObject") throw new NotShared();
+  return p;
+};
+
+/** A rule with autogen forms lowered once over `variables.pod`, its filter the union of the forms' filters. */
+function lowerAcrossForms(vs: readonly Variant[], state: PolicyState, addGap: AddGap): Rule[] | undefined {
+  const podForm = vs[0]!;
+  if (vs.length < 2 || podForm.form || !sharedFormEligible(podForm.rule)) return undefined;
+  const gaps: Gap[] = [];
+  const trial: PolicyState = { ...state };
+  const reroot: Reroot = { text: (p) => mapPaths(p, rerootText), pattern: (r) => mapPaths(r, rerootPattern) };
+  let lowered: Rule[];
+  try {
+    const unmark = (t: string): string => MARKERS.reduce((acc, [orig, marker]) => acc.split(marker).join(orig), t);
+    lowered = lowerVariant({ ...podForm, text: markedText(podForm.text) }, trial, (g) => gaps.push({ ...g, reason: unmark(g.reason) }), reroot);
+  } catch (e) {
+    if (e instanceof NotShared) return undefined;
+    throw e;
+  }
+  const allKinds = vs.flatMap((v) => v.kinds.map((k) => `${k.group ? `${k.group}/` : ""}${k.version}/${k.kind}`));
+  const filter = variantFilter({ ...podForm, text: withGvks(podForm.rule, allKinds) }, (g) => gaps.push(g), state.covered);
+  for (const g of gaps) addGap(g);
+  Object.assign(state, trial);
+  return lowered.map((rule) => ({ ...rule, when: rule.when ? P.and(filter, rule.when) : filter }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -331,6 +484,10 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   const controllers = autogenKinds(p);
   const all: Variant[] = [];
   const rules: Rule[] = [];
+  const validating = p.rules.filter((r) => r.validate && !r.validate.cel);
+  const match = policyMatch(validating.flatMap((r) => variants(p, r, controllers)), p.kind === "Policy" ? p.namespace : undefined);
+  const state: PolicyState = { failurePolicy: p.failurePolicy, ...(p.kind === "Policy" && p.namespace ? { namespace: p.namespace } : {}), covered: coveredKinds(match.kinds) };
+  const podForms: Variant[] = [];
   for (const r of p.rules) {
     for (const t of r.otherTypes) addGap({ id: `kyverno.${t}`, rule: r.name, reason: `${t} rules are not converted (validate only)`, effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
     if (!r.validate) continue;
@@ -338,26 +495,30 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
       addGap({ id: "kyverno.cel.mixed", rule: r.name, reason: "validate.cel rules are converted only when every rule of the policy is validate.cel", effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
       continue;
     }
-    for (const v of variants(p, r, controllers)) {
-      all.push(v);
-      rules.push(...lowerVariant(v, p.failurePolicy, addGap));
+    const vs = variants(p, r, controllers);
+    all.push(...vs);
+    const shared = lowerAcrossForms(vs, state, addGap);
+    if (shared) {
+      rules.push(...shared);
+      if (shared.length) podForms.push(...vs);
+      continue;
     }
+    for (const v of vs) rules.push(...lowerVariant(v, state, addGap));
   }
   if (p.applyRules === "One") addGap({ id: "kyverno.applyRules", rule: p.name, reason: "applyRules: One stops at the first applicable rule; every rule is checked here", effect: "stricter" });
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const target = opts.targetVersion ?? "1.36";
-  const match = policyMatch(all, p.kind === "Policy" ? p.namespace : undefined);
   let parts: VapParts;
   try {
-    parts = emitRules(rules, match, { targetVersion: target });
+    parts = emitRules(rules, match, { targetVersion: target, ...(podForms.length ? { variables: [{ name: POD, value: podValue(podForms) }] } : {}) });
   } catch (e) {
     gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
     return { manifests: [], gaps, status: "unsupported" };
   }
-  return assemble(p, parts, opts, gaps, target);
+  return assemble(p, parts, opts, gaps, target, state.params);
 }
 
-function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string): ConvertResult {
+function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string, params?: ContextParams): ConvertResult {
   const name = opts.name ?? vapName(p);
   const labels = { "app.kubernetes.io/managed-by": "vap-migrate" };
   const failurePolicy = isClusterPolicy(p) ? p.failurePolicy : "Fail";
@@ -370,11 +531,12 @@ function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions
       annotations: { "vap-migrate.io/kyverno-policy": p.namespace ? `${p.namespace}/${p.name}` : p.name },
       matchConstraints: parts.matchConstraints,
       failurePolicy,
+      ...(params ? { paramKind: params.paramKind } : {}),
       matchConditions: parts.matchConditions,
       variables: parts.variables,
       validations: parts.validations,
     }),
-    buildVapBinding({ name: `${name}-binding`, policyName: name, actions: actionsFor(action, opts), labels }),
+    buildVapBinding({ name: `${name}-binding`, policyName: name, actions: actionsFor(action, opts), labels, ...(params ? { paramRef: params.paramRef } : {}) }),
   ];
   return { manifests, gaps, status: gaps.length ? "partial" : "converted" };
 }

@@ -2,13 +2,14 @@
 // the Kyverno engine's outcome and the verdict of the converted VAP in our VAP engine. Kyverno pass, skip and
 // "Excluded" mean admitted; fail (and error) mean denied. The VAP sees each resource as a CREATE (or the operation
 // the suite's values set), namespaces carry the values file's labels.
+import type { ConvertResult } from "../../src/convert/types.js";
 import type { CaseResult, Verdict } from "../../src/equivalence/contract.js";
 import { evaluate } from "../../src/vap/engine.js";
 import { requestForObject } from "../../src/vap/load.js";
 import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../../src/vap/types.js";
 import { convertKyvernoPolicies, type KyvernoConvertOptions } from "./convert.js";
 import { runSuiteThroughEngine, type EngineOutcome } from "./engine/suite.js";
-import type { KyvernoPolicy } from "./model.js";
+import { isClusterPolicy, type KyvernoPolicy } from "./model.js";
 import type { KyvernoSuite } from "./testsuite.js";
 
 export interface KyvernoCase extends CaseResult {
@@ -21,26 +22,63 @@ export interface KyvernoCase extends CaseResult {
 const admitted = (o: string): boolean => o === "pass" || o === "skip" || o === "excluded" || o === "admit";
 const asVerdict = (o: EngineOutcome): Verdict => (o === "fail" || o === "error" ? "deny" : o === "unsupported" ? "error" : o === "skip" || o === "excluded" ? "skip" : "admit");
 
+/**
+ * The VAP side of a replay: a policy's converted VAPs evaluated on a suite resource (a CREATE, bindings set to Deny,
+ * namespaces from the values file plus the resource's own); no converted VAP → "error". Exported for `npm run bench`.
+ */
+export function vapSideOf(suite: KyvernoSuite, converted: ReadonlyMap<string, ConvertResult>, policies: readonly KyvernoPolicy[] = []): (policy: string, resource: KObject) => { vap: Verdict; messages: string[]; cost: number } {
+  const namespaces: KObject[] = (suite.values?.namespaceSelector ?? []).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } } }));
+  return (policy, resource) => {
+    const conv = converted.get(policy);
+    const ns = resource.metadata?.namespace;
+    const nsObjs = ns && !namespaces.some((n) => n.metadata?.name === ns) ? [...namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }] : namespaces;
+    if (!conv?.manifests.length) return { vap: "error", messages: [], cost: 0 };
+    const policiesV = conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
+    const bindings = (conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[]).map((b) => ({ ...b, spec: { ...b.spec, validationActions: ["Deny" as const] } }));
+    const source = policies.find((p) => p.name === policy);
+    const params = source ? configMapParams(suite, source, resource, bindings) : [];
+    const d = evaluate({ policies: policiesV, bindings, namespaces: nsObjs, params, request: requestForObject(resource, { operation: "CREATE" }) });
+    return { vap: d.verdict, messages: d.messages, cost: d.cost };
+  };
+}
+
+/**
+ * The ConfigMap a converted policy takes as params, built from the suite's values the way `kyverno test` mocks a
+ * configMap context entry: values `<entry>.data.<key>` (global, the resource's, then every rule's of the policy)
+ * become `data.<key>` of the ConfigMap the binding's paramRef names. No such values → no ConfigMap (as Kyverno, the
+ * entry then fails to load).
+ */
+function configMapParams(suite: KyvernoSuite, policy: KyvernoPolicy, resource: KObject, bindings: readonly ValidatingAdmissionPolicyBinding[]): KObject[] {
+  const ref = bindings.find((b) => b.spec.paramRef)?.spec.paramRef;
+  if (!ref?.name || !isClusterPolicy(policy)) return [];
+  const entries = new Set(policy.rules.flatMap((r) => r.context.filter((c) => c.kind === "configMap").map((c) => c.name)));
+  const vals = suite.values;
+  const mine = vals?.policies.find((p) => p.name === policy.name);
+  const layers = [vals?.globalValues, mine?.resources.find((r) => r.name === resource.metadata?.name)?.values, ...(mine?.rules.map((r) => r.values) ?? [])];
+  const data: Record<string, string> = {};
+  let found = false;
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer ?? {})) {
+      const m = /^([^.]+)\.data\.(.+)$/.exec(k);
+      if (!m || !entries.has(m[1]!)) continue;
+      found = true;
+      data[m[2]!] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+  }
+  if (!found) return [];
+  const namespace = ref.namespace ?? resource.metadata?.namespace ?? "default";
+  return [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: ref.name, namespace }, data }];
+}
+
 /** Replay a suite: Kyverno engine ‖ converted VAP, per case. */
 export function replayKyvernoSuite(suite: KyvernoSuite, policies: readonly KyvernoPolicy[], opts: KyvernoConvertOptions = {}): KyvernoCase[] {
   const converted = new Map(policies.map((p) => [p.name, convertKyvernoPolicies([p], opts)]));
-  const namespaces: KObject[] = (suite.values?.namespaceSelector ?? []).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } } }));
+  const vapSide = vapSideOf(suite, converted, policies);
   const out: KyvernoCase[] = [];
   for (const c of runSuiteThroughEngine(suite, policies)) {
     const conv = converted.get(c.policy);
     const ns = c.resource.metadata?.namespace;
-    const nsObjs = ns && !namespaces.some((n) => n.metadata?.name === ns) ? [...namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }] : namespaces;
-    let vap: Verdict = "error";
-    let messages: string[] = [];
-    let cost = 0;
-    if (conv?.manifests.length) {
-      const policiesV = conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
-      const bindings = (conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[]).map((b) => ({ ...b, spec: { ...b.spec, validationActions: ["Deny" as const] } }));
-      const d = evaluate({ policies: policiesV, bindings, namespaces: nsObjs, request: requestForObject(c.resource, { operation: "CREATE" }) });
-      vap = d.verdict;
-      messages = d.messages;
-      cost = d.cost;
-    }
+    const { vap, messages, cost } = vapSide(c.policy, c.resource);
     // the suite expectation as an admission outcome: pass / skip → admit, fail → deny
     const expected: Verdict = c.expected === "fail" ? "deny" : c.expected === "error" ? "error" : "admit";
     // the VAP decides for the whole policy: compare with whether any rule of the policy blocks the request

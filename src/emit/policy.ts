@@ -4,12 +4,12 @@
 // sources OR together (a set of PSPs) — one variable per source and one validation whose message names the failing
 // fields per source. Every expression is simplified, repeated pieces are hoisted into variables, and the text is
 // wrapped (`finish`).
-import type { Json, LabelSelector, Match, Pred, Rule } from "../ir/model.js";
+import type { Json, LabelSelector, Match, Pred, Rule, Val } from "../ir/model.js";
 import { kindRegistry } from "../vap/kinds.js";
 import { C, type CExpr } from "./ast.js";
 import { globToRe2 } from "./literal.js";
 import { hoist, type NamedCExpr } from "./hoist.js";
-import { context, lowerPred } from "./lower.js";
+import { context, lowerPred, lowerVal } from "./lower.js";
 import { failingFields, messageExpr, strcat } from "./messages.js";
 import { simplify } from "./simplify.js";
 import { unparse } from "./unparse.js";
@@ -17,6 +17,8 @@ import { unparse } from "./unparse.js";
 export interface EmitOptions {
   /** Oldest Kubernetes version the output must run on ("1.36"); expressions compile in target−1. */
   targetVersion: string;
+  /** Named values the rules read through `variable` roots (e.g. the pod template chosen by kind), emitted first. */
+  variables?: { name: string; value: Val }[];
 }
 
 export interface NamedExpr {
@@ -164,7 +166,8 @@ function ruleExpr(r: Rule, ctx: ReturnType<typeof context>): CExpr {
 export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOptions): VapParts {
   const ctx = lowering(opts);
   const { matchConstraints, conditions } = emitMatch(match);
-  const single = rules.length === 1 && rules[0]!.when !== undefined;
+  // matchConditions cannot read variables: a `when` that does stays in the validation
+  const single = rules.length === 1 && rules[0]!.when !== undefined && !readsVariables(rules[0]!.when);
   if (single) conditions.push({ name: "applies", expr: lowerPred(rules[0]!.when!, ctx) });
   const validations = rules.map((r) => {
     const expr = single ? lowerPred(r.check, ctx) : ruleExpr(r, ctx);
@@ -173,7 +176,15 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     const msgExpr = template ?? (hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
     return { expr, message: r.message.text, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
-  return { matchConstraints, ...finish({ conditions, variables: [], validations }) };
+  const variables = (opts.variables ?? []).map((v) => ({ name: v.name, expr: lowerVal(v.value, ctx) }));
+  return { matchConstraints, ...finish({ conditions, variables, validations }) };
+}
+
+/** Does a predicate read a `variables.<name>` root? */
+function readsVariables(p: Pred): boolean {
+  const seen = (x: unknown): boolean =>
+    Array.isArray(x) ? x.some(seen) : typeof x === "object" && x !== null && ((x as { k?: unknown }).k === "variable" || Object.values(x).some(seen));
+  return seen(p);
 }
 
 /** A source of an OR (one PSP of a set): its rules, and a guard that must hold for it to count (e.g. `use`). */

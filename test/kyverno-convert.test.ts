@@ -1,0 +1,148 @@
+// migrate kyverno, policy level (converters/kyverno/convert.ts): autogen forms lowered once over `variables.pod`
+// (and kept per form where Kyverno's textual rewrite does not reach a reference), kind tests dropped where
+// matchConstraints already says them, and rule context entries wired in — a ConfigMap becomes the VAP's paramKind
+// and the binding's paramRef, and `kyverno test` values `<entry>.data.<key>` become that ConfigMap in replay.
+// Each case converts an inline policy and runs the VAP through our VAP engine on Pods and their controllers.
+import { describe, expect, it } from "vitest";
+import { convertKyvernoPolicies } from "../converters/kyverno/convert.js";
+import { parseKyvernoDocuments } from "../converters/kyverno/parse.js";
+import { replayKyvernoSuite } from "../converters/kyverno/replay.js";
+import type { KyvernoSuite } from "../converters/kyverno/testsuite.js";
+import { parseDocuments } from "../src/input/yaml.js";
+import { evaluate } from "../src/vap/engine.js";
+import { requestForObject } from "../src/vap/load.js";
+import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../src/vap/types.js";
+
+const policyOf = (yaml: string) => parseKyvernoDocuments(parseDocuments(yaml, "policy.yaml"));
+
+function convert(yaml: string) {
+  const conv = convertKyvernoPolicies(policyOf(yaml));
+  const vap = conv.manifests.find((m) => (m as KObject).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy;
+  const binding = conv.manifests.find((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding;
+  const verdict = (obj: KObject, params: KObject[] = []): string =>
+    evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], params, request: requestForObject(obj) }).verdict;
+  return { conv, vap, binding, verdict };
+}
+
+const podSpec = (image: string, labels: Record<string, string> = {}) => ({ metadata: { labels }, spec: { containers: [{ name: "c", image }] } });
+const pod = (image: string, labels: Record<string, string> = {}, own: Record<string, string> = {}): KObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", labels: { ...own, ...labels } }, spec: podSpec(image).spec });
+const deployment = (image: string, template: Record<string, string> = {}, own: Record<string, string> = {}): KObject =>
+  ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "default", labels: own }, spec: { selector: {}, template: podSpec(image, template) } }) as KObject;
+const cronJob = (image: string): KObject =>
+  ({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "c", namespace: "default" }, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: podSpec(image) } } } }) as KObject;
+
+const LATEST = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: no-latest}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-latest
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    preconditions:
+      all:
+      - key: "{{ request.object.metadata.labels.skip || '' }}"
+        operator: NotEquals
+        value: "yes"
+    validate:
+      message: no latest
+      pattern:
+        spec:
+          containers:
+          - image: "!*:latest"
+`;
+
+// `request."object"` is not rewritten by Kyverno's autogen: controllers read their own labels
+const QUOTED = LATEST.replace("request.object.metadata.labels.skip", 'request.\\"object\\".metadata.labels.skip');
+
+describe("autogen forms in one rule", () => {
+  it("one validation over variables.pod, chosen by kind; no kind test when matchConstraints says it", () => {
+    const { conv, vap } = convert(LATEST);
+    expect(conv.status).toBe("converted");
+    expect(vap.spec.validations).toHaveLength(1);
+    const pod = vap.spec.variables?.find((v) => v.name === "pod");
+    expect(pod?.expression).toContain("object.spec.jobTemplate.spec.template");
+    expect(JSON.stringify(vap.spec)).not.toContain("request.kind.group");
+  });
+  it.each([
+    ["Pod with latest", "deny", pod("nginx:latest")],
+    ["Pod pinned", "admit", pod("nginx:1.25")],
+    ["Pod skipped by its label", "admit", pod("nginx:latest", { skip: "yes" })],
+    ["Deployment with latest", "deny", deployment("nginx:latest")],
+    ["Deployment pinned", "admit", deployment("nginx:1.25")],
+    ["Deployment skipped by its template label", "admit", deployment("nginx:latest", { skip: "yes" })],
+    ["Deployment: its own label does not skip", "deny", deployment("nginx:latest", {}, { skip: "yes" })],
+    ["CronJob with latest", "deny", cronJob("nginx:latest")],
+    ["CronJob pinned", "admit", cronJob("nginx:1.25")],
+  ])("%s → %s", (_name, want, obj) => {
+    expect(convert(LATEST).verdict(obj)).toBe(want);
+  });
+  it("a reference Kyverno's rewrite does not reach keeps the rule per form (controllers read their own labels)", () => {
+    const { vap, verdict } = convert(QUOTED);
+    expect(vap.spec.variables?.some((v) => v.name === "pod")).toBe(false);
+    expect(vap.spec.validations?.length).toBeGreaterThan(1);
+    expect(verdict(deployment("nginx:latest", {}, { skip: "yes" }))).toBe("admit");
+    expect(verdict(deployment("nginx:latest", { skip: "yes" }))).toBe("deny");
+  });
+});
+
+const CONFIGMAP = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allowed-registry}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: registry
+    context:
+    - name: settings
+      configMap: {name: registry-settings, namespace: platform}
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: wrong registry
+      deny:
+        conditions:
+          all:
+          - key: "{{ request.object.spec.containers[0].image }}"
+            operator: NotEquals
+            value: "{{ settings.data.image }}"
+`;
+
+describe("context configMap → params", () => {
+  const settings = (image: string): KObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "registry-settings", namespace: "platform" }, data: { image } });
+  it("paramKind ConfigMap, paramRef with the entry's name and namespace, parameterNotFoundAction Deny", () => {
+    const { vap, binding, conv } = convert(CONFIGMAP);
+    expect(vap.spec.paramKind).toEqual({ apiVersion: "v1", kind: "ConfigMap" });
+    expect(binding.spec.paramRef).toEqual({ name: "registry-settings", namespace: "platform", parameterNotFoundAction: "Deny" });
+    expect(conv.gaps.map((g) => g.id)).toEqual(["kyverno.context.configMap.not-found"]);
+  });
+  it.each([
+    ["matching image", "nginx:1", "nginx:1", "admit"],
+    ["other image", "nginx:2", "nginx:1", "deny"],
+    ["no ConfigMap (a binding error: failurePolicy)", "nginx:1", undefined, "error"],
+  ])("%s", (_n, image, allowed, want) => {
+    const { verdict } = convert(CONFIGMAP);
+    expect(verdict(pod(image), allowed === undefined ? [] : [settings(allowed)])).toBe(want);
+  });
+  it("replay builds the ConfigMap from the suite's values (<entry>.data.<key>)", () => {
+    const policies = policyOf(CONFIGMAP);
+    const resources = [{ ...pod("nginx:1"), metadata: { name: "good", namespace: "default" } }, { ...pod("nginx:2"), metadata: { name: "bad", namespace: "default" } }] as KObject[];
+    const suite: KyvernoSuite = {
+      name: "t",
+      file: "kyverno-test.yaml",
+      policyFiles: [],
+      resources: resources.map((object, line) => ({ object, file: "resources.yaml", line })),
+      results: [
+        { policy: "allowed-registry", rule: "registry", resources: ["good"], kind: "Pod", result: "pass", line: 1 },
+        { policy: "allowed-registry", rule: "registry", resources: ["bad"], kind: "Pod", result: "fail", line: 1 },
+      ],
+      values: { globalValues: {}, namespaceSelector: [], policies: [{ name: "allowed-registry", rules: [{ name: "registry", values: { "settings.data.image": "nginx:1" } }], resources: [] }] },
+    };
+    const cases = replayKyvernoSuite(suite, policies);
+    expect(cases.map((c) => [c.resource, c.vap, c.kyverno, c.pass])).toEqual([
+      ["default/good", "admit", "pass", true],
+      ["default/bad", "deny", "fail", true],
+    ]);
+  });
+});

@@ -541,6 +541,12 @@ function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions
   return { manifests, gaps, status: gaps.length ? "partial" : "converted" };
 }
 
+/**
+ * Kyverno-only CEL libraries (not in the API server): `resource.*`, `http.*`, `image.*` / `imagedata.*`,
+ * `globalContext.*`, `exceptions.*` — as namespaces, not as a field of some value (`container.image.contains(…)`).
+ */
+export const KYVERNO_ONLY_CEL = /(^|[^.?\w])(resource\.(Get|List|PostView)|http\.(Get|Post)|image\.|imagedata\.|globalContext\.|exceptions\.)/;
+
 /** A policy whose rules are all validate.cel: the CEL is the VAP's own (Kyverno's generator does the same). */
 function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): ConvertResult | undefined {
   if (!p.rules.length || !p.rules.every((r) => r.validate?.cel)) return undefined;
@@ -564,7 +570,6 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
         expression: `request.kind.kind == 'Pod' ? ${o}.${f} :\nrequest.kind.kind == 'CronJob' ? ${o}.spec.jobTemplate.spec.template.${f} :\n${o}.spec.template.${f}`,
       })))
     : [];
-  const kyvernoOnly = /\b(resource\.(Get|List|PostView)|http\.(Get|Post)|image\.|globalContext\.|exceptions\.)/;
   const variables: { name: string; expression: string }[] = [...podVariables];
   const validations: ValidationOut[] = [];
   const matchConditions: { name: string; expression: string }[] = [];
@@ -572,9 +577,9 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
   for (const r of p.rules) {
     const cel = r.validate!.cel!;
     const texts = [...cel.expressions.flatMap((e) => [e.expression, e.messageExpression ?? ""]), ...cel.variables.map((v) => v.expression)];
-    if (texts.some((t) => kyvernoOnly.test(t))) gap(r, "kyverno.cel.library", "uses a Kyverno-only CEL library (resource/http/image/globalContext/exceptions): the rule is left out", "weaker");
+    if (texts.some((t) => KYVERNO_ONLY_CEL.test(t))) gap(r, "kyverno.cel.library", "uses a Kyverno-only CEL library (resource/http/image/globalContext/exceptions): the rule is left out", "weaker");
     if (cel.paramKind) gap(r, "kyverno.cel.params", "paramKind/paramRef are not converted: the rule is left out", "weaker");
-    if (texts.some((t) => kyvernoOnly.test(t)) || cel.paramKind) continue;
+    if (texts.some((t) => KYVERNO_ONLY_CEL.test(t)) || cel.paramKind) continue;
     for (const v of cel.variables) {
       const prev = variables.find((x) => x.name === v.name);
       if (prev && prev.expression !== viaVariables(v.expression)) gap(r, "kyverno.cel.variable-clash", `variable ${v.name} is defined differently by several rules`, "unverified");
@@ -629,7 +634,7 @@ function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOption
   const s = p.spec;
   const gaps: ReportGap[] = [];
   const text = JSON.stringify(s);
-  if (/\b(resource\.(Get|List|PostView)|http\.(Get|Post)|image\.|globalContext\.|exceptions\.)/.test(text))
+  if (KYVERNO_ONLY_CEL.test(text))
     gaps.push({ rule: p.name, reason: "[kyverno.cel.library] uses a Kyverno-only CEL library", line: p.source.line, id: "kyverno.cel.library", effect: "weaker", file: p.source.file });
   const autogen = (s.autogen as { podControllers?: unknown } | undefined)?.podControllers;
   if (autogen) gaps.push({ rule: p.name, reason: "[kyverno.vpol.autogen] autogen.podControllers is not converted", line: p.source.line, id: "kyverno.vpol.autogen", effect: "weaker", file: p.source.file });

@@ -176,11 +176,19 @@ function kindPred(kinds: readonly string[], covered?: Covered): Pred {
   }));
 }
 
-function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: string[]): Pred {
+/**
+ * A criterion the VAP cannot decide is taken in the stricter direction: as matching in `match` (the rule applies to
+ * more requests), as not matching in `exclude` (fewer requests escape the rule).
+ */
+const undecided = (inExclude: boolean): Pred => (inExclude ? P.f : P.t);
+
+function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: string[], inExclude: boolean): Pred {
   const parts: Pred[] = [];
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (/[*?]/.test(k) || /[*?]/.test(v)) gaps.push(`wildcard label selector ${k}=${v}`);
-    parts.push(P.cmp(labels(k), "==", v, false));
+    if (/[*?]/.test(k) || /[*?]/.test(v)) {
+      gaps.push(`wildcard label selector ${k}=${v}`);
+      parts.push(undecided(inExclude));
+    } else parts.push(P.cmp(labels(k), "==", v, false));
   }
   for (const e of sel.matchExpressions ?? []) {
     const l = labels(e.key);
@@ -188,7 +196,10 @@ function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: stri
     else if (e.operator === "NotIn") parts.push(P.not(P.in(l, e.values ?? [], false)));
     else if (e.operator === "Exists") parts.push(P.cmp(l, "!=", null, false));
     else if (e.operator === "DoesNotExist") parts.push(P.not(P.cmp(l, "!=", null, false)));
-    else gaps.push(`label selector operator ${e.operator}`);
+    else {
+      gaps.push(`label selector operator ${e.operator}`);
+      parts.push(undecided(inExclude));
+    }
   }
   return P.and(...parts);
 }
@@ -196,7 +207,7 @@ function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: stri
 const labelOf = (base: "object" | "namespaceObject") => (k: string): Val => ({ k: "path", path: { root: { k: base }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "labels" }, { k: "key", key: k }] } });
 
 /** Does the filter match the request (all its criteria)? Criteria a VAP cannot see are listed in `gaps`. */
-function filterPred(f: ResourceFilter, gaps: string[], covered?: Covered): Pred {
+function filterPred(f: ResourceFilter, gaps: string[], covered: Covered, inExclude: boolean): Pred {
   const d = f.resources ?? {};
   const parts: Pred[] = [];
   if (d.operations?.length) parts.push(P.in(req("operation"), d.operations, false));
@@ -209,35 +220,43 @@ function filterPred(f: ResourceFilter, gaps: string[], covered?: Covered): Pred 
     parts.push(P.or(...d.namespaces.map((n) => glob(ns, n))));
   }
   for (const [k, v] of Object.entries(d.annotations ?? {})) {
-    if (/[*?]/.test(k)) gaps.push(`wildcard annotation key ${k}`);
+    if (/[*?]/.test(k)) {
+      gaps.push(`wildcard annotation key ${k}`);
+      parts.push(undecided(inExclude));
+      continue;
+    }
     parts.push(glob(V.at({ root: { k: "object" }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "annotations" }, { k: "key", key: k }] }), v));
   }
-  if (d.selector) parts.push(selectorPred(d.selector, labelOf("object"), gaps));
-  if (d.namespaceSelector) parts.push(P.and(P.cmp(req("kind.kind"), "!=", "Namespace", "error"), selectorPred(d.namespaceSelector, labelOf("namespaceObject"), gaps)));
-  if (f.roles?.length || f.clusterRoles?.length) gaps.push("roles/clusterRoles (not visible to a ValidatingAdmissionPolicy)");
+  if (d.selector) parts.push(selectorPred(d.selector, labelOf("object"), gaps, inExclude));
+  if (d.namespaceSelector) parts.push(P.and(P.cmp(req("kind.kind"), "!=", "Namespace", "error"), selectorPred(d.namespaceSelector, labelOf("namespaceObject"), gaps, inExclude)));
+  if (f.roles?.length || f.clusterRoles?.length) {
+    gaps.push(`roles/clusterRoles (not visible to a ValidatingAdmissionPolicy) ${inExclude ? "never excludes" : "is taken as matching"}`);
+    parts.push(undecided(inExclude));
+  }
   if (f.subjects?.length) {
     const user = req("userInfo.username");
     parts.push(P.or(...f.subjects.map((s) => {
       if (s.kind === "User") return glob(user, s.name);
       if (s.kind === "ServiceAccount") return glob(user, `system:serviceaccount:${s.namespace ?? ""}:${s.name}`);
       if (s.kind === "Group") return { k: "quant", q: "any", over: req("userInfo.groups"), v: "g", body: glob(V.at(path(root.v("g"))), s.name), ifAbsent: false } as Pred;
-      return P.f;
+      gaps.push(`subject kind ${s.kind}`);
+      return undecided(inExclude);
     })));
   }
   return P.and(...parts);
 }
 
 function blockPred(m: MatchBlock, gaps: string[], covered?: Covered): Pred {
-  if (m.any?.length) return P.or(...m.any.map((f) => filterPred(f, gaps, covered)));
-  if (m.all?.length) return P.and(...m.all.map((f) => filterPred(f, gaps, covered)));
-  return m.legacy ? filterPred(m.legacy, gaps, covered) : P.f;
+  if (m.any?.length) return P.or(...m.any.map((f) => filterPred(f, gaps, covered, false)));
+  if (m.all?.length) return P.and(...m.all.map((f) => filterPred(f, gaps, covered, false)));
+  return m.legacy ? filterPred(m.legacy, gaps, covered, false) : P.f;
 }
 
 function excludePred(m: MatchBlock, gaps: string[], covered?: Covered): Pred {
   const nonEmpty = (f: ResourceFilter): boolean => Object.keys(f.resources ?? {}).length > 0 || !!f.subjects?.length || !!f.roles?.length || !!f.clusterRoles?.length;
-  if (m.any?.length) return P.or(...m.any.filter(nonEmpty).map((f) => filterPred(f, gaps, covered)));
-  if (m.all?.length) return P.and(...m.all.map((f) => (nonEmpty(f) ? filterPred(f, gaps, covered) : P.f)));
-  return m.legacy && nonEmpty(m.legacy) ? filterPred(m.legacy, gaps, covered) : P.f;
+  if (m.any?.length) return P.or(...m.any.filter(nonEmpty).map((f) => filterPred(f, gaps, covered, true)));
+  if (m.all?.length) return P.and(...m.all.map((f) => (nonEmpty(f) ? filterPred(f, gaps, covered, true) : P.f)));
+  return m.legacy && nonEmpty(m.legacy) ? filterPred(m.legacy, gaps, covered, true) : P.f;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -341,7 +360,7 @@ function variantFilter(v: Variant, addGap: AddGap, covered?: Covered): Pred {
   const filterGaps: string[] = [];
   const applies: Pred[] = [blockPred(v.text.match, filterGaps, covered)];
   if (v.text.exclude) applies.push(P.not(excludePred(v.text.exclude, filterGaps, covered)));
-  for (const g of filterGaps) addGap({ id: "kyverno.match", rule: v.id, reason: `match/exclude: ${g} is checked as if it matched`, effect: "stricter", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
+  for (const g of filterGaps) addGap({ id: "kyverno.match", rule: v.id, reason: `match/exclude: ${g}`, effect: "stricter", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
   return P.and(...applies);
 }
 
@@ -589,7 +608,7 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
     // else `!(applies) || check` in each of its validations
     const filterGaps: string[] = [];
     const applies = P.or(...vs.filter((v) => v.rule === r).map((v) => P.and(blockPred(v.text.match, filterGaps), v.text.exclude ? P.not(excludePred(v.text.exclude, filterGaps)) : P.t)));
-    for (const g of filterGaps) gap(r, "kyverno.match", `match/exclude: ${g} is checked as if it matched`, "stricter");
+    for (const g of filterGaps) gap(r, "kyverno.match", `match/exclude: ${g}`, "stricter");
     const appliesText = unparse(simplify(lowerPred(applies, context({ envVersion: envFor(opts.targetVersion ?? "1.36") }))));
     if (single) matchConditions.push({ name: "match", expression: appliesText });
     // preconditions: matchConditions for a single rule (exact skip); otherwise each validation is `!pre || check`

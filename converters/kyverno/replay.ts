@@ -6,7 +6,7 @@ import type { ConvertResult } from "../../src/convert/types.js";
 import type { CaseResult, Verdict } from "../../src/equivalence/contract.js";
 import { evaluate } from "../../src/vap/engine.js";
 import { requestForObject } from "../../src/vap/load.js";
-import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../../src/vap/types.js";
+import type { KObject, Operation, UserInfo, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../../src/vap/types.js";
 import { convertKyvernoPolicies, type KyvernoConvertOptions } from "./convert.js";
 import { runSuiteThroughEngine, type EngineOutcome } from "./engine/suite.js";
 import { isClusterPolicy, type KyvernoPolicy } from "./model.js";
@@ -26,9 +26,11 @@ const asVerdict = (o: EngineOutcome): Verdict => (o === "fail" || o === "error" 
  * The VAP side of a replay: a policy's converted VAPs evaluated on a suite resource (a CREATE, bindings set to Deny,
  * namespaces from the values file plus the resource's own); no converted VAP → "error". Exported for `npm run bench`.
  */
-export function vapSideOf(suite: KyvernoSuite, converted: ReadonlyMap<string, ConvertResult>, policies: readonly KyvernoPolicy[] = []): (policy: string, resource: KObject) => { vap: Verdict; messages: string[]; cost: number } {
+export function vapSideOf(suite: KyvernoSuite, converted: ReadonlyMap<string, ConvertResult>, policies: readonly KyvernoPolicy[] = []): (policy: string, resource: KObject, operation?: Operation) => { vap: Verdict; messages: string[]; cost: number } {
+  // the CLI's request carries the suite's userinfo, else an empty UserInfo (a typed CEL request reads "" and [])
+  const userInfo: UserInfo = { username: suite.userInfo?.username ?? "", groups: [...(suite.userInfo?.groups ?? [])] };
   const namespaces: KObject[] = (suite.values?.namespaceSelector ?? []).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: { "kubernetes.io/metadata.name": n.name, ...n.labels } } }));
-  return (policy, resource) => {
+  return (policy, resource, operation = "CREATE") => {
     const conv = converted.get(policy);
     const ns = resource.metadata?.namespace;
     const nsObjs = ns && !namespaces.some((n) => n.metadata?.name === ns) ? [...namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }] : namespaces;
@@ -37,7 +39,7 @@ export function vapSideOf(suite: KyvernoSuite, converted: ReadonlyMap<string, Co
     const bindings = (conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[]).map((b) => ({ ...b, spec: { ...b.spec, validationActions: ["Deny" as const] } }));
     const source = policies.find((p) => p.name === policy);
     const params = source ? configMapParams(suite, source, resource, bindings) : [];
-    const d = evaluate({ policies: policiesV, bindings, namespaces: nsObjs, params, request: requestForObject(resource, { operation: "CREATE" }) });
+    const d = evaluate({ policies: policiesV, bindings, namespaces: nsObjs, params, request: requestForObject(resource, { operation, userInfo }) });
     return { vap: d.verdict, messages: d.messages, cost: d.cost };
   };
 }
@@ -78,7 +80,7 @@ export function replayKyvernoSuite(suite: KyvernoSuite, policies: readonly Kyver
   for (const c of runSuiteThroughEngine(suite, policies)) {
     const conv = converted.get(c.policy);
     const ns = c.resource.metadata?.namespace;
-    const { vap, messages, cost } = vapSide(c.policy, c.resource);
+    const { vap, messages, cost } = vapSide(c.policy, c.resource, c.operation);
     // the suite expectation as an admission outcome: pass / skip → admit, fail → deny
     const expected: Verdict = c.expected === "fail" ? "deny" : c.expected === "error" ? "error" : "admit";
     // the VAP decides for the whole policy: compare with whether any rule of the policy blocks the request
@@ -88,7 +90,7 @@ export function replayKyvernoSuite(suite: KyvernoSuite, policies: readonly Kyver
       policy: c.policy,
       binding: null,
       resource: `${ns ? `${ns}/` : ""}${c.resource.metadata?.name ?? ""}`,
-      operation: "CREATE",
+      operation: c.operation,
       expected,
       vap,
       source: asVerdict(c.outcome),

@@ -24,6 +24,8 @@ export interface EngineCase {
   line: number;
   /** Whether Kyverno would block the request: some rule of the policy failed or errored on this resource. */
   policyDenies: boolean;
+  /** The admission operation the case ran as (the values' `request.operation`, else CREATE). */
+  operation: "CREATE" | "UPDATE" | "DELETE";
 }
 
 const nameOf = (r: KObject): string => r.metadata?.name ?? "";
@@ -69,7 +71,7 @@ export function runSuiteThroughEngine(suite: KyvernoSuite, policies: readonly Ky
     for (const resource of resourcesFor(entry, objects)) {
       const base = { policy: name, resource, expected: entry.result, line: entry.line };
       if (!policy || !isClusterPolicy(policy)) {
-        out.push({ ...base, rule: entry.rule ?? "", outcome: "unsupported", message: policy ? `${policy.kind} is not evaluated by this engine yet` : `policy ${name} not found`, policyDenies: false });
+        out.push({ ...base, rule: entry.rule ?? "", outcome: "unsupported", message: policy ? `${policy.kind} is not evaluated by this engine yet` : `policy ${name} not found`, policyDenies: false, operation: "CREATE" });
         continue;
       }
       const nsLabels = suite.values?.namespaceSelector.find((n) => n.name === nsOf(resource))?.labels;
@@ -89,8 +91,8 @@ export function runSuiteThroughEngine(suite: KyvernoSuite, policies: readonly Ky
       const rule = entry.rule;
       const policyDenies = responses.some((r) => r.status === "fail" || r.status === "error");
       const hits = rule === undefined ? responses : responses.filter((r) => r.rule === rule || r.rule === `autogen-${rule}` || r.rule === `autogen-cronjob-${rule}`);
-      if (!hits.length) out.push({ ...base, rule: rule ?? "", outcome: "excluded", message: "rule does not apply (Excluded)", policyDenies });
-      for (const h of hits) out.push({ ...base, rule: h.rule, outcome: h.status, message: h.message, policyDenies });
+      if (!hits.length) out.push({ ...base, rule: rule ?? "", outcome: "excluded", message: "rule does not apply (Excluded)", policyDenies, operation });
+      for (const h of hits) out.push({ ...base, rule: h.rule, outcome: h.status, message: h.message, policyDenies, operation });
     }
   }
   return out;

@@ -649,23 +649,99 @@ function emitMatchConstraints(m: Match): VapParts["matchConstraints"] {
   return emitRules([], m, { targetVersion: "1.36" }).matchConstraints;
 }
 
+// ValidatingPolicy autogen (Kyverno pkg/cel/autogen): a policy whose matchConstraints match exactly core/v1 pods
+// (one resource rule, no names, no object selector, no exclusions) also applies to the pod controllers listed in
+// `autogen.podControllers.controllers` (default: all six), with `object.spec`/`object.metadata` (and oldObject's)
+// rewritten to the template's — except `metadata.namespace`, which stays the workload's own.
+
+const VPOL_CONTROLLERS: Record<string, { group: string; resource: string; kind: string }> = {
+  daemonsets: { group: "apps", resource: "daemonsets", kind: "DaemonSet" },
+  deployments: { group: "apps", resource: "deployments", kind: "Deployment" },
+  replicasets: { group: "apps", resource: "replicasets", kind: "ReplicaSet" },
+  statefulsets: { group: "apps", resource: "statefulsets", kind: "StatefulSet" },
+  jobs: { group: "batch", resource: "jobs", kind: "Job" },
+  cronjobs: { group: "batch", resource: "cronjobs", kind: "CronJob" },
+};
+
+type JsonMap = { [k: string]: unknown };
+const asMap = (x: unknown): JsonMap | undefined => (typeof x === "object" && x !== null && !Array.isArray(x) ? (x as JsonMap) : undefined);
+const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+
+/** The controllers Kyverno generates rules for, or [] when the policy is not eligible (CanAutoGen). */
+function vpolControllers(spec: JsonMap): string[] {
+  const m = asMap(spec.matchConstraints);
+  if (!m) return [];
+  const sel = asMap(m.objectSelector);
+  if (sel && (Object.keys(asMap(sel.matchLabels) ?? {}).length || asList(sel.matchExpressions).length)) return [];
+  if (asList(m.excludeResourceRules).length) return [];
+  const rules = asList(m.resourceRules);
+  const r = asMap(rules[0]);
+  if (rules.length !== 1 || !r || asList(r.resourceNames).length) return [];
+  const one = (x: unknown, v: string): boolean => asList(x).length === 1 && asList(x)[0] === v;
+  if (!one(r.apiGroups, "") || !one(r.apiVersions, "v1") || !one(r.resources, "pods")) return [];
+  const configured = asMap(asMap(spec.autogen)?.podControllers)?.controllers;
+  const names = Array.isArray(configured) ? configured.filter((c): c is string => typeof c === "string") : Object.keys(VPOL_CONTROLLERS);
+  return names.filter((c) => c in VPOL_CONTROLLERS);
+}
+
+/**
+ * `object.spec…` / `object.metadata…` (and oldObject's) of CEL text read through the pod variables chosen by kind;
+ * `object.metadata.namespace` stays (Kyverno protects it).
+ */
+function viaPodVariables(text: string, names: { spec: string; meta: string; oldSpec: string; oldMeta: string }): string {
+  return text.replace(/(?<![\w.])(oldObject|object)\.(spec|metadata)(?![\w])(?!\.namespace(?![\w]))/g, (_m, o: string, f: string) =>
+    `variables.${o === "object" ? (f === "spec" ? names.spec : names.meta) : f === "spec" ? names.oldSpec : names.oldMeta}`);
+}
+
+/** The pod spec/metadata of the request's object (or old object) for the Pod and its controllers. */
+function podFormExpression(o: "object" | "oldObject", f: "spec" | "metadata", cronJob: boolean): string {
+  return `request.kind.kind == 'Pod' ? ${o}.${f} :\n${cronJob ? `request.kind.kind == 'CronJob' ? ${o}.spec.jobTemplate.spec.template.${f} :\n` : ""}${o}.spec.template.${f}`;
+}
+
 function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOptions): ConvertResult {
   const s = p.spec;
   const gaps: ReportGap[] = [];
   const text = JSON.stringify(s);
   if (KYVERNO_ONLY_CEL.test(text))
     gaps.push({ rule: p.name, reason: "[kyverno.cel.library] uses a Kyverno-only CEL library", line: p.source.line, id: "kyverno.cel.library", effect: "weaker", file: p.source.file });
-  const autogen = (s.autogen as { podControllers?: unknown } | undefined)?.podControllers;
-  if (autogen) gaps.push({ rule: p.name, reason: "[kyverno.vpol.autogen] autogen.podControllers is not converted", line: p.source.line, id: "kyverno.vpol.autogen", effect: "weaker", file: p.source.file });
-  const parts = {
+  const spec = s as unknown as JsonMap;
+  const controllers = vpolControllers(spec);
+  let parts: VapParts = {
     matchConstraints: (s.matchConstraints ?? {}) as unknown as VapParts["matchConstraints"],
     matchConditions: (s.matchConditions ?? []) as unknown as VapParts["matchConditions"],
     variables: (s.variables ?? []) as unknown as VapParts["variables"],
     validations: (s.validations ?? []) as unknown as VapParts["validations"],
   };
+  if (controllers.length) parts = withVpolAutogen(parts, controllers);
   const action = Array.isArray(s.validationActions) && s.validationActions.includes("Deny") ? "Enforce" : "Audit";
-  const out = assemble(p, parts, { ...opts, ...(opts.actions ? {} : { actions: action === "Enforce" ? ["Deny"] : ["Audit", "Warn"] }) }, gaps, opts.targetVersion ?? "1.36");
-  return out;
+  return assemble(p, parts, { ...opts, ...(opts.actions ? {} : { actions: action === "Enforce" ? ["Deny"] : ["Audit", "Warn"] }) }, gaps, opts.targetVersion ?? "1.36");
+}
+
+/** One VAP for the Pod and its controllers: their resource rules added, the CEL reading the pod through variables. */
+function withVpolAutogen(parts: VapParts, controllers: string[]): VapParts {
+  const taken = new Set(parts.variables.map((v) => v.name));
+  const fresh = (n: string): string => { let x = n; for (let i = 2; taken.has(x); i++) x = `${n}${i}`; taken.add(x); return x; };
+  const names = { spec: fresh("podSpec"), meta: fresh("podMeta"), oldSpec: fresh("oldPodSpec"), oldMeta: fresh("oldPodMeta") };
+  const cronJob = controllers.includes("cronjobs");
+  const all = [...parts.variables.map((v) => v.expression), ...parts.validations.flatMap((v) => [v.expression, v.messageExpression ?? ""])].join("\n");
+  const via = (t: string): string => viaPodVariables(t, names);
+  const rewritten = via(all);
+  const podVariables = ([["spec", "object", names.spec], ["metadata", "object", names.meta], ["spec", "oldObject", names.oldSpec], ["metadata", "oldObject", names.oldMeta]] as const)
+    .filter(([, , n]) => rewritten.includes(`variables.${n}`))
+    .map(([f, o, n]) => ({ name: n, expression: podFormExpression(o, f, cronJob) }));
+  // matchConditions cannot read variables: the choice by kind is written out there
+  const inline = (t: string): string =>
+    t.replace(/(?<![\w.])(oldObject|object)\.(spec|metadata)(?![\w])(?!\.namespace(?![\w]))/g, (_m, o: "object" | "oldObject", f: "spec" | "metadata") => `(${podFormExpression(o, f, cronJob).split("\n").join(" ")})`);
+  const rule = asMap(asList(parts.matchConstraints.resourceRules)[0])!;
+  const targets = controllers.map((c) => VPOL_CONTROLLERS[c]!).sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource));
+  const groups = [...new Set(targets.map((t) => t.group))];
+  const extra = groups.map((g) => ({ ...rule, apiGroups: [g], apiVersions: ["v1"], resources: targets.filter((t) => t.group === g).map((t) => t.resource) }));
+  return {
+    matchConstraints: { ...parts.matchConstraints, resourceRules: [rule, ...extra] } as VapParts["matchConstraints"],
+    matchConditions: parts.matchConditions.map((m) => ({ ...m, expression: inline(m.expression) })),
+    variables: [...podVariables, ...parts.variables.map((v) => ({ ...v, expression: via(v.expression) }))],
+    validations: parts.validations.map((v) => ({ ...v, expression: via(v.expression), ...(v.messageExpression !== undefined ? { messageExpression: via(v.messageExpression) } : {}) })),
+  };
 }
 
 /** Convert each policy into its own VAP + binding. */

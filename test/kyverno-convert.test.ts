@@ -146,3 +146,38 @@ describe("context configMap → params", () => {
     ]);
   });
 });
+
+const VPOL = (autogen: string) => `
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: vpol-latest}
+spec:
+  validationActions: [Deny]${autogen}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: [v1]
+      operations: [CREATE, UPDATE]
+      resources: [pods]
+  validations:
+  - expression: "object.spec.containers.all(c, !c.image.endsWith(':latest')) && object.metadata.namespace != 'forbidden'"
+    message: no latest
+`;
+
+describe("ValidatingPolicy autogen (Kyverno's pod controllers)", () => {
+  it.each([
+    ["default: every controller", "", [["Pod", "deny"], ["Deployment", "deny"], ["CronJob", "deny"]]],
+    ["controllers: [deployments]", "\n  autogen: {podControllers: {controllers: [deployments]}}", [["Pod", "deny"], ["Deployment", "deny"], ["CronJob", "admit"]]],
+    ["controllers: [] turns it off", "\n  autogen: {podControllers: {controllers: []}}", [["Pod", "deny"], ["Deployment", "admit"], ["CronJob", "admit"]]],
+  ])("%s", (_n, autogen, want) => {
+    const { conv, verdict } = convert(VPOL(autogen));
+    expect(conv.status).toBe("converted");
+    const objs: Record<string, KObject> = { Pod: pod("nginx:latest"), Deployment: deployment("nginx:latest"), CronJob: cronJob("nginx:latest") };
+    expect(want.map(([kind]) => [kind, verdict(objs[kind!]!)])).toEqual(want);
+  });
+  it("object.metadata.namespace stays the workload's own (Kyverno protects it)", () => {
+    const { vap } = convert(VPOL(""));
+    expect(vap.spec.validations?.[0]?.expression).toContain("object.metadata.namespace != 'forbidden'");
+    expect(vap.spec.validations?.[0]?.expression).toContain("variables.podSpec.containers");
+  });
+});

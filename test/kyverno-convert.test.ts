@@ -167,8 +167,8 @@ spec:
 describe("ValidatingPolicy autogen (Kyverno's pod controllers)", () => {
   it.each([
     ["default: every controller", "", [["Pod", "deny"], ["Deployment", "deny"], ["CronJob", "deny"]]],
-    ["controllers: [deployments]", "\n  autogen: {podControllers: {controllers: [deployments]}}", [["Pod", "deny"], ["Deployment", "deny"], ["CronJob", "admit"]]],
-    ["controllers: [] turns it off", "\n  autogen: {podControllers: {controllers: []}}", [["Pod", "deny"], ["Deployment", "admit"], ["CronJob", "admit"]]],
+    ["controllers: [deployments]", "\n  autogen: {podControllers: {controllers: [deployments]}}", [["Pod", "deny"], ["Deployment", "deny"], ["CronJob", "skip"]]],
+    ["controllers: [] turns it off", "\n  autogen: {podControllers: {controllers: []}}", [["Pod", "deny"], ["Deployment", "skip"], ["CronJob", "skip"]]],
   ])("%s", (_n, autogen, want) => {
     const { conv, verdict } = convert(VPOL(autogen));
     expect(conv.status).toBe("converted");

@@ -166,6 +166,12 @@ const kindCovers = (k: MatchKind, c: MatchKind): boolean =>
 function kindPred(kinds: readonly string[], covered?: Covered): Pred {
   const resolved = kinds.map((s) => resolveKind(kindSelector(s)));
   if (covered?.every((c) => resolved.some((k) => kindCovers(k, c)))) return P.t;
+  // matchConstraints lets in exact kinds with distinct names: the kind name alone tells them apart
+  const same = (a: MatchKind, b: MatchKind): boolean => a.group === b.group && a.version === b.version && a.kind === b.kind && !a.subresource && !b.subresource;
+  if (covered && new Set(covered.map((c) => c.kind)).size === covered.length && resolved.every((k) => covered.some((c) => same(k, c)))) {
+    const names = [...new Set(resolved.map((k) => k.kind))];
+    return names.length === 1 ? P.cmp(req("kind.kind"), "==", names[0]!, false) : P.in(req("kind.kind"), names, false);
+  }
   return P.or(...kinds.map((s) => {
     const k = resolveKind(kindSelector(s));
     const parts: Pred[] = [];

@@ -173,11 +173,31 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     const expr = single ? lowerPred(r.check, ctx) : ruleExpr(r, ctx);
     const fields = failingFields(r.check, r.field, ctx);
     const template = messageExpr(r.message, ctx);
-    const msgExpr = template ?? (hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
-    return { expr, message: r.message.text, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
+    // one element can fail (its parents' absence included): the message names it without a messageExpression
+    const only = template ? undefined : singleLabel(fields);
+    const msgExpr = template ?? (only === undefined && hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
+    return { expr, message: only === undefined ? r.message.text : `${r.message.text}: ${only}`, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
   const variables = (opts.variables ?? []).map((v) => ({ name: v.name, expr: lowerVal(v.value, ctx) }));
   return { matchConstraints, ...finish({ conditions, variables, validations }) };
+}
+
+/**
+ * The one element a failing-fields list can name, when it is built from fixed labels only and they all lie on one
+ * path (`metadata`, `metadata[namespace]` → `metadata[namespace]`); undefined when it can name others.
+ */
+function singleLabel(fields: CExpr): string | undefined {
+  const labels: string[] = [];
+  const collect = (e: CExpr): boolean => {
+    if (e.t === "bin" && e.op === "+") return collect(e.l) && collect(e.r);
+    if (e.t === "list") return e.items.every((x) => x.t === "lit" && typeof x.v === "string" && labels.push(x.v) > 0);
+    if (e.t === "cond") return collect(e.then) && collect(e.else);
+    return false;
+  };
+  if (!collect(fields)) return undefined;
+  const distinct = [...new Set(labels)];
+  const deepest = distinct.filter((l) => !distinct.some((o) => o !== l && o.startsWith(l) && (o[l.length] === "." || o[l.length] === "[")));
+  return deepest.length === 1 ? deepest[0] : undefined;
 }
 
 /** Does a predicate read a `variables.<name>` root? */

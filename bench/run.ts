@@ -3,6 +3,7 @@
 //  2. Whole-policy admission evaluations/s (our VAP engine) vs the same expressions in @bufbuild/cel.
 //  3. Compile time per policy (all expressions of a VAP, cold cache).
 //  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods.
+//  5. Kyverno (bench/kyverno.ts): whole-corpus conversion time vs only parsing its YAML; replay cases/s per engine.
 import { celEnv, celList, celMap, isCelError, parse as bufParse, plan as bufPlan, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { RE2JS } from "@bufbuild/re2";
@@ -12,6 +13,7 @@ import { parseAllDocuments } from "yaml";
 import { convertPsps } from "../converters/psp/convert.js";
 import { admitPod } from "../converters/psp/engine/index.js";
 import { parsePspFile } from "../converters/psp/parse.js";
+import { benchKyverno } from "./kyverno.js";
 import { compile, type Activation } from "../src/cel/env.js";
 import { fromJSON, type Value } from "../src/cel/values.js";
 import { admissionEnv } from "../src/vap/celenv.js";
@@ -252,6 +254,15 @@ if (hasCorpus) {
   }
 } else {
   console.error("bench: ../shared/corpus not found — PSP corpus benchmarks skipped");
+}
+
+// 5. Kyverno conversion and replay (skipped with a notice when the corpus has no kyverno/INDEX.tsv)
+{
+  const k = benchKyverno(CORPUS);
+  if (k) {
+    rows.push(...k.rows);
+    results["kyverno"] = k.results;
+  }
 }
 
 const w = [Math.max(...rows.map((r) => r.bench.length), 5), Math.max(...rows.map((r) => r.ours.length), 4), Math.max(...rows.map((r) => r.baseline.length), 8), 9];

@@ -32,7 +32,8 @@
 // *first* resource key that matches in Go map order — random when several keys match. Declared choice: the VAP
 // quantifies over every matching key and fails when the pattern fails for *any* of them (Kyverno may pick that key),
 // so it never admits what Kyverno might deny (gap `kyverno.pattern.wildcard-key-choice`, stricter); with one match
-// or none it is exact.
+// or none it is exact. Negation anchors `X(k*)` need no choice: X fails whenever its key is present, whatever the
+// value (anchor/handlers.go negationHandler), so every matching key gives Kyverno's one outcome — no gap.
 import { cmpQ, parseQuantity, type Quantity } from "../../../src/cel/k8s/quantity.js";
 import { parseDuration } from "../../../src/cel/stdlib/time.js";
 import { isSafeIdent } from "../../../src/emit/literal.js";
@@ -474,7 +475,9 @@ class Lowerer {
     if (!choices.length) return this.node(pattern, loc, { name: self });
     if (!top)
       this.gap("kyverno.pattern.wildcard-key-in-list", "unverified", "wildcard label/annotation keys inside a list element: Kyverno expands them in the shared pattern, so the first element's expansion is reused for the next ones; the VAP expands per element");
-    this.gap("kyverno.pattern.wildcard-key-choice", "stricter", `wildcard metadata keys (${choices.map((c) => c.glob).join(", ")}): Kyverno checks the first matching resource key in Go map order (random when several match); the VAP fails when the pattern fails for any matching key`);
+    // X(k) fails whenever k is present, whatever its value: any matching key decides alike, the choice is moot
+    if (choices.some((c) => parseAnchor(c.key)?.mod !== "X"))
+      this.gap("kyverno.pattern.wildcard-key-choice", "stricter", `wildcard metadata keys (${choices.map((c) => c.glob).join(", ")}): Kyverno checks the first matching resource key in Go map order (random when several match); the VAP fails when the pattern fails for any matching key`);
     const n = this.scopes++;
     choices.forEach((c, i) => (c.v = `key${n}_${i}`));
     const rec = (i: number): { fail: Pred; skip: Pred } => {

@@ -707,20 +707,46 @@ function podFormExpression(o: "object" | "oldObject", f: "spec" | "metadata", cr
 function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOptions): ConvertResult {
   const s = p.spec;
   const gaps: ReportGap[] = [];
-  const text = JSON.stringify(s);
-  if (KYVERNO_ONLY_CEL.test(text))
-    gaps.push({ rule: p.name, reason: "[kyverno.cel.library] uses a Kyverno-only CEL library", line: p.source.line, id: "kyverno.cel.library", effect: "weaker", file: p.source.file });
+  const gap = (id: string, reason: string): void => {
+    gaps.push({ rule: p.name, reason: `[${id}] ${reason}`, line: p.source.line, id, effect: "weaker", file: p.source.file });
+  };
   const spec = s as unknown as JsonMap;
   const controllers = vpolControllers(spec);
-  let parts: VapParts = {
+  const kept = withoutKyvernoLibraries({
     matchConstraints: (s.matchConstraints ?? {}) as unknown as VapParts["matchConstraints"],
     matchConditions: (s.matchConditions ?? []) as unknown as VapParts["matchConditions"],
     variables: (s.variables ?? []) as unknown as VapParts["variables"],
     validations: (s.validations ?? []) as unknown as VapParts["validations"],
-  };
+  });
+  if (kept.dropped.length) gap("kyverno.cel.library", `${kept.dropped.join(", ")} call a Kyverno-only CEL library (resource/http/image/imagedata/globalContext/exceptions): left out`);
+  if (!kept.parts) return { manifests: [], gaps, status: "unsupported" };
+  let parts = kept.parts;
   if (controllers.length) parts = withVpolAutogen(parts, controllers);
   const action = Array.isArray(s.validationActions) && s.validationActions.includes("Deny") ? "Enforce" : "Audit";
   return assemble(p, parts, { ...opts, ...(opts.actions ? {} : { actions: action === "Enforce" ? ["Deny"] : ["Audit", "Warn"] }) }, gaps, opts.targetVersion ?? "1.36");
+}
+
+/**
+ * The VAP parts without what calls a Kyverno-only library: variables that call one (or read such a variable) and
+ * validations that do; undefined parts when a matchCondition does or no validation is left.
+ */
+function withoutKyvernoLibraries(parts: VapParts): { parts?: VapParts; dropped: string[] } {
+  const bad = new Set<string>();
+  const reads = (t: string): boolean => KYVERNO_ONLY_CEL.test(t) || [...bad].some((n) => new RegExp(`\\bvariables\\.${n}\\b`).test(t));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const v of parts.variables) if (!bad.has(v.name) && reads(v.expression)) (bad.add(v.name), (grew = true));
+  }
+  const dropped = [...[...bad].map((n) => `variable ${n}`)];
+  const validations = parts.validations.filter((v, i) => {
+    const out = reads(v.expression) || reads(v.messageExpression ?? "");
+    if (out) dropped.push(`validation ${i + 1}`);
+    return !out;
+  });
+  const conditions = parts.matchConditions.filter((m) => reads(m.expression));
+  dropped.push(...conditions.map((m) => `matchCondition ${m.name}`));
+  if (conditions.length || !validations.length) return { dropped };
+  return { parts: { ...parts, variables: parts.variables.filter((v) => !bad.has(v.name)), validations }, dropped };
 }
 
 /** One VAP for the Pod and its controllers: their resource rules added, the CEL reading the pod through variables. */

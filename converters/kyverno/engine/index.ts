@@ -284,10 +284,28 @@ function celRule(ev: Evaluation, object: JsonObject, oldObject: JsonObject | nul
   const cel = rule.validate!.cel!;
   const name = rule.name;
   if (cel.paramKind) return respond(name, "error", "validate.cel with paramKind: params are not supported by this engine");
+  const policy = celPolicyOf(ev.policy.name, rule);
+  const request = requestForObject(object as KObject, { operation: operation as "CREATE", ...(oldObject ? { oldObject: oldObject as KObject } : {}) });
+  const d = evaluateVap({ policies: [policy], bindings: [], request });
+  const res = d.results[0];
+  if (!res || res.verdict === "skip") return respond(name, "skip", "cel preconditions not met");
+  if (res.verdict === "admit") return respond(name, "pass", `validation rule '${name}' passed.`);
+  // an evaluation error is a denial of the validator (failurePolicy Fail): Kyverno reports the rule as failed
+  return respond(name, "fail", res.messages.join("; "));
+}
+
+/** One VAP per validate.cel rule, kept per rule object so its compiled programs are reused across resources. */
+const celPolicies = new WeakMap<KyvernoRule, ValidatingAdmissionPolicy>();
+
+function celPolicyOf(policyName: string, rule: KyvernoRule): ValidatingAdmissionPolicy {
+  const hit = celPolicies.get(rule);
+  if (hit) return hit;
+  const cel = rule.validate!.cel!;
+  const name = rule.name;
   const policy: ValidatingAdmissionPolicy = {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicy",
-    metadata: { name: `${ev.policy.name}-${name}` },
+    metadata: { name: `${policyName}-${name}` },
     spec: {
       failurePolicy: "Fail",
       matchConstraints: { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*/*"] }] },
@@ -297,11 +315,6 @@ function celRule(ev: Evaluation, object: JsonObject, oldObject: JsonObject | nul
       ...(cel.auditAnnotations.length ? { auditAnnotations: cel.auditAnnotations } : {}),
     } as ValidatingAdmissionPolicy["spec"],
   };
-  const request = requestForObject(object as KObject, { operation: operation as "CREATE", ...(oldObject ? { oldObject: oldObject as KObject } : {}) });
-  const d = evaluateVap({ policies: [policy], bindings: [], request });
-  const res = d.results[0];
-  if (!res || res.verdict === "skip") return respond(name, "skip", "cel preconditions not met");
-  if (res.verdict === "admit") return respond(name, "pass", `validation rule '${name}' passed.`);
-  // an evaluation error is a denial of the validator (failurePolicy Fail): Kyverno reports the rule as failed
-  return respond(name, "fail", res.messages.join("; "));
+  celPolicies.set(rule, policy);
+  return policy;
 }

@@ -61,18 +61,21 @@ export function key(e: CExpr): string {
   let k = keys.get(e);
   if (k === undefined) {
     const parts: string[] = [];
-    mapChildren(e, (c) => {
-      parts.push(key(c));
-      return c;
-    });
+    forEachChild(e, (c) => void parts.push(key(c)));
     const own = e.t === "lit" ? JSON.stringify(e.v) : e.t === "id" ? e.name : e.t === "sel" ? `${e.field}${e.opt ? "?" : ""}` : e.t === "call" ? `${e.fn}${e.target ? "." : ""}` : e.t === "bin" ? e.op : e.t === "obj" ? `${e.type}:${e.fields.map((f) => f.name).join(",")}` : e.t === "map" ? e.entries.map((x) => (x.opt ? "?" : "")).join(",") : e.t === "idx" && e.opt ? "?" : "";
-    k = `${e.t}<${own}>(${parts.join("|")})`;
+    // hash-consing: a node's key is a short id of its kind, own text and its children's ids, so keys stay small
+    // (a key spelling out the whole subtree made hoisting quadratic in expression size)
+    const full = `${e.t}<${own}>(${parts.join("|")})`;
+    k = interned.get(full);
+    if (k === undefined) interned.set(full, (k = `#${interned.size.toString(36)}`));
     keys.set(e, k);
   }
   return k;
 }
 
 const keys = new WeakMap<CExpr, string>();
+/** Structure → id, for the life of the process (ids are only compared for equality, never ordered). */
+const interned = new Map<string, string>();
 
 /** Identifiers an expression reads that it does not bind itself (comprehension variables of enclosing macros). */
 export function freeIds(e: CExpr, bound: ReadonlySet<string> = new Set(), out: Set<string> = new Set()): Set<string> {
@@ -129,31 +132,85 @@ export function freeIds(e: CExpr, bound: ReadonlySet<string> = new Set(), out: S
 
 /** Apply `f` to every direct child (bottom-up rewriting helper). */
 export function mapChildren(e: CExpr, f: (c: CExpr) => CExpr): CExpr {
+  // an unchanged node is returned as is, so memoised keys survive rewrites of other parts of the tree
+  let changed = false;
+  const g = (c: CExpr): CExpr => {
+    const r = f(c);
+    if (r !== c) changed = true;
+    return r;
+  };
+  let out: CExpr;
   switch (e.t) {
     case "lit":
     case "id":
       return e;
     case "sel":
-      return { ...e, of: f(e.of) };
+      out = { ...e, of: g(e.of) };
+      break;
     case "not":
     case "neg":
-      return { ...e, of: f(e.of) };
+      out = { ...e, of: g(e.of) };
+      break;
     case "idx":
-      return { ...e, of: f(e.of), key: f(e.key) };
+      out = { ...e, of: g(e.of), key: g(e.key) };
+      break;
     case "call":
-      return { ...e, ...(e.target ? { target: f(e.target) } : {}), args: e.args.map(f) };
+      out = { ...e, ...(e.target ? { target: g(e.target) } : {}), args: e.args.map(g) };
+      break;
     case "list":
-      return { ...e, items: e.items.map(f) };
+      out = { ...e, items: e.items.map(g) };
+      break;
     case "map":
-      return { ...e, entries: e.entries.map((x) => ({ ...x, key: f(x.key), value: f(x.value) })) };
+      out = { ...e, entries: e.entries.map((x) => ({ ...x, key: g(x.key), value: g(x.value) })) };
+      break;
     case "obj":
-      return { ...e, fields: e.fields.map((x) => ({ ...x, value: f(x.value) })) };
+      out = { ...e, fields: e.fields.map((x) => ({ ...x, value: g(x.value) })) };
+      break;
     case "bin":
-      return { ...e, l: f(e.l), r: f(e.r) };
+      out = { ...e, l: g(e.l), r: g(e.r) };
+      break;
     case "and":
     case "or":
-      return { ...e, of: e.of.map(f) };
+      out = { ...e, of: e.of.map(g) };
+      break;
     case "cond":
-      return { ...e, test: f(e.test), then: f(e.then), else: f(e.else) };
+      out = { ...e, test: g(e.test), then: g(e.then), else: g(e.else) };
+      break;
+  }
+  return changed ? out : e;
+}
+
+/** Visit the direct children of a node (read-only; nothing is rebuilt). */
+export function forEachChild(e: CExpr, f: (c: CExpr) => void): void {
+  switch (e.t) {
+    case "lit":
+    case "id":
+      return;
+    case "sel":
+    case "not":
+    case "neg":
+      return f(e.of);
+    case "idx":
+      f(e.of);
+      return f(e.key);
+    case "call":
+      if (e.target) f(e.target);
+      return e.args.forEach(f);
+    case "list":
+      return e.items.forEach(f);
+    case "map":
+      return e.entries.forEach((x) => (f(x.key), f(x.value)));
+    case "obj":
+      return e.fields.forEach((x) => f(x.value));
+    case "bin":
+      f(e.l);
+      return f(e.r);
+    case "and":
+    case "or":
+      return e.of.forEach(f);
+    case "cond":
+      f(e.test);
+      f(e.then);
+      return f(e.else);
   }
 }

@@ -3,7 +3,7 @@
 // subexpressions move (no comprehension variables, no `authorizer`, which messageExpressions cannot read), and
 // matchConditions are never rewritten (they cannot read variables). Names come from the expression (its last field or
 // call), made unique; variables are ordered so each one only reads earlier ones.
-import { freeIds, key, mapChildren, type CExpr } from "./ast.js";
+import { forEachChild, freeIds, key, mapChildren, type CExpr } from "./ast.js";
 import { flat } from "./unparse.js";
 import { isSafeIdent } from "./literal.js";
 
@@ -15,6 +15,8 @@ export interface NamedCExpr {
 const okName = (n: string): string => (n.endsWith("Ok") ? n : `${n}Ok`);
 
 const ADMISSION = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables"]);
+/** CEL type identifiers (kind tests `type(dyn(x)) == string`): constants, not free variables. */
+const TYPE_IDS = new Set(["null_type", "bool", "int", "uint", "double", "string", "bytes", "list", "map"]);
 const MIN_CHARS = 28;
 /** Short literals read better in place than behind a name. */
 const MIN_LITERAL_CHARS = 60;
@@ -24,7 +26,7 @@ function literal(e: CExpr): boolean {
 }
 
 function closed(e: CExpr): boolean {
-  for (const id of freeIds(e)) if (!ADMISSION.has(id)) return false;
+  for (const id of freeIds(e)) if (!ADMISSION.has(id) && !TYPE_IDS.has(id)) return false;
   return true;
 }
 
@@ -36,10 +38,7 @@ function count(e: CExpr, into: Map<string, { e: CExpr; n: number }>): void {
     else into.set(k, { e, n: 1 });
   }
   if (e.t === "call" && e.fn === "has") return; // the argument of has() must stay a field selection
-  mapChildren(e, (c) => {
-    count(c, into);
-    return c;
-  });
+  forEachChild(e, (c) => count(c, into));
 }
 
 function replace(e: CExpr, k: string, by: CExpr): CExpr {
@@ -137,17 +136,29 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     all = all.map((e, j) => (j === i ? e : replace(e, k, ref)));
   });
   const added: NamedCExpr[] = [];
+  // per structure: its text (for length and ties) and whether it may become a variable at all
+  const text = new Map<string, string>();
+  const textOf = (k: string, e: CExpr): string => text.get(k) ?? (text.set(k, flat(e)), text.get(k)!);
+  const hoistable = new Map<string, boolean>();
+  const canHoist = (k: string, e: CExpr): boolean => {
+    let ok = hoistable.get(k);
+    if (ok === undefined) {
+      const len = textOf(k, e).length;
+      ok = !isVariableRef(e) && len >= MIN_CHARS && !(literal(e) && len < MIN_LITERAL_CHARS) && !buildsObject(e) && closed(e) && !freeIds(e).has("authorizer") && !flatHasAuthorizer(e);
+      hoistable.set(k, ok);
+    }
+    return ok;
+  };
   for (let round = 0; round < 64; round++) {
     const counts = new Map<string, { e: CExpr; n: number }>();
     for (const e of all) count(e, counts);
     for (const v of added) count(v.expr, counts);
-    let best: { k: string; e: CExpr; gain: number } | undefined;
+    let best: { k: string; e: CExpr; gain: number; text: string } | undefined;
     for (const [k, { e, n }] of counts) {
-      if (n < 2 || isVariableRef(e) || buildsObject(e) || !closed(e) || freeIds(e).has("authorizer") || flatHasAuthorizer(e)) continue;
-      const len = flat(e).length;
-      if (len < MIN_CHARS || (literal(e) && len < MIN_LITERAL_CHARS)) continue;
-      const gain = (n - 1) * len;
-      if (!best || gain > best.gain || (gain === best.gain && k < best.k)) best = { k, e, gain };
+      if (n < 2 || !canHoist(k, e)) continue;
+      const t = textOf(k, e);
+      const gain = (n - 1) * t.length;
+      if (!best || gain > best.gain || (gain === best.gain && t < best.text)) best = { k, e, gain, text: t };
     }
     if (!best) break;
     const name = identifier(nameFor(best.e), used);
@@ -165,10 +176,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
 function buildsObject(e: CExpr): boolean {
   if (e.t === "obj") return true;
   let found = false;
-  mapChildren(e, (c) => {
-    found ||= buildsObject(c);
-    return c;
-  });
+  forEachChild(e, (c) => void (found ||= buildsObject(c)));
   return found;
 }
 

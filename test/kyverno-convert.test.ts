@@ -181,3 +181,31 @@ describe("ValidatingPolicy autogen (Kyverno's pod controllers)", () => {
     expect(vap.spec.validations?.[0]?.expression).toContain("variables.podSpec.containers");
   });
 });
+
+describe("rule-level failureAction overrides the policy's", () => {
+  const MIXED = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: mixed}
+spec:
+  validationFailureAction: Audit
+  rules:
+  - name: audited
+    match: {any: [{resources: {kinds: [Service]}}]}
+    validate: {message: a, pattern: {spec: {type: ClusterIP}}}
+  - name: enforced
+    match: {any: [{resources: {kinds: [Service]}}]}
+    validate: {failureAction: Enforce, message: e, pattern: {metadata: {labels: {team: "?*"}}}}
+`;
+  it("one VAP + binding per action: the policy's action keeps the name, the override gets a suffix", () => {
+    const conv = convertKyvernoPolicies(policyOf(MIXED));
+    expect(conv.status).toBe("converted");
+    const bindings = conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[];
+    expect(bindings.map((b) => [b.spec.policyName, b.spec.validationActions])).toEqual([
+      ["cpol-mixed-enforce", ["Deny"]],
+      ["cpol-mixed", ["Audit", "Warn"]],
+    ]);
+    const vaps = conv.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
+    expect(vaps.map((v) => v.spec.validations?.map((x) => x.message))).toEqual([["e: metadata.labels.team"], ["a: spec.type"]]);
+  });
+});

@@ -509,6 +509,8 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   const controllers = autogenKinds(p);
   const all: Variant[] = [];
   const rules: Rule[] = [];
+  // a rule's validate.failureAction overrides the policy's: rules are emitted per action (one VAP + binding each)
+  const actionOf = new Map<Rule, "Audit" | "Enforce">();
   const validating = p.rules.filter((r) => r.validate && !r.validate.cel);
   const match = policyMatch(validating.flatMap((r) => variants(p, r, controllers)), p.kind === "Policy" ? p.namespace : undefined);
   const state: PolicyState = { failurePolicy: p.failurePolicy, ...(p.kind === "Policy" && p.namespace ? { namespace: p.namespace } : {}), covered: coveredKinds(match.kinds) };
@@ -523,31 +525,37 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
     const vs = variants(p, r, controllers);
     all.push(...vs);
     const shared = lowerAcrossForms(vs, state, addGap);
-    if (shared) {
-      rules.push(...shared);
-      if (shared.length) podForms.push(...vs);
-      continue;
-    }
-    for (const v of vs) rules.push(...lowerVariant(v, state, addGap));
+    const lowered = shared ?? vs.flatMap((v) => lowerVariant(v, state, addGap));
+    if (shared?.length) podForms.push(...vs);
+    for (const x of lowered) actionOf.set(x, r.validate.failureAction ?? p.validationFailureAction);
+    rules.push(...lowered);
   }
   if (p.applyRules === "One") addGap({ id: "kyverno.applyRules", rule: p.name, reason: "applyRules: One stops at the first applicable rule; every rule is checked here", effect: "stricter" });
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const target = opts.targetVersion ?? "1.36";
-  let parts: VapParts;
-  try {
-    parts = emitRules(rules, match, { targetVersion: target, ...(podForms.length ? { variables: [{ name: POD, value: podValue(podForms) }] } : {}) });
-  } catch (e) {
-    gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
-    return { manifests: [], gaps, status: "unsupported" };
+  const groups = (["Enforce", "Audit"] as const).map((action) => ({ action, rules: rules.filter((x) => actionOf.get(x) === action) })).filter((g) => g.rules.length);
+  const manifests: object[] = [];
+  for (const g of groups) {
+    let parts: VapParts;
+    try {
+      const reads = g.rules.some((x) => JSON.stringify(x).includes(`"k":"variable","name":"${POD}"`));
+      parts = emitRules(g.rules, match, { targetVersion: target, ...(reads ? { variables: [{ name: POD, value: podValue(podForms) }] } : {}) });
+    } catch (e) {
+      gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
+      return { manifests: [], gaps, status: "unsupported" };
+    }
+    // the policy's own action keeps the policy's name; rules that override it get `-audit` / `-enforce`
+    const suffix = g.action === p.validationFailureAction ? "" : `-${g.action.toLowerCase()}`;
+    manifests.push(...assemble(p, parts, opts, gaps, target, state.params, { suffix, action: g.action }).manifests);
   }
-  return assemble(p, parts, opts, gaps, target, state.params);
+  return { manifests, gaps, status: gaps.length ? "partial" : "converted" };
 }
 
-function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string, params?: ContextParams): ConvertResult {
-  const name = opts.name ?? vapName(p);
+function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string, params?: ContextParams, group?: { suffix: string; action: "Audit" | "Enforce" }): ConvertResult {
+  const name = `${opts.name ?? vapName(p)}${group?.suffix ?? ""}`;
   const labels = { "app.kubernetes.io/managed-by": "vap-migrate" };
   const failurePolicy = isClusterPolicy(p) ? p.failurePolicy : "Fail";
-  const action = isClusterPolicy(p) ? p.validationFailureAction : "Enforce";
+  const action = group?.action ?? (isClusterPolicy(p) ? p.validationFailureAction : "Enforce");
   void envFor(target);
   const manifests = [
     buildVap({
@@ -644,7 +652,11 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
     variables: variables.filter((v) => !podVariables.includes(v) || used.includes(`variables.${v.name}`)),
     validations,
   };
-  return assemble(p, parts, opts, gaps, opts.targetVersion ?? "1.36");
+  // rule-level failureAction: one VAP holds every rule, so any Enforce rule makes it Enforce (Audit rules then deny)
+  const actions = new Set(p.rules.map((r) => r.validate?.failureAction ?? p.validationFailureAction));
+  if (actions.size > 1) gaps.push({ rule: p.name, reason: "[kyverno.failureAction.mixed] rules with Audit and Enforce failureAction share one VAP: it enforces them all", line: p.source.line, id: "kyverno.failureAction.mixed", effect: "stricter", file: p.source.file });
+  const action = actions.has("Enforce") ? "Enforce" : "Audit";
+  return assemble(p, parts, opts, gaps, opts.targetVersion ?? "1.36", undefined, { suffix: "", action });
 }
 
 function kindPredText(v: Variant): string {

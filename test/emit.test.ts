@@ -265,6 +265,13 @@ const valRows: Row<Val>[] = [
   { name: "oldObject root", model: V.at(path(root.oldObject, "metadata.name")), want: "old", inputs: { object: POD, oldObject: { metadata: { name: "old" } } } },
   { name: "request root (typed, reserved field)", model: V.at(path(root.request, "namespace")), want: "prod" },
   { name: "request nested typed field", model: V.at(path(root.request, "userInfo.username")), want: "alice" },
+  { name: "request omitempty list present", model: V.or(V.at(path(root.request, "userInfo.groups")), []), want: ["dev"] },
+  {
+    name: "request omitempty list absent (no groups) → fallback",
+    model: V.or(V.at(path(root.request, "userInfo.groups")), []),
+    want: [],
+    inputs: { object: POD, request: { ...REQUEST, userInfo: { username: "alice" } } },
+  },
   { name: "default: present false is kept", model: V.or(at("spec.hostNetwork"), true), want: false },
   { name: "default: absent leaf → fallback", model: V.or(at("spec.hostPID"), "none"), want: "none" },
   { name: "default: absent parent → fallback", model: V.or(at("spec.securityContext.runAsUser"), -1), want: -1 },
@@ -304,6 +311,20 @@ const valRows: Row<Val>[] = [
   { name: "distinct", model: V.call("distinct", lit([1, 2, 1, 3])), want: [1, 2, 3], since: "1.34" },
   { name: "sort", model: V.call("sort", lit(["b", "c", "a"])), want: ["a", "b", "c"], since: "1.34" },
   { name: "dyn", model: V.call("dyn", lit(1)), want: 1, type: "int" },
+  {
+    name: "sum of the sizes of a projection (count over nested lists)",
+    model: V.call("sum", { k: "project", list: at("spec.containers"), v: "c", body: V.call("size", V.or(V.at(vr("c", "ports")), [])) }),
+    want: 2,
+    type: "int",
+  },
+  { name: "approxFloat of a quantity", model: V.call("approxFloat", at("spec.overhead.memory")), want: 536870912, type: "double", since: "1.28" },
+  { name: "divide doubles", model: V.call("divide", V.call("double", at("spec.terminationGracePeriodSeconds")), lit({ double: 4 })), want: 7.5, type: "double" },
+  { name: "sum of an empty list is 0", model: V.call("sum", { k: "project", list: lit([]), v: "c", body: V.call("size", V.at(vr("c"))) }), want: 0, type: "int" },
+  {
+    name: "kind dispatch in a cond (string / list / other)",
+    model: V.cond(P.kind(O("metadata.name"), "string", "error"), lit("s"), V.cond(P.kind(O("metadata.name"), "list", "error"), lit("l"), lit("o"))),
+    want: "s",
+  },
   { name: "list of paths", model: list(at("metadata.name"), at("metadata.namespace")), want: ["web", "prod"] },
   { name: "map literal", model: { k: "map", entries: [["n", at("metadata.name")], ["ns", at("metadata.namespace")]] }, want: { n: "web", ns: "prod" }, since: "1.28" },
   {
@@ -400,6 +421,8 @@ const predRows: Row<Pred>[] = [
   { name: "cmp quantity == across units", model: P.cmp(O("spec.overhead.cpu"), "==", "0.5", false, "quantity"), want: true, since: "1.28" },
   { name: "cmp duration >", model: P.cmp(O("metadata.annotations.timeout"), ">", "90m", false, "duration"), want: true },
   { name: "cmp duration == across units", model: P.cmp(lit("1m30s"), "==", "90s", "error", "duration"), want: true },
+  { name: "present: request omitempty list", model: P.present(path(root.request, "userInfo.groups")), want: true },
+  { name: "present: request omitempty list absent", model: P.present(path(root.request, "userInfo.groups")), want: false, inputs: { object: POD, request: { ...REQUEST, userInfo: { username: "alice" } } } },
   { name: "cmp on request (typed)", model: P.cmp(V.at(path(root.request, "operation")), "==", "CREATE", "error"), want: true },
   {
     name: "cmp oldObject vs object",
@@ -481,6 +504,19 @@ const predRows: Row<Pred>[] = [
   { name: "[*] in", model: P.in(O("spec.containers[*].name"), ["nginx", "sidecar"], false), want: true },
   { name: "[*] over an absent list", model: P.truthy(O("spec.initContainers[*].stdin"), false), want: true },
   { name: "[*] nested", model: P.cmp(O("spec.containers[*].ports[*].containerPort"), ">", 79, true), want: true },
+  { name: "kind string", model: P.kind(O("metadata.name"), "string", "error"), want: true },
+  { name: "kind string of a list", model: P.kind(O("spec.containers"), "string", "error"), want: false },
+  { name: "kind list", model: P.kind(O("spec.containers"), "list", "error"), want: true },
+  { name: "kind map", model: P.kind(O("spec.nodeSelector"), "map", "error"), want: true },
+  { name: "kind int", model: P.kind(O("spec.terminationGracePeriodSeconds"), "int", "error"), want: true },
+  { name: "kind double", model: P.kind(O("spec.weight"), "double", "error"), want: true },
+  { name: "kind bool", model: P.kind(O("spec.hostNetwork"), "bool", "error"), want: true },
+  { name: "kind null (dyn(null))", model: P.kind(V.call("dyn", lit(null)), "null", "error"), want: true },
+  { name: "kind null of a default", model: P.kind(V.or(at("spec.hostPID"), V.call("dyn", lit(null))), "null", "error"), want: true },
+  { name: "kind of an absent field: error", model: P.kind(O("spec.hostPID"), "bool", "error"), want: ERROR },
+  { name: "kind of an absent field: ifAbsent false", model: P.kind(O("spec.hostPID"), "bool", false), want: false },
+  { name: "kind of an absent field: ifAbsent true", model: P.kind(O("spec.securityContext.runAsUser"), "int", true), want: true },
+  { name: "kind inside a quantifier", model: P.all(O("spec.containers"), "c", P.kind(vr("c", "name"), "string", "error")), want: true },
   { name: "let", model: { k: "let", name: "n", value: at("metadata.name"), body: P.match(V.at(vr("n")), { k: "glob", glob: "w*" }, "error") }, want: true },
   {
     name: "let inside a quantifier",
@@ -632,6 +668,22 @@ describe("emitter bugs found by these tests (fixed rows) and known ones (it.fail
     const compiled = [...cp.variables, ...cp.validations, ...cp.validations.flatMap((v) => (v.messageExpression ? [v.messageExpression] : []))];
     expect(compiled.length).toBeGreaterThan(1);
     for (const c of compiled) expect(c.compiled.ok ? "ok" : c.compiled.error, c.expression).toBe("ok");
+  });
+
+  it("kind tests and sum() compile for the 1.28 and 1.36 targets and are hoisted like other closed expressions", () => {
+    const kindOf = P.or(P.kind(O("spec.weight"), "double", "error"), P.kind(O("spec.weight"), "int", "error"));
+    const count = V.call("sum", { k: "project", list: at("spec.containers"), v: "c", body: V.call("size", V.or(V.at(vr("c", "ports")), [])) });
+    const rules: Rule[] = [
+      { id: "a", field: "a", check: P.and(kindOf, P.cmp(count, ">", 1, "error")), message: { text: "a" }, provenance: { file: "t", line: 1 }, gaps: [] },
+      { id: "b", field: "b", check: P.and(kindOf, P.kind(O("metadata.name"), "string", "error")), message: { text: "b" }, provenance: { file: "t", line: 1 }, gaps: [] },
+    ];
+    for (const [targetVersion, env] of [["1.28", "1.27"], ["1.36", "1.35"]] as const) {
+      const parts = emitRules(rules, POD_MATCH, { targetVersion });
+      const cp = compilePolicy(vap(parts), env);
+      for (const c of [...cp.variables, ...cp.validations]) expect(c.compiled.ok ? "ok" : c.compiled.error, c.expression).toBe("ok");
+      expect(parts.variables.some((v) => v.expression.includes("type(dyn(")), targetVersion).toBe(true);
+      expect(decide(parts, POD_KOBJ).verdict, targetVersion).toBe("admit");
+    }
   });
 
   // Fixed (was a bug): lower.ts: CallFn `distinct`/`sort` need env ≥ 1.34 and `quantity`/`isQuantity` ≥ 1.28, but lowering for an older

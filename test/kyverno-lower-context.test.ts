@@ -155,13 +155,13 @@ describe("variable entries", () => {
     expect(run(entries, deny, { object })).toBe(want);
   });
 
-  it("known limit: a failing entry read inside a function, before a deciding condition, is absorbed by CEL's `&&`", () => {
-    // Kyverno evaluates `all` in order: the first condition's load error is the rule's error. The entry value is
-    // touched before the operator only at the top of a `{{ }}`; inside length() CEL's commutative `&&` lets the
-    // false second condition decide. Recorded so a change of conditions.ts (touching nested fallible reads) shows.
+  it("a failing entry read inside a function, before a deciding condition, is evaluated first (not absorbed by CEL's `&&`)", () => {
+    // Kyverno evaluates `all` in order: the first condition's load error is the rule's error. conditions.ts touches
+    // every side whose value holds the error value (here inside length()) before the operator.
     const t = [variable("t", { value: "{{ request.object.metadata.labels.owner }}" })];
     const deny: Conditions = { all: [{ key: "{{ length(t) }}", operator: "GreaterThan", value: 0 }, { key: "{{ request.operation }}", operator: "Equals", value: "DELETE" }] };
-    expect(run(t, deny, { object: labelled })).toBe("admit");
+    expect(run(t, deny, { object: labelled })).toBe("error");
+    expect(run(t, deny, { object: pod({ labels: { owner: "me" } }) })).toBe("admit");
     // with a second condition that can fail itself, the block is chained in order and the error surfaces
     const chained: Conditions = { all: [deny.all![0]!, { key: "{{ request.object.metadata.name }}", operator: "Equals", value: "nope" }] };
     expect(run(t, chained, { object: labelled })).toBe("error");
@@ -175,8 +175,14 @@ describe("variable entries", () => {
     expect(gapIds([variable("a", { value: "{{ b }}" }), variable("b", { value: "x" })])).toEqual(["kyverno.jmespath.variable"]);
   });
 
-  it("a jmesPath with variables in it is substituted as text first: a gap unless jmespath.ts models it", () => {
-    expect(gapIds([variable("v", { jmesPath: "request.object.spec.containers[?name == '{{ request.object.metadata.name }}']" })])).toEqual(["kyverno.variable.nested-strict"]);
+  it("a jmesPath with variables in it is substituted as text first (into a raw string literal)", () => {
+    const v = [variable("v", { jmesPath: "request.object.spec.containers[?name == '{{ request.object.metadata.name }}']" })];
+    expect(gapIds(v)).toEqual([]);
+    expect(run(v, eq("{{ length(v) }}", 0), { object: pod() })).toBe("deny");
+    expect(run(v, eq("{{ length(v) }}", 1), { object: pod({}, { containers: [{ name: "p", image: "nginx" }] }) })).toBe("deny");
+    // the inner variable's Unknown key fails the entry
+    const w = [variable("w", { jmesPath: "request.object.spec.containers[?name == '{{ request.object.metadata.labels.owner }}']" })];
+    expect(run(w, eq("{{ length(w) }}", 0), { object: labelled })).toBe("error");
   });
 
   it("an entry whose lowering is a gap is unresolved, also for later references", () => {

@@ -1,8 +1,10 @@
 // Rule model → CEL syntax tree. Owns the absent-field semantics of every leaf (true / false / evaluation error),
 // optional chaining (`object.?spec.?hostNetwork.orValue(false)`) where the target environment has optionals
 // (≥ 1.28) and `has()` guards below that, the call vocabulary, typed comparisons, quantifiers (incl. map entries,
-// element index and exactly-one) and local bindings (inlined; repeated pieces become VAP variables in hoist.ts).
-import type { AuthzCheck, CallFn, CompareAs, Json, Path, Pred, Root, Segment, StringPattern, Val } from "../ir/model.js";
+// element index and exactly-one), runtime kind tests (`type(dyn(x)) == string`) and local bindings (inlined; repeated
+// pieces become VAP variables in hoist.ts). The typed `request` root is never guarded, except its omitempty list/map
+// fields (`userInfo.groups`, `userInfo.extra`: "no such key" when empty).
+import type { AuthzCheck, CallFn, CompareAs, Json, Path, Pred, Root, Segment, StringPattern, Val, ValueKind } from "../ir/model.js";
 import { valPaths } from "../ir/model.js";
 import { C, type CExpr } from "./ast.js";
 import { globToRe2, isSafeIdent, literalKind, re2Escape } from "./literal.js";
@@ -75,8 +77,12 @@ function optAccess(p: Path, ctx: Ctx): CExpr {
   return p.segs.reduce((of, s) => segExpr(of, s, true, ctx), rootExpr(p.root, ctx));
 }
 
+/** AdmissionRequest fields that are `omitempty` lists/maps of a typed root: absent ("no such key") when empty. */
+const OMITTED_WHEN_EMPTY = new Set(["userInfo.groups", "userInfo.extra"]);
+const fieldNames = (p: Path): string => p.segs.map((s) => (s.k === "field" ? s.name : "?")).join(".");
+
 /** True when some segment of the path can be absent. */
-const guarded = (p: Path): boolean => !typed(p.root) && p.segs.length > 0;
+const guarded = (p: Path): boolean => (typed(p.root) ? OMITTED_WHEN_EMPTY.has(fieldNames(p)) : p.segs.length > 0);
 
 /** Presence of every prefix of `p`: `has()` / `in` chain, or `.?…hasValue()` with optionals. */
 export function presence(p: Path, ctx: Ctx): CExpr {
@@ -135,12 +141,15 @@ const CALLS: Record<CallFn, (a: CExpr[]) => CExpr> = {
   values: ([m]) => C.macro(m!, "map", ["k"], [C.idx(m!, C.id("k"))]),
   distinct: ([l]) => C.method(l!, "distinct"),
   sort: ([l]) => C.method(l!, "sort"),
+  sum: ([l]) => C.method(l!, "sum"),
   isQuantity: (a) => C.call("isQuantity", a),
+  approxFloat: ([s]) => C.method(C.call("quantity", [s!]), "asApproximateFloat"),
+  divide: ([a, b]) => C.bin("/", a!, b!),
   dyn: (a) => C.call("dyn", a),
 };
 
 /** Calls the Kubernetes CEL environment gained after 1.0: the environment version that has them. */
-const CALL_SINCE: Partial<Record<CallFn, number>> = { distinct: 34, sort: 34, quantity: 28, isQuantity: 28 };
+const CALL_SINCE: Partial<Record<CallFn, number>> = { distinct: 34, sort: 34, quantity: 28, isQuantity: 28, approxFloat: 28 };
 
 function callExpr(fn: CallFn, args: CExpr[], ctx: Ctx): CExpr {
   const since = CALL_SINCE[fn];
@@ -224,7 +233,13 @@ function withSubst<T>(ctx: Ctx, name: string, e: CExpr, f: () => T): T {
 // ---------------------------------------------------------------------------------------------------------------
 // Leaves
 
-type Leaf = Extract<Pred, { k: "cmp" | "in" | "match" | "truthy" | "quant" }>;
+type Leaf = Extract<Pred, { k: "cmp" | "in" | "match" | "truthy" | "kind" | "quant" }>;
+
+/** CEL type identifiers of the runtime kinds. */
+const KIND_TYPE: Record<ValueKind, string> = { null: "null_type", bool: "bool", int: "int", uint: "uint", double: "double", string: "string", bytes: "bytes", list: "list", map: "map" };
+
+/** `type(dyn(x)) == <kind>`: dyn keeps the comparison well-typed whatever x's static type. */
+const kindTest = (x: CExpr, kind: ValueKind): CExpr => C.bin("==", C.call("type", [C.call("dyn", [x])]), C.id(KIND_TYPE[kind]));
 
 function compare(l: CExpr, op: string, r: CExpr, as: CompareAs | undefined, ctx: Ctx): CExpr {
   if (as === "quantity" && minorOf(ctx.opts.envVersion) < 28) throw new LowerError("quantity comparisons need CEL environment 1.28 (Kubernetes 1.29)");
@@ -279,6 +294,8 @@ function leafTest(p: Leaf, x: CExpr, ctx: Ctx): CExpr {
       return patternExpr(x, p.pattern);
     case "truthy":
       return x;
+    case "kind":
+      return kindTest(x, p.kind);
     case "quant":
       return quantifier(p, x, ctx);
   }
@@ -293,6 +310,7 @@ function leafOperand(p: Leaf): Val {
       return p.value.k === "lit" ? p.list : p.value;
     case "match":
     case "truthy":
+    case "kind":
       return p.value;
     case "quant":
       return p.over;
@@ -360,6 +378,7 @@ function evalConst(e: CExpr): boolean | undefined {
 function candidates(p: Leaf): Json[] {
   if (p.k === "quant") return p.entries ? [{}] : [[]];
   if (p.k === "truthy") return [false, true];
+  if (p.k === "kind") return [];
   if (p.k === "in" && p.value.k === "lit") return [[]];
   if (p.k === "match") return [""];
   const rhs = p.k === "cmp" ? p.rhs : p.k === "in" ? p.list : undefined;
@@ -515,6 +534,7 @@ export function lowerPred(p: Pred, ctx: Ctx): CExpr {
     case "in":
     case "match":
     case "truthy":
+    case "kind":
     case "quant": {
       const each = lowerEach(p);
       return each ? lowerPred(each, ctx) : lowerLeaf(p, ctx);

@@ -68,6 +68,7 @@ function firstPath(p: Pred): Path | undefined {
       return firstOf(p.value.k === "lit" ? p.list : p.value);
     case "match":
     case "truthy":
+    case "kind":
       return firstOf(p.value);
     case "quant":
       return firstOf(p.over);

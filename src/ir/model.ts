@@ -55,7 +55,10 @@ export type CallFn =
   | "format" // format(template, [args])
   | "keys" | "values" // of a map, as lists
   | "distinct" | "sort" // lists ext (env ≥ 1.34)
+  | "sum" // of a list of numbers (Kubernetes list library, every environment); `[]` sums to 0
   | "isQuantity"
+  | "approxFloat" // quantity(s).asApproximateFloat() (Kubernetes quantity library, env ≥ 1.28)
+  | "divide" // a / b of two doubles
   | "dyn"; // type erasure, where CEL would otherwise infer conflicting branch types
 
 /** Value algebra. A value that reads an absent path is absent; the enclosing leaf's `ifAbsent` decides. */
@@ -107,6 +110,9 @@ export type StringPattern =
   | { k: "suffix"; suffix: string }
   | { k: "substring"; value: string };
 
+/** Runtime kinds of dynamically typed (JSON-shaped) values, as CEL's `type()` names them. */
+export type ValueKind = "null" | "bool" | "int" | "uint" | "double" | "string" | "bytes" | "list" | "map";
+
 /** Who an authorization check is made for. */
 export type AuthzSubject = { k: "requester" } | { k: "serviceAccount"; namespace: Val; name: Val };
 
@@ -133,6 +139,8 @@ export type Pred =
   | { k: "match"; value: Val; pattern: StringPattern; ifAbsent: Absent }
   /** A boolean value. */
   | { k: "truthy"; value: Val; ifAbsent: Absent }
+  /** The value's runtime kind is `kind` (`type(dyn(v)) == string`): dispatch on values of unknown JSON type. */
+  | { k: "kind"; value: Val; kind: ValueKind; ifAbsent: Absent }
   /**
    * Quantifier over a list (`v` = element, `index` = position) or, with `entries`, a map (`v` = key, `index` =
    * value). `one` = exactly one. `label` names an element in messages (e.g. the container's `name`), read with `v`.
@@ -325,6 +333,7 @@ export const P = {
   has: (list: Path | Val, value: Json, ifAbsent: Absent): Pred => ({ k: "in", value: { k: "lit", value }, list: valOf(list), ifAbsent }),
   match: (value: Path | Val, pattern: StringPattern, ifAbsent: Absent): Pred => ({ k: "match", value: valOf(value), pattern, ifAbsent }),
   truthy: (value: Path | Val, ifAbsent: Absent): Pred => ({ k: "truthy", value: valOf(value), ifAbsent }),
+  kind: (value: Path | Val, kind: ValueKind, ifAbsent: Absent): Pred => ({ k: "kind", value: valOf(value), kind, ifAbsent }),
   /** Every element of the list satisfies `body` (an absent list: true). */
   all: (list: Path | Val, v: string, body: Pred, label?: Val): Pred => ({ k: "quant", q: "all", over: valOf(list), v, body, ifAbsent: true, ...(label ? { label } : {}) }),
   /** Some element satisfies `body` (an absent list: false). */

@@ -7,10 +7,13 @@
 //   In / NotIn           (deprecated) scalar key in a list (wildcards both ways) or in a string value (glob, else a
 //                        JSON array of strings compared exactly); list key ⊆ value; a value that is neither → false.
 //   AnyIn / AllIn / AnyNotIn / AllNotIn   keys and values as sets of fmt.Sprint strings, wildcards both ways, a
-//                        string value may be a range `A-B` (quantities / durations) or a JSON array.
+//                        string value may be a range `A-B` (quantities / durations) or a JSON array; a computed value
+//                        of unknown kind against a literal string key dispatches on its runtime kind (a JSON array
+//                        text is recognised by an exact RE2 of its grammar); a null value → false for every operator.
 //   GreaterThan[OrEquals] / LessThan[OrEquals]   durations, quantities, numbers (numeric strings), semver.
 //   Duration*            (legacy) both sides as durations (numbers = seconds).
-// Every substituted key/value whose evaluation can fail (Kyverno's "Unknown key", a function's type error) is
+// Every substituted key/value whose evaluation can fail (Kyverno's "Unknown key", a function's type error, a failing
+// context entry — also deep inside a function argument or a projection: any value holding the error marker) is
 // evaluated up front, so a CEL `&&`/`||` can never swallow an error Kyverno would report; `any`/`all` blocks are
 // chained in Kyverno's order (first error wins, `any` stops at the first true, `all` at the first false).
 import type { Json, Path, Pred, Val } from "../../../src/ir/model.js";
@@ -18,6 +21,7 @@ import type { Condition, Conditions, JsonValue } from "../model.js";
 import {
   ANY,
   ERROR_VAL,
+  hasErrorMarker,
   hasVariables,
   JmesCtx,
   K,
@@ -463,7 +467,19 @@ function matchOne(e: KeyElem, x: string): Pred {
   return globBoth({ lit: x }, e.s);
 }
 
+/** The In family with a computed value that may be null: every operator is false then (Kyverno: invalid type). */
 function family(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
+  if (value.k !== "dyn") return familyBody(op, key, value, ctx);
+  const j = value.j;
+  if (j.k === "list" && j.nullIf) return and(not(j.nullIf), familyBody(op, key, { k: "dyn", j: { ...j, nullIf: undefined } as JList }, ctx));
+  if (j.k === "val" && may(j.ty, K.null)) {
+    if (j.ty.m === K.null) return FALSE;
+    return and(notNull(j.v), familyBody(op, key, value, ctx));
+  }
+  return familyBody(op, key, value, ctx);
+}
+
+function familyBody(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
   const kt = kindOf(key);
   const keyIsList = key.k === "lit" ? Array.isArray(key.value) : key.j.k === "list" || (kt.m & ~K.null) === K.list;
   const negated = op === "NotIn" || op === "AnyNotIn" || op === "AllNotIn";
@@ -473,6 +489,10 @@ function family(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
   // value side
   const v = value.k === "lit" ? value.value : undefined;
   const vt = kindOf(value);
+  if (value.k === "dyn" && value.j.k === "val" && (vt.m & ~K.null) !== K.list && key.k === "lit" && typeof key.value === "string" && op === "AnyIn") {
+    const dispatched = anyInComputed(op, key.value, value.j, ctx);
+    if (dispatched) return dispatched;
+  }
   if (value.k === "dyn" && (vt.m & ~K.null) !== K.list)
     throw new LowerGap(`kyverno.condition.${op}.dynamic-value`, `${op}: a computed value that may be ${kinds(vt)} (a string value may be a glob, a range or a JSON array at run time)`);
 
@@ -554,6 +574,51 @@ function family(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
   return nullKey ? and(not(nullKey), body) : body;
 }
 
+/**
+ * AnyIn of a literal string key K against a computed value of unknown kind (anyin.go anyKeyExistsInArray),
+ * dispatched on its runtime kind: a list → the list semantics; a string V → K matches the glob V, or V is a range
+ * `A-B` (false for a K that is no quantity or duration: such keys only), or V is JSON: a `[]string` holding K (other
+ * JSON: invalid type, false), else V == K (implied by the glob); anything else → invalid type: false. Undefined when
+ * K parses as a quantity or duration (ranges would count). (AnyNotIn would need json.Valid of any JSON text, which no
+ * regular expression decides: a gap.)
+ */
+function anyInComputed(op: "AnyIn", k: string, value: JVal, ctx: JmesCtx): Pred | undefined {
+  if (isQtyLit(k) || isDurLit(k)) return undefined;
+  const asString: Pred = or(glob({ v: value.v }, { lit: k }), regex(value.v, jsonStringsHolding(k)));
+  const t = value.ty;
+  const parts: [Pred, Pred][] = [];
+  if (may(t, K.string)) parts.push([kindTest(value.v, "string"), asString]);
+  if (may(t, K.list)) {
+    const listSide: Side = { k: "dyn", j: { ...value, ty: { m: K.list, ...(t.elem ? { elem: t.elem } : {}) }, err: false } };
+    parts.push([kindTest(value.v, "list"), familyBody(op, { k: "lit", value: k }, listSide, ctx)]);
+  }
+  return parts.reduceRight<Pred>((rest, [test, then]) => or(and(test, then), and(not(test), rest)), FALSE);
+}
+
+const kindTest = (v: Val, kind: "string" | "list"): Pred => ({ k: "kind", value: v, kind, ifAbsent: "error" });
+
+/**
+ * RE2 matching exactly the JSON texts (json.Valid) of an array of strings, one of which decodes to `k`: JSON
+ * whitespace anywhere between tokens; each character of k written as itself or as a `\u` escape (any hex case),
+ * `"`, `\`, `/` and control characters as their short escapes too.
+ */
+function jsonStringsHolding(k: string): string {
+  const ws = String.raw`[ \t\n\r]*`;
+  const anyStr = String.raw`"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"`;
+  const hex = (n: number): string => [...n.toString(16).padStart(4, "0")].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join("");
+  const SHORT: Record<string, string> = { '"': String.raw`\\"`, "\\": String.raw`\\\\`, "/": String.raw`\\/`, "\b": String.raw`\\b`, "\f": String.raw`\\f`, "\n": String.raw`\\n`, "\r": String.raw`\\r`, "\t": String.raw`\\t` };
+  const charRe = (c: string): string => {
+    const cp = c.codePointAt(0)!;
+    const u = String.raw`\\u`;
+    const esc = cp > 0xffff ? `${u}${hex(0xd800 + ((cp - 0x10000) >> 10))}${u}${hex(0xdc00 + ((cp - 0x10000) & 0x3ff))}` : `${u}${hex(cp)}`;
+    const plain = c !== '"' && c !== "\\" && cp >= 0x20 ? [c.replace(/[\\.+*?()|[\]{}^$]/g, (m) => `\\${m}`)] : [];
+    return `(?:${[esc, ...(SHORT[c] ? [SHORT[c]!] : []), ...plain].join("|")})`;
+  };
+  const target = `"${[...k].map(charRe).join("")}"`;
+  const item = `${ws}${anyStr}${ws}`;
+  return `^${ws}\\[(?:${item},)*${ws}${target}${ws}(?:,${item})*\\]${ws}$`;
+}
+
 function nonNull(v: Val): Val {
   if (isNullDefault(v)) return { ...v, fallback: lit([]) };
   return v;
@@ -619,7 +684,7 @@ function lowerOne(c: Condition, ctx: JmesCtx): Lowered {
   const key = lowerSide(c.key, ctx);
   const value = lowerSide(c.value, ctx);
   const touch: Val[] = [];
-  for (const s of [key, value]) if (s.k === "dyn" && s.j.k === "val" && s.j.err) touch.push(s.j.v);
+  for (const s of [key, value]) if (s.k === "dyn") touch.push(...fallible(s.j));
   // after the touch, reads are plain again (the values are known to evaluate)
   const keyJ: JVal | undefined = key.k === "dyn" && key.j.k === "val" ? key.j : key.k === "lit" ? { k: "val", v: lit(key.value), ty: tyOfJson(key.value), err: false } : undefined;
   let pred: Pred;
@@ -651,6 +716,31 @@ function lowerOne(c: Condition, ctx: JmesCtx): Lowered {
       pred = familyWithNull(op, key, value, ctx);
   }
   return { pred, touch };
+}
+
+/**
+ * The values of a side whose evaluation can fail, to be evaluated before the operator: a value that can raise
+ * NotFound at the top, or one holding Kyverno's error value anywhere (inside a function argument, a projection, a
+ * context entry): CEL's `&&`/`||` would otherwise let another operand decide where Kyverno reports the error.
+ */
+function fallible(j: JV): Val[] {
+  if (j.k === "val") return j.err || hasErrorMarker(j.v) ? [j.v] : [];
+  if (!hasErrorMarker({ k: "list", items: [...j.loops.flatMap((l) => [l.over, ...(l.keep ? [truthyVal(l.keep)] : [])]), j.elem.v, ...(j.nullIf ? [truthyVal(j.nullIf)] : [])] })) return [];
+  return [streamTouch(j)];
+}
+
+const truthyVal = (p: Pred): Val => ({ k: "cond", test: p, then: lit(true), else: lit(false) });
+
+/** A value evaluating every part of a stream Kyverno evaluates (each list, each filter, each kept element's value). */
+function streamTouch(l: JList): Val {
+  const elem = cmp(call("size", { k: "list", items: [l.elem.v] }), "==", lit(1));
+  let body: Pred = elem;
+  for (let i = l.loops.length - 1; i >= 0; i--) {
+    const loop = l.loops[i]!;
+    const kept: Pred = loop.keep ? truthyV({ k: "cond", test: loop.keep, then: truthyVal(body), else: lit(true) }) : body;
+    body = { k: "quant", q: "all", over: loop.over, v: loop.v, body: kept, ifAbsent: "error" };
+  }
+  return l.nullIf ? { k: "cond", test: l.nullIf, then: lit(true), else: truthyVal(body) } : truthyVal(body);
 }
 
 function scalarKey(keyJ: JVal | undefined, key: Side, op: string): JVal {
@@ -738,7 +828,9 @@ function record(stats: LowerStats, c: Condition, ctx: JmesCtx): void {
 /** The predicate evaluated after every failing value (CEL: `size([a, b]) == 2 ? P : false`). */
 function guarded(l: Lowered): Pred {
   if (!l.touch.length) return l.pred;
-  const touch = cmp(call("size", { k: "list", items: l.touch }), "==", lit(l.touch.length));
+  // dyn() each value of several: a CEL list literal must be homogeneous
+  const items = l.touch.length > 1 ? l.touch.map((v): Val => ({ k: "call", fn: "dyn", args: [v] })) : l.touch;
+  const touch = cmp(call("size", { k: "list", items }), "==", lit(l.touch.length));
   return truthyV({ k: "cond", test: touch, then: { k: "cond", test: l.pred, then: lit(true), else: lit(false) }, else: lit(false) });
 }
 

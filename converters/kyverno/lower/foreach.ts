@@ -2,8 +2,9 @@
 // (pkg/engine/handlers/validation/validate_resource.go validateForEach / validateElements / validate,
 // pkg/engine/utils/foreach.go EvaluateList / AddElementToContext, pkg/engine/context/context.go AddElement;
 // shared/notes/kyverno.md §1):
-//   * each block's `list` is a JMESPath query (no `{{ }}`): "Unknown key" → the block is skipped; a result that is not
-//     a list is one element (`null` → one nil element, i.e. none); nil elements are skipped;
+//   * each block's `list` is a JMESPath query (no `{{ }}`): "Unknown key" or another evaluation error (a function's
+//     type error inside a filter: definedness of the stream) → the block is skipped; a result that is not a list is
+//     one element (`null` → one nil element, i.e. none); nil elements are skipped;
 //   * per element: `element` / `elementIndex` and `element<d>` / `elementIndex<d>` (d = nesting depth, 0 at the rule)
 //     join the context; the element becomes the pattern's resource when it is a map and `elementScope` is not false
 //     (`elementScope: true` with a non-map element is a rule error); otherwise the pattern checks the innermost
@@ -133,7 +134,7 @@ function defPath(p: Path, c: DefCtx): Pred {
 }
 
 /** Calls whose failure depends on the content of their (non-literal) arguments. */
-const PARTIAL_CALLS = new Set(["int", "double", "bool", "quantity", "duration", "substring", "indexOf", "format", "matches", "find"]);
+const PARTIAL_CALLS = new Set(["int", "double", "bool", "quantity", "duration", "substring", "indexOf", "format", "matches", "find", "approxFloat", "sort"]);
 
 function defVal(v: Val, c: DefCtx): Pred {
   switch (v.k) {
@@ -155,7 +156,8 @@ function defVal(v: Val, c: DefCtx): Pred {
     }
     case "call": {
       const args = and(...v.args.map((a) => defVal(a, c)));
-      if (PARTIAL_CALLS.has(v.fn) && !v.args.every((a) => a.k === "lit") && !(v.fn === "matches" || v.fn === "find" ? v.args[1]?.k === "lit" : false)) c.approx.add(`${v.fn}() of a computed value`);
+      const safeRegex = (v.fn === "matches" || v.fn === "find") && v.args[1] !== undefined && (v.args[1].k === "lit" || escapedGlob(v.args[1]));
+      if (PARTIAL_CALLS.has(v.fn) && !v.args.every((a) => a.k === "lit") && !safeRegex) c.approx.add(`${v.fn}() of a computed value`);
       return args;
     }
     case "list":
@@ -186,6 +188,25 @@ function defVal(v: Val, c: DefCtx): Pred {
       c.approx.add("raw CEL");
       return T;
   }
+}
+
+/**
+ * A regular expression built at run time from a glob by conditions.ts glob(): `(?s)^` + the glob with its 12 RE2
+ * metacharacters escaped (backslash first), `*` → `.*`, `?` → `.` + `$`. Always a valid RE2: matches() cannot fail.
+ */
+function escapedGlob(v: Val): boolean {
+  if (v.k !== "strcat" || v.parts.length !== 3) return false;
+  const [head, body, tail] = v.parts as [Val, Val, Val];
+  if (!(head.k === "lit" && head.value === "(?s)^" && tail.k === "lit" && tail.value === "$")) return false;
+  let x: Val = body;
+  let n = 0;
+  while (x.k === "call" && x.fn === "replace") {
+    n++;
+    const [of, from] = x.args as [Val, Val, Val];
+    if (of.k !== "call" || of.fn !== "replace") return n === 14 && from.k === "lit" && from.value === "\\";
+    x = of;
+  }
+  return false;
 }
 
 function withEnv<R>(c: DefCtx, names: (string | undefined)[], f: () => R, def: Pred = T): R {
@@ -221,7 +242,8 @@ function defPred(p: Pred, c: DefCtx): Pred {
     case "cmp":
     case "in":
     case "match":
-    case "truthy": {
+    case "truthy":
+    case "kind": {
       const vals: Val[] = p.k === "cmp" ? [p.lhs, p.rhs] : p.k === "in" ? [p.value, p.list] : [p.value];
       if (p.k === "cmp" && (p.as === "quantity" || p.as === "duration") && !vals.every((x) => x.k === "lit")) c.approx.add(`${p.as} comparison of a computed value`);
       const d = and(...vals.map((x) => defVal(x, c)));
@@ -246,6 +268,8 @@ function defPred(p: Pred, c: DefCtx): Pred {
       return T;
   }
 }
+
+const truthyVal = (p: Pred): Val => ({ k: "cond", test: p, then: lit(true), else: lit(false) });
 
 /** True when a value contains Kyverno's error value (ERROR_VAL: `let kyvernoError = [] in kyvernoError[0]`). */
 function hasErrorVal(v: unknown): boolean {
@@ -420,7 +444,27 @@ class Lowerer {
       }
       return inner;
     };
-    return { fails: wrap(body.fails), applies: wrap(body.applies) };
+    const ok = this.streamEvaluates(l, where);
+    return { fails: and(ok, wrap(body.fails)), applies: and(ok, wrap(body.applies)) };
+  }
+
+  /**
+   * A stream whose evaluation can raise an error other than "Unknown key" (a function's type error, e.g. contains()
+   * on a missing field in a filter): Kyverno's EvaluateList fails and the block is skipped (`continue`). True when
+   * every list, every filter and every kept element's value evaluates (definedness); T when nothing can raise.
+   */
+  private streamEvaluates(l: JList, where: string): Pred {
+    const parts: Val[] = [...l.loops.flatMap((lp) => [lp.over, ...(lp.keep ? [truthyVal(lp.keep)] : [])]), l.elem.v];
+    if (!hasErrorVal(parts)) return T;
+    const c: DefCtx = { env: new Map(), approx: new Set() };
+    let inner: Pred = defVal(l.elem.v, c);
+    for (let i = l.loops.length - 1; i >= 0; i--) {
+      const loop = l.loops[i]!;
+      const body = loop.keep ? and(defPred(loop.keep, c), or(not(loop.keep), inner)) : inner;
+      inner = and(defVal(loop.over, c), isC(body, true) ? T : { k: "quant", q: "all", over: loop.over, v: loop.v, body, ifAbsent: "error" });
+    }
+    if (c.approx.size) this.gap("kyverno.foreach.list-error", `${where}.list: evaluation errors of ${[...c.approx].join(", ")} are not detected: Kyverno skips the block, the VAP denies (evaluation error)`);
+    return inner;
   }
 
   /** One element: preconditions, then deny > pattern > anyPattern > nested foreach. */

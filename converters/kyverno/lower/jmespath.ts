@@ -3,21 +3,31 @@
 //     userInfo → `request.*`, `element`/`elementIndex` → quantifier variables of the caller, other names → the
 //     caller's resolver (context variables); anything else is a LowerGap.
 //   * absence (go-jmespath fork, interpreter.go): a field missing from a map raises NotFoundError ("Unknown key"),
-//     which propagates through sub-expressions and index expressions and becomes an **error** of the rule when it
-//     reaches the top of a `{{ }}`; function arguments, comparisons, projections, flatten, filters, `||`, `!`, the
-//     left of `&&`, pipes and multi-selects swallow it as null. A lowered value records whether it can still raise
-//     it (`err`): its paths are plain model paths (absent → the caller's leaf errors), everything swallowed reads
-//     through `default(…, null)`.
-//   * projections drop null results; `[]` flattens one level; `[?p]` keeps elements whose condition is JMESPath-
-//     truthy. A list built by nested projections (`a[].b[]`) stays a *stream* of nested loops: quantifiers (AnyIn,
-//     contains, …) read it directly; as a plain list value only one loop can be expressed (the model has no flatten).
+//     which propagates through sub-expressions (`a.f(@)` never calls f when a is missing) and index expressions and
+//     becomes an **error** of the rule when it reaches the top of a `{{ }}`; function arguments, comparisons,
+//     projections, flatten, filters, `||`, `!`, the left of `&&`, pipes and multi-selects swallow it as null. A
+//     lowered value records whether it can still raise it (`err`): its paths are plain model paths (absent → the
+//     caller's leaf errors) or NOT_FOUND_VAL (omitempty request fields, a subexpression on a missing key);
+//     everything swallowed reads through `default(…, null)` and NOT_FOUND_VAL becomes null (`lenient`). ERROR_VAL
+//     (type errors, context load failures) is never swallowed.
+//   * projections drop null results; `[]` flattens one level (`a[].b[?c][]` splices the inner projections); `[?p]`
+//     keeps elements whose condition is JMESPath-truthy. A list built by nested projections (`a[].b[]`) stays a
+//     *stream* of nested loops: quantifiers (AnyIn, contains, …) read it directly, length() sums the inner counts
+//     (`a.map(x, size(…)).sum()`), sort() keeps it (every use of a nested stream is order-free); as a plain list
+//     value only one loop can be expressed (the model has no flatten).
 //   * types: every lowered value carries the JSON kinds it may have (null/bool/number/string/list/map); literals,
 //     function results and caller hints (`typeOf`) narrow them. Fields of objects are assumed to hold the type their
-//     use implies (objects are schema-typed); a function whose meaning depends on an unknown kind is a gap.
+//     use implies (objects are schema-typed); a function whose meaning depends on a kind not known statically
+//     dispatches on the runtime kind (`type(dyn(x)) == string`): contains(), to_string() and embedded/nested
+//     variables (JSON text), sort() (all strings or all numbers); what CEL cannot compute (JSON text of a document,
+//     a double whose Go and CEL formats differ) is an evaluation error there.
+//   * nested variables `{{ f('{{ inner }}') }}` (vars.go): the inner one is substituted first as text into a raw
+//     string literal — bound once (its failure is the rule's error); a text holding `'`, `{`, `}` or ending in `\`
+//     would change the outer expression in Kyverno: an evaluation error here (stricter).
 // Functions map onto the model's call vocabulary (length, contains, keys, values, to_string, to_number, to_upper,
-// to_lower, split, regex_match, label_match, starts_with, ends_with, join, sort, not_null, to_array, …); any other is
-// a LowerGap naming it.
-import type { CallFn, Json, Path, Pred, Segment, Val } from "../../../src/ir/model.js";
+// to_lower, split, regex_match, label_match, starts_with, ends_with, join, sort, not_null, to_array, divide, …); any
+// other is a LowerGap naming it.
+import { type CallFn, type Json, type Path, type Pred, type Segment, type Val, type ValueKind } from "../../../src/ir/model.js";
 import { parseJmes, JmesSyntaxError, type JLit, type JNode } from "./jmespath-parser.js";
 
 export { parseJmes, JmesSyntaxError, type JNode };
@@ -136,6 +146,8 @@ export interface JmesStats {
 export class JmesCtx {
   private n = 0;
   readonly stats: JmesStats = { functions: {} };
+  /** Raw string literals standing for nested variables' texts (`'{{ inner }}'`), by their placeholder. */
+  readonly spliced = new Map<string, JVal>();
   constructor(readonly scope: JmesScope = {}) {}
   fresh(prefix = "x"): string {
     return `${prefix}${this.n++}`;
@@ -164,6 +176,26 @@ const val = (v: Val, ty: Ty, err = false): JVal => ({ k: "val", v, ty, err });
 export const ERROR_VAL: Val = { k: "let", name: "kyvernoError", value: { k: "list", items: [] }, body: at(varPath("kyvernoError", [{ k: "index", at: lit(0) }])) };
 
 /**
+ * Kyverno's NotFoundError ("Unknown key") where no absent path raises it (an omitempty request field, a function
+ * applied to a missing key): fails evaluation like ERROR_VAL, but a lenient position (`lenient`) reads it as null.
+ */
+export const NOT_FOUND_VAL: Val = { k: "let", name: "kyvernoNotFound", value: { k: "list", items: [] }, body: at(varPath("kyvernoNotFound", [{ k: "index", at: lit(0) }])) };
+const isNotFound = (v: Val): boolean => v.k === "let" && v.name === "kyvernoNotFound";
+
+/** True when a value holds Kyverno's error value or an unswallowed NotFound (its evaluation may fail). */
+export function hasErrorMarker(v: Val): boolean {
+  const s = JSON.stringify(v);
+  return s.includes('"name":"kyvernoError"') || s.includes('"name":"kyvernoNotFound"');
+}
+
+/** `kind` as runtime kind tests; a JSON number is int, uint or double in CEL. */
+export function kindIs(v: Val, kind: keyof typeof K): Pred {
+  const one = (k: ValueKind): Pred => ({ k: "kind", value: v, kind: k, ifAbsent: "error" });
+  if (kind === "number") return { k: "or", of: [one("int"), one("double"), one("uint")] };
+  return one(kind);
+}
+
+/**
  * The value with Kyverno's NotFound swallowed: absent → null. Paths read through `default(…, null)` (a `let`
  * reading a field of its bound value gets the default inside the binding, where the emitter can guard it).
  */
@@ -173,8 +205,10 @@ export function lenient(j: JVal): JVal {
 }
 
 function nullIfAbsent(v: Val): Val {
+  if (isNotFound(v)) return DNULL;
+  if (v === ERROR_VAL || (v.k === "let" && v.name === "kyvernoError")) return v; // a real error is never swallowed
   if (v.k === "let" && !v.ifAbsent) return { ...v, body: nullIfAbsent(v.body) };
-  if (v.k === "cond" && isNullVal(v.else)) return { ...v, then: nullIfAbsent(v.then) };
+  if (v.k === "cond") return { ...v, then: nullIfAbsent(v.then), else: nullIfAbsent(v.else) };
   if (v.k === "path" || v.k === "call" || v.k === "let" || v.k === "strcat" || v.k === "concat" || v.k === "list") return { k: "default", of: v, fallback: DNULL };
   return v;
 }
@@ -196,6 +230,29 @@ export function listVal(l: JV, what = "list"): JVal {
   }
   const ty = T.list({ ...l.elem.ty, m: l.elem.ty.m & ~K.null || l.elem.ty.m });
   return val(l.nullIf ? { k: "cond", test: l.nullIf, then: DNULL, else: out } : out, l.nullIf ? withNull(ty) : ty);
+}
+
+/**
+ * length() of a stream of nested loops (`a[].b[]`, no flatten in CEL): the element count of each loop summed over the
+ * loop around it (`a.map(x, size(x.b.filter(…))).sum()`). A null stream is a type error (length(null)); `s || d` is
+ * d's length when the stream is null or empty.
+ */
+function streamLength(l: JList): JVal {
+  const count = (i: number): Val => {
+    const loop = l.loops[i]!;
+    const last = i === l.loops.length - 1;
+    const keepElem: Pred[] = [...(loop.keep ? [loop.keep] : []), ...(last && may(l.elem.ty, K.null) ? [notNull(l.elem.v)] : [])];
+    const kept: Val = keepElem.length ? { k: "filter", list: loop.over, v: loop.v, pred: keepElem.length === 1 ? keepElem[0]! : { k: "and", of: keepElem } } : loop.over;
+    if (last) return call("size", kept);
+    return call("sum", { k: "project", list: kept, v: loop.v, body: count(i + 1) });
+  };
+  let n = count(0);
+  if (l.orElse) {
+    const d = l.orElse;
+    if (!only(d.ty, K.list) && !only(d.ty, K.string) && !only(d.ty, K.map)) throw new LowerGap("kyverno.jmespath.function.length.type", "length() of `a[].b[] || d` with d not known to be a list, string or map");
+    n = { k: "cond", test: { k: "cmp", lhs: n, op: ">", rhs: lit(0), ifAbsent: "error" }, then: n, else: call("size", d.v) };
+  }
+  return val(l.nullIf ? { k: "cond", test: l.nullIf, then: l.orElse ? call("size", l.orElse.v) : ERROR_VAL, else: n } : n, T.num);
 }
 
 /** `body` holds for some (q = any) / every (q = all) element of the stream or list value (not for a null list). */
@@ -262,15 +319,16 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
       if (more.length) return val(lit(null), T.null);
       const p = at(REQ(second));
       const empty: Pred = { k: "cmp", lhs: p, op: "==", rhs: lit(""), ifAbsent: "error" };
-      return val({ k: "cond", test: empty, then: ERROR_VAL, else: p }, T.str, true);
+      return val({ k: "cond", test: empty, then: NOT_FOUND_VAL, else: p }, T.str, true);
     }
     if (second === "userInfo") {
       if (more.length === 0) return { k: "virtual", names };
       if (more.length === 1 && more[0] === "username") return val(at(REQ("userInfo", "username")), T.str);
       if (more.length === 1 && more[0] === "groups") {
+        // omitempty: no groups → the key is missing (also in the VAP's request: `has()` tells)
         const p = at(REQ("userInfo", "groups"));
-        const empty: Pred = { k: "cmp", lhs: call("size", p), op: "==", rhs: lit(0), ifAbsent: "error" };
-        return val({ k: "cond", test: empty, then: ERROR_VAL, else: p }, T.list(T.str), true);
+        const some: Pred = { k: "and", of: [{ k: "present", path: REQ("userInfo", "groups") }, { k: "cmp", lhs: call("size", p), op: ">", rhs: lit(0), ifAbsent: "error" }] };
+        return val({ k: "cond", test: some, then: p, else: NOT_FOUND_VAL }, T.list(T.str), true);
       }
     }
     if (second === "kind" && more.length <= 1 && (more.length === 0 || ["group", "version", "kind"].includes(more[0]!))) {
@@ -375,6 +433,7 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
     case "current":
       return cur;
     case "literal":
+      if (typeof n.value === "string" && ctx.spliced.has(n.value)) return ctx.spliced.get(n.value)!;
       return val(lit(n.value as Json), tyOfJson(n.value));
     case "sub": {
       const chain = cur.k === "root" ? rootChain(n) : undefined;
@@ -382,6 +441,7 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
       const left = tr(n.left, cur, ctx);
       if (left.k === "root" || left.k === "virtual") return tr(n.right, left, ctx);
       if (left.k === "val" && left.v.k === "lit" && left.v.value === null) return left;
+      if (left.k === "val" && left.err && left.v.k === "path" && n.right.t !== "field") return onPresent(left, left.v.path, n.right, ctx);
       return tr(n.right, left, ctx);
     }
     case "indexExpr": {
@@ -394,9 +454,9 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
     case "slice":
       throw new LowerGap("kyverno.jmespath.slice", "slices are not modelled");
     case "flatten":
-      return flatten(tr(n.of, cur, ctx), ctx);
+      return flattenNode(n.of, cur, ctx);
     case "projection":
-      return project(n.left.t === "flatten" ? flatten(tr(n.left.of, cur, ctx), ctx) : tr(n.left, cur, ctx), n.right, ctx);
+      return project(n.left.t === "flatten" ? flattenNode(n.left.of, cur, ctx) : tr(n.left, cur, ctx), n.right, ctx);
     case "values":
       throw new LowerGap("kyverno.jmespath.value-projection", "`.*` value projections (map values in Go map order) are not modelled");
     case "filter":
@@ -404,7 +464,9 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
     case "mlist": {
       const c = asJV(cur, "multi-select");
       const items = n.items.map((x) => lenient(listVal(asJV(tr(x, c, ctx), "multi-select item"))));
-      const list = val({ k: "list", items: items.map((x) => x.v) }, T.list(items.map((x) => x.ty).reduce(union)));
+      // literals beside computed items: dyn() all (a CEL list literal must be homogeneous, `[x, '*']` with x dyn is not)
+      const mixed = items.some((x) => x.v.k === "lit") && items.some((x) => x.v.k !== "lit");
+      const list = val({ k: "list", items: items.map((x) => (mixed ? call("dyn", x.v) : x.v)) }, T.list(items.map((x) => x.ty).reduce(union)));
       return nullWhenCurNull(c, list);
     }
     case "mhash":
@@ -450,6 +512,37 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
   }
 }
 
+/**
+ * `left.right` where left is a path that may be missing (subexpression, interpreter.go): a NotFound of left is the
+ * result (the right side is never evaluated), else the right side sees left as a present value.
+ */
+function onPresent(left: JVal, p: Path, right: JNode, ctx: JmesCtx): JV | Cur {
+  const r = tr(right, { ...left, err: false }, ctx);
+  if (r.k !== "val") return tr(right, left, ctx);
+  return val({ k: "cond", test: { k: "present", path: p }, then: r.v, else: NOT_FOUND_VAL }, r.ty, true);
+}
+
+/** A list literal (a multi-select), possibly behind the conditionals that make it null or NotFound. */
+function builtList(v: Val): boolean {
+  if (v.k === "list") return true;
+  if (v.k === "cond") return builtList(v.then) || builtList(v.else);
+  return v.k === "default" && builtList(v.of);
+}
+
+/** A filter over one plain list (`a[?c]`): a single loop whose elements are the list's own. */
+function filteredField(l: JList): boolean {
+  const [loop] = l.loops;
+  const e = l.elem.v;
+  const field = loop!.over.k === "path" || (loop!.over.k === "default" && loop!.over.of.k === "path");
+  return l.loops.length === 1 && !!loop!.keep && field && e.k === "path" && e.path.root.k === "var" && e.path.root.name === loop!.v && e.path.segs.length === 0;
+}
+
+/** `of[]`; `a[].b[?c][]`, `a[].b[*][]`: the inner projections' lists spliced into one stream. */
+function flattenNode(of: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
+  if (of.t === "projection") return project(of.left.t === "flatten" ? flattenNode(of.left.of, cur, ctx) : tr(of.left, cur, ctx), of.right, ctx, true);
+  return flatten(tr(of, cur, ctx), ctx);
+}
+
 /** A multi-select on a null current value is null. */
 function nullWhenCurNull(cur: JV, out: JVal): JVal {
   if (cur.k === "val" && may(cur.ty, K.null)) return val({ k: "cond", test: notNull(cur.v), then: out.v, else: DNULL }, withNull(out.ty));
@@ -489,7 +582,8 @@ function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
   let et = s.elem.ty;
   // elements of unknown kind: a plain list field flattened (`containers[]`) holds objects (kept as they are); the
   // results of a projection (`a[].b[]`) or a multi-select (`spec.[a, b][]`) are the lists being flattened
-  const spliced = (of.k === "list") || (of.k === "val" && of.v.k === "list") || (of.k === "val" && of.v.k === "cond" && of.v.then.k === "list");
+  // (a filter `a[?c][]` keeps a plain list field's elements: objects too)
+  const spliced = (of.k === "list" && !filteredField(of)) || (of.k === "val" && builtList(of.v));
   if (et.m === ANY || et.m === (ANY & ~K.null)) et = spliced ? { m: K.list | (et.m & K.null) } : { m: et.m & ~K.list };
   if (!may(et, K.list)) return s.elem.ty === et ? s : { ...s, elem: { ...s.elem, ty: et } }; // maps and scalars are kept
   // elements that are lists are spliced (null elements are dropped by the projection around the flatten)
@@ -502,17 +596,29 @@ function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
   return { k: "list", loops: [...s.loops, inner], elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
 }
 
-function project(left: JV | Cur, right: JNode, ctx: JmesCtx): JV {
+/**
+ * `left[*].right` as a stream; `splice` (a flatten right after): a right side that is itself a projection has its
+ * lists spliced, i.e. its loops nested inside (a null inner list contributes nothing); else flatten() sees the result.
+ */
+function project(left: JV | Cur, right: JNode, ctx: JmesCtx, splice = false): JV {
   const s = streamOf(left, ctx);
   if (s.k === "val") return s;
-  if (right.t === "current") return s;
+  if (right.t === "current") return splice ? flatten(s, ctx) : s;
   const r = leniently(right, s.elem, ctx);
+  if (r.k === "list" && splice && !r.orElse) return { k: "list", loops: [...s.loops, ...r.loops], elem: r.elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+  if (splice) return flatten({ k: "list", loops: s.loops, elem: asVal(r), ...(s.nullIf ? { nullIf: s.nullIf } : {}) }, ctx);
   if (r.k === "list") {
     // a projection inside a projection: [[…], …] (nested lists), kept only when the caller flattens
     if (r.nullIf) throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections whose inner lists may be null");
     throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections (nested lists) is not modelled; flatten it with []");
   }
   return { k: "list", loops: s.loops, elem: r, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+}
+
+function asVal(r: JV): JVal {
+  if (r.k === "val") return r;
+  if (r.nullIf) throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections whose inner lists may be null");
+  throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections (nested lists) is not modelled; flatten it with []");
 }
 
 function filterProject(left: JV | Cur, cond: JNode, right: JNode, ctx: JmesCtx): JV {
@@ -598,6 +704,7 @@ function need(j: JVal, kind: number, fn: string, what = "argument"): void {
 
 function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
   ctx.stats.functions[name] = (ctx.stats.functions[name] ?? 0) + 1;
+  if (name === "contains") return containsCall(argNodes, cur, ctx);
   const args = argVals(argNodes, cur, ctx);
   const arity = (n: number): void => {
     if (args.length !== n) throw new LowerGap(`kyverno.jmespath.function.${name}.arity`, `${name}() takes ${n} arguments, got ${args.length}`);
@@ -607,28 +714,9 @@ function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
     case "length": {
       arity(1);
       const a = args[0]!;
-      if (a.k === "list" && a.loops.length > 1) throw new LowerGap("kyverno.jmespath.nested-flatten", "length() of a nested projection needs flatten()");
+      if (a.k === "list" && a.loops.length > 1) return streamLength(a);
       const j = one(0);
       return val(call("size", j.v), T.num, false);
-    }
-    case "contains": {
-      arity(2);
-      const subj = args[0]!;
-      const x = one(1);
-      const listLike = subj.k === "list" || only(subj.ty, K.list) || subj.ty.m === (K.list | K.null);
-      if (listLike) {
-        if (subj.k === "list") {
-          // contains(null, …) is a type error in Kyverno: a null stream errors
-          const p = quantify(subj, "any", (e) => ({ k: "cmp", lhs: e.v, op: "==", rhs: x.v, ifAbsent: "error" }), ctx);
-          return val(subj.nullIf ? { k: "cond", test: subj.nullIf, then: ERROR_VAL, else: boolOf(p) } : boolOf(p), T.bool);
-        }
-        return val(boolOf({ k: "in", value: x.v, list: subj.v, ifAbsent: "error" }), T.bool);
-      }
-      if (only(subj.ty, K.string) || subj.ty.m === (K.string | K.null)) {
-        if (!only(x.ty, K.string)) throw new LowerGap("kyverno.jmespath.function.contains.type", "contains(string, x) with x not known to be a string");
-        return val(call("contains", subj.v, x.v), T.bool);
-      }
-      throw new LowerGap("kyverno.jmespath.function.contains.untyped", "contains() on a value that may be a string or a list (unknown kind)");
     }
     case "keys":
     case "values": {
@@ -703,8 +791,13 @@ function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
       const j = one(0);
       if (only(j.ty, K.string)) return j;
       if (only(j.ty, K.bool)) return val(call("string", j.v), T.str);
-      throw new LowerGap("kyverno.jmespath.function.to_string", "to_string() of a value that is not known to be a string or bool (JSON encoding)");
+      if (!may(j.ty, K.string | K.bool | K.number | K.null))
+        throw new LowerGap("kyverno.jmespath.function.to_string", `to_string() of a value that may be ${kindsText(j.ty)} (JSON encoding of a document)`);
+      return val(jsonTextByKind(j.v, j.ty, ctx), T.str);
     }
+    case "divide":
+      arity(2);
+      return divide(one(0), one(1));
     case "to_number": {
       arity(1);
       const j = one(0);
@@ -737,14 +830,119 @@ function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
     }
     case "sort": {
       arity(1);
-      const l = lenient(listVal(args[0]!, "sort()"));
-      const et = l.ty.elem;
-      if (!et || !(only(et, K.string) || only(et, K.number))) throw new LowerGap("kyverno.jmespath.function.sort.type", "sort() of elements not known to be all strings or all numbers");
-      return val(call("sort", l.v), l.ty);
+      const a = args[0]!;
+      if (a.k === "list" && a.loops.length > 1 && !a.orElse) return sortedStream(a, ctx);
+      const l = lenient(listVal(a, "sort()"));
+      const et = l.ty.elem ?? T.any;
+      if (only(et, K.string) || only(et, K.number)) return val(call("sort", l.v), l.ty);
+      if (!may(et, K.string) && !may(et, K.number)) throw new LowerGap("kyverno.jmespath.function.sort.type", `sort() of elements that may be ${kindsText(et)} (a type error)`);
+      // elements of unknown kinds: all strings or all numbers at run time, else Kyverno's type error
+      const all = (kind: "string" | "number"): Pred => {
+        const e = ctx.fresh("e");
+        return { k: "quant", q: "all", over: l.v, v: e, body: kindIs(at(varPath(e)), kind), ifAbsent: "error" };
+      };
+      return val({ k: "cond", test: { k: "or", of: [all("string"), all("number")] }, then: call("sort", l.v), else: ERROR_VAL }, l.ty);
     }
     default:
       throw new LowerGap(`kyverno.jmespath.function.${name}`, `JMESPath function ${name}() has no equivalent in the model`);
   }
+}
+
+/**
+ * divide(a, b) (Kyverno arithmetic.go): numbers → a / b; strings → each a quantity (resource.ParseQuantity) or else a
+ * duration: quantity / quantity → AsApproximateFloat64 quotient; a zero divisor, mixed kinds and invalid operands are
+ * errors. Duration / duration (seconds quotient) is not modelled: an evaluation error here (stricter).
+ */
+function divide(a: JVal, b: JVal): JVal {
+  const zero = (x: Val): Pred => ({ k: "cmp", lhs: x, op: "==", rhs: lit({ double: 0 }), as: "number", ifAbsent: "error" });
+  // a null operand (a missing field) is Kyverno's invalid operand: double() / isQuantity() of null errs likewise
+  const is = (j: JVal, kind: number): boolean => (j.ty.m & ~K.null) === kind;
+  if (is(a, K.number) && is(b, K.number)) {
+    const [x, y] = [call("double", a.v), call("double", b.v)];
+    return val({ k: "cond", test: zero(y), then: ERROR_VAL, else: call("divide", x, y) }, T.num);
+  }
+  if (!is(a, K.string) || !is(b, K.string)) throw new LowerGap("kyverno.jmespath.function.divide.type", "divide() of operands not known to be both numbers or both strings");
+  const isQ = (x: Val): Pred => ({ k: "truthy", value: call("isQuantity", x), ifAbsent: "error" });
+  const [x, y] = [call("approxFloat", a.v), call("approxFloat", b.v)];
+  const quotient: Val = { k: "cond", test: zero(y), then: ERROR_VAL, else: call("divide", x, y) };
+  return val({ k: "cond", test: { k: "and", of: [isQ(a.v), isQ(b.v)] }, then: quotient, else: ERROR_VAL }, T.num);
+}
+
+/**
+ * contains(subject, search) (go-jmespath jpfContains): a string subject → substring test (false when search is not a
+ * string); a list → some element `==` search (Go interface equality: same kind and value); anything else (null
+ * included) → a type error. A subject of unknown kind dispatches on its runtime kind.
+ */
+function containsCall(argNodes: JNode[], cur: Cur, ctx: JmesCtx): JVal {
+  if (argNodes.length !== 2) throw new LowerGap("kyverno.jmespath.function.contains.arity", `contains() takes 2 arguments, got ${argNodes.length}`);
+  const x = lenient(listVal(leniently(argNodes[1]!, cur, ctx), "contains()"));
+  const wrapped = toArrayOf(argNodes[0]!, cur, ctx);
+  if (wrapped) {
+    // contains(to_array(s), x): a null s is [null] (contains x iff x is null), else the list itself
+    const p = quantify({ ...wrapped, nullIf: undefined } as JList, "any", (e) => elemEquals(e, x), ctx);
+    const ifNull: Pred = x.v.k === "lit" ? { k: "const", value: x.v.value === null } : { k: "cmp", lhs: call("dyn", x.v), op: "==", rhs: NULL, ifAbsent: "error" };
+    return val(boolOf(wrapped.nullIf ? { k: "or", of: [{ k: "and", of: [wrapped.nullIf, ifNull] }, { k: "and", of: [{ k: "not", of: wrapped.nullIf }, p] }] } : p), T.bool);
+  }
+  const subj = leniently(argNodes[0]!, cur, ctx);
+  if (subj.k === "list") {
+    // contains(null, …) is a type error in Kyverno: a null stream errors
+    const p = quantify(subj, "any", (e) => elemEquals(e, x), ctx);
+    return val(subj.nullIf ? { k: "cond", test: subj.nullIf, then: ERROR_VAL, else: boolOf(p) } : boolOf(p), T.bool);
+  }
+  const kinds = subj.ty.m & ~K.null;
+  if (kinds === K.list) return val(boolOf({ k: "in", value: x.v, list: subj.v, ifAbsent: "error" }), T.bool);
+  if (kinds === K.string) return val(boolOf(substring(subj.v, x)), T.bool);
+  if (!may(subj.ty, K.list | K.string)) throw new LowerGap("kyverno.jmespath.function.contains.type", `contains() of a value that can only be ${kindsText(subj.ty)} (a type error)`);
+  // unknown kind: dispatch at run time (null, bool, number, map → Kyverno's type error)
+  const e = ctx.fresh("e");
+  const inList: Pred = { k: "quant", q: "any", over: subj.v, v: e, body: elemEquals(val(at(varPath(e)), subj.ty.elem ?? T.any), x), ifAbsent: "error" };
+  const out: Val = { k: "cond", test: kindIs(subj.v, "string"), then: boolOf(substring(subj.v, x)), else: { k: "cond", test: kindIs(subj.v, "list"), then: boolOf(inList), else: ERROR_VAL } };
+  return val(out, T.bool);
+}
+
+/** Go `item == el` of JSON values: CEL equality (heterogeneous: different kinds are unequal). */
+const elemEquals = (e: JVal, x: JVal): Pred => ({ k: "cmp", lhs: e.v, op: "==", rhs: x.v, ifAbsent: "error" });
+
+/** strings.Contains(s, x) when x is a string, else false. */
+function substring(s: Val, x: JVal): Pred {
+  const test: Pred = { k: "truthy", value: call("contains", s, x.v), ifAbsent: "error" };
+  if (only(x.ty, K.string)) return test;
+  if (!may(x.ty, K.string)) return { k: "const", value: false };
+  return { k: "and", of: [kindIs(x.v, "string"), test] };
+}
+
+/** `to_array(s)` of a stream that may be null, evaluated leniently (as a function argument), else undefined. */
+function toArrayOf(n: JNode, cur: Cur, ctx: JmesCtx): JList | undefined {
+  if (n.t !== "fn" || n.name !== "to_array" || n.args.length !== 1) return undefined;
+  const saved = { ...ctx.stats.functions };
+  const inner = leniently(n.args[0]!, cur, ctx);
+  if (inner.k !== "list" || !inner.nullIf || inner.orElse) {
+    ctx.stats.functions = saved;
+    return undefined;
+  }
+  ctx.stats.functions["to_array"] = (ctx.stats.functions["to_array"] ?? 0) + 1;
+  return inner;
+}
+
+/**
+ * sort() of a stream of nested loops: the same elements in another order. Every consumer of a nested stream is
+ * order-free (quantifiers, length, contains; an ordered use needs listVal, a gap for nested loops), so the stream is
+ * kept, with sort()'s type check (all strings or all numbers, else an error) on its outer list; null → a type error.
+ */
+function sortedStream(l: JList, ctx: JmesCtx): JList {
+  const et = l.elem.ty;
+  const bare: JList = { ...l, nullIf: undefined } as JList;
+  const checks: Pred[] = [];
+  if (!only(et, K.string) && !only(et, K.number)) {
+    if (!may(et, K.string) && !may(et, K.number)) throw new LowerGap("kyverno.jmespath.function.sort.type", `sort() of elements that may be ${kindsText(et)} (a type error)`);
+    const every = (kind: "string" | "number"): Pred => quantify(bare, "all", (e) => kindIs(e.v, kind), ctx);
+    checks.push({ k: "or", of: [every("string"), every("number")] });
+  }
+  if (l.nullIf) checks.unshift({ k: "not", of: l.nullIf });
+  if (!checks.length) return l;
+  const [first, ...rest] = l.loops as [Loop, ...Loop[]];
+  const test: Pred = checks.length === 1 ? checks[0]! : { k: "and", of: checks };
+  return { ...bare, loops: [{ ...first, over: { k: "cond", test, then: first.over, else: ERROR_VAL } }, ...rest] };
 }
 
 /** Reject regular expressions whose Go (RE2) meaning CEL's RE2 would not share: none known; syntax errors are gaps. */
@@ -798,7 +996,7 @@ export function lowerTemplate(s: string, ctx: JmesCtx): JV {
   for (const m of matches) {
     const start = m.index! + m[1]!.length;
     if (start > last) parts.push(lit(unescapeBraces(s.slice(last, start))));
-    parts.push(textOf(lenientOrStrict(lowerVariable(m[2]!, ctx)), m[2]!));
+    parts.push(textOf(lenientOrStrict(lowerVariable(m[2]!, ctx)), m[2]!, ctx));
     last = start + m[2]!.length;
   }
   if (last < s.length) parts.push(lit(unescapeBraces(s.slice(last))));
@@ -820,8 +1018,8 @@ function lowerVariable(text: string, ctx: JmesCtx): JV {
   return lowerJmes(inner, ctx);
 }
 
-/** Text of a substituted value: strings as they are, numbers/bools JSON-encoded (Go json.Marshal). */
-function textOf(j: JVal, what: string): Val {
+/** Text of a substituted value: strings as they are, other values JSON-encoded (Go json.Marshal). */
+function textOf(j: JVal, what: string, ctx: JmesCtx): Val {
   const t = j.ty;
   if (only(t, K.string)) return j.v;
   if (only(t, K.bool)) return call("string", j.v);
@@ -829,7 +1027,36 @@ function textOf(j: JVal, what: string): Val {
     // json.Marshal(float64): integers print as integers below 1e21; other doubles differ in exponent form
     return call("string", j.v);
   }
-  throw new LowerGap("kyverno.variable.embedded-type", `${what} embedded in a string: its JSON text (a value that may be ${kindsText(t)}) is not modelled`);
+  if (!may(t, K.string | K.bool | K.number | K.null))
+    throw new LowerGap("kyverno.variable.embedded-type", `${what} embedded in a string: its JSON text (a value that may be ${kindsText(t)}) is not modelled`);
+  return jsonTextByKind(j.v, t, ctx);
+}
+
+/**
+ * json.Marshal text of a value of unknown kind, dispatched at run time: strings as they are; bools and integers as
+ * CEL string() (the same text); a double where CEL's shortest format has no exponent (Go's JSON then prints the same
+ * digits); null as `null`. Other doubles, lists and maps (Go's JSON text of a document) → an evaluation error.
+ */
+function jsonTextByKind(v: Val, t: Ty, ctx: JmesCtx): Val {
+  return bindOnce(v, ctx, (x) => {
+    const str = call("string", x);
+    const noExponent: Pred = { k: "not", of: { k: "truthy", value: call("contains", str, lit("e")), ifAbsent: "error" } };
+    const branches: [Pred, Val][] = [];
+    if (may(t, K.number)) branches.push([{ k: "kind", value: x, kind: "double", ifAbsent: "error" }, { k: "cond", test: noExponent, then: str, else: ERROR_VAL }]);
+    if (may(t, K.null)) branches.push([kindIs(x, "null"), lit("null")]);
+    if (may(t, K.list | K.map)) branches.push([{ k: "or", of: [kindIs(x, "list"), kindIs(x, "map")] }, ERROR_VAL]);
+    return branches.reduceRight<Val>((rest, [test, then]) => ({ k: "cond", test, then, else: rest }), str);
+  });
+}
+
+/**
+ * `f(x)` with x bound to v once: `[v].map(x, f(x))[0]` (CEL has no let in every environment; the model's let is
+ * inlined), or f(v) itself when v is a path or a literal (cheap to repeat).
+ */
+export function bindOnce(v: Val, ctx: JmesCtx, f: (x: Val) => Val): Val {
+  if (v.k === "path" || v.k === "lit") return f(v);
+  const x = ctx.fresh("b");
+  return bindAs(v, x, f(at(varPath(x))), ctx);
 }
 
 export function kindsText(t: Ty): string {
@@ -847,22 +1074,40 @@ function nested(s: string, ctx: JmesCtx): JV {
     throw new LowerGap("kyverno.variable.nested", "a nested variable outside a raw string literal '…'");
   const bindings: [string, Val][] = [];
   let src = body;
-  inners.forEach((m, i) => {
-    const name = `__kyverno_inner_${i}`;
-    const j = listVal(lowerVariable(`{{${m[1]!}}}`, ctx), "nested variable");
-    if (j.err) throw new LowerGap("kyverno.variable.nested-strict", "a nested variable that can fail (Unknown key) is substituted before the outer one", "unverified");
-    bindings.push([name, textOf(j, m[1]!)]);
-    src = src.replace(m[0], name);
+  inners.forEach((m) => {
+    const text = textOf(listVal(lowerVariable(`{{${m[1]!}}}`, ctx), "nested variable"), m[1]!, ctx);
+    const name = ctx.fresh("inner");
+    bindings.push([name, text]);
+    const placeholder = `__kyverno_nested_${name}__`;
+    ctx.spliced.set(placeholder, val(at(varPath(name)), T.str));
+    src = src.replace(m[0], `'${placeholder}'`);
   });
-  // a quote in the substituted text would end the raw string early in Kyverno: not modelled
-  const saved = ctx.scope.resolve;
-  const table = new Map(bindings.map(([n, v]) => [n, val(v, T.str)]));
-  const scope = ctx.scope as { resolve?: JmesScope["resolve"] };
-  scope.resolve = (name) => table.get(name) ?? saved?.(name);
-  try {
-    const out = lowerJmes(src, ctx);
-    throw Object.assign(new LowerGap("kyverno.variable.nested-quote", "nested variable substituted into a raw string literal: a quote (') in its text would change the outer expression in Kyverno", "unverified"), { partial: out });
-  } finally {
-    scope.resolve = saved;
+  const out = listVal(lowerJmes(src, ctx), "nested variable");
+  // each text is substituted first (bound once: its failure, e.g. Unknown key, is the rule's error), then the outer
+  const ok: Pred = { k: "and", of: bindings.map(([n]) => splicesCleanly(at(varPath(n)))) };
+  const inner: Val = { k: "cond", test: ok, then: out.v, else: ERROR_VAL };
+  const v = bindings.reduceRight<Val>((b, [n, text]) => bindAs(text, n, b, ctx), inner);
+  return val(v, out.ty, true);
+}
+
+/** `[v].map(name, body)[0]`: body with `name` bound to v, which is evaluated (strictly) once. */
+function bindAs(v: Val, name: string, body: Val, ctx: JmesCtx): Val {
+  const t = ctx.fresh("bl");
+  return { k: "let", name: t, value: { k: "project", list: { k: "list", items: [v] }, v: name, body }, body: at(varPath(t, [{ k: "index", at: lit(0) }])) };
+}
+
+/**
+ * The text, spliced into the raw string literal '…' of the outer variable, reads back as itself: no quote (it would
+ * end the literal: the outer expression changes), no trailing backslash (`\'` escapes the closing quote), no brace
+ * (the outer `{{ }}` would no longer be one variable, or a new one would appear). Otherwise the outer expression is
+ * whatever the text makes of it: modelled as an evaluation error (a deny under failurePolicy Fail).
+ */
+function splicesCleanly(text: Val): Pred {
+  const has = (x: string): Pred => ({ k: "truthy", value: call("contains", text, lit(x)), ifAbsent: "error" });
+  const bad: Pred[] = [has("'"), has("{"), has("}"), { k: "truthy", value: call("endsWith", text, lit("\\")), ifAbsent: "error" }];
+  if (text.k === "lit" && typeof text.value === "string") {
+    const t = text.value;
+    return { k: "const", value: !/['{}]/.test(t) && !t.endsWith("\\") };
   }
+  return { k: "not", of: { k: "or", of: bad } };
 }

@@ -67,6 +67,24 @@ function nameTest(field: CExpr, patterns: string[]): CExpr {
   return C.or(...patterns.map((p) => (isGlob(p) ? C.method(field, "matches", C.lit(globToRe2(p))) : C.bin("==", field, C.lit(p)))));
 }
 
+/** Resource rules that differ only in their resources become one rule listing them (first-seen order). */
+function mergeRules(rules: { [k: string]: Json }[]): { [k: string]: Json }[] {
+  const out: { [k: string]: Json }[] = [];
+  const byRest = new Map<string, { [k: string]: Json }>();
+  for (const r of rules) {
+    const { resources, ...rest } = r;
+    const k = JSON.stringify(rest);
+    const hit = byRest.get(k);
+    if (hit) (hit.resources as Json[]).push(...(resources as Json[]).filter((x) => !(hit.resources as Json[]).includes(x)));
+    else {
+      const copy = { ...r, resources: [...(resources as Json[])] };
+      byRest.set(k, copy);
+      out.push(copy);
+    }
+  }
+  return out;
+}
+
 /** matchConstraints + matchConditions for a policy-level match. */
 export function emitMatch(m: Match): { matchConstraints: { [k: string]: Json }; conditions: { name: string; expr: CExpr }[] } {
   const conditions: { name: string; expr: CExpr }[] = [];
@@ -87,6 +105,9 @@ export function emitMatch(m: Match): { matchConstraints: { [k: string]: Json }; 
     r.operations = [...m.operations];
     if (exactNames) r.resourceNames = exactNames;
   }
+  const merged = mergeRules(rules);
+  rules.length = 0;
+  rules.push(...merged);
   const out: { [k: string]: Json } = {};
   const ns: LabelSelector = { ...(m.namespaceSelector ?? {}) };
   const exactNs = m.namespaces?.length && !m.namespaces.some(isGlob) ? [...m.namespaces].sort() : undefined;
@@ -168,7 +189,10 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
   const { matchConstraints, conditions } = emitMatch(match);
   // matchConditions cannot read variables: a `when` that does stays in the validation
   const single = rules.length === 1 && rules[0]!.when !== undefined && !readsVariables(rules[0]!.when);
-  if (single) conditions.push({ name: "applies", expr: lowerPred(rules[0]!.when!, ctx) });
+  if (single) {
+    const applies = simplify(lowerPred(rules[0]!.when!, ctx));
+    if (!(applies.t === "lit" && applies.v === true)) conditions.push({ name: "applies", expr: applies });
+  }
   const validations = rules.map((r) => {
     const expr = single ? lowerPred(r.check, ctx) : ruleExpr(r, ctx);
     const fields = failingFields(r.check, r.field, ctx);

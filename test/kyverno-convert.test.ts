@@ -209,3 +209,22 @@ spec:
     expect(vaps.map((v) => v.spec.validations?.map((x) => x.message))).toEqual([["e: metadata.labels.team"], ["a: spec.type"]]);
   });
 });
+
+describe("allowExistingViolations (an Enforce rule on UPDATE skips when the old object also violates)", () => {
+  const withOld = (obj: KObject, old: KObject, yaml = LATEST): string => {
+    const { vap, binding } = convert(yaml);
+    return evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], request: requestForObject(obj, { operation: "UPDATE", oldObject: old }) }).verdict;
+  };
+  it.each([
+    ["new and old violate: skipped", "nginx:latest", "nginx:latest", LATEST, "admit"],
+    ["only the new one violates", "nginx:latest", "nginx:1.25", LATEST, "deny"],
+    ["neither violates", "nginx:1.25", "nginx:1.0", LATEST, "admit"],
+    ["allowExistingViolations: false", "nginx:latest", "nginx:latest", LATEST.replace("message: no latest", "message: no latest\n      allowExistingViolations: false"), "deny"],
+  ])("%s → %s", (_n, image, oldImage, yaml, want) => {
+    expect(withOld(pod(image), pod(oldImage), yaml)).toBe(want);
+    expect(withOld(deployment(image), deployment(oldImage), yaml)).toBe(want);
+  });
+  it("the old object is evaluated as its CREATE (its own preconditions decide)", () => {
+    expect(withOld(pod("nginx:latest"), pod("nginx:latest", { skip: "yes" }))).toBe("deny");
+  });
+});

@@ -376,15 +376,65 @@ function variantFilter(v: Variant, addGap: AddGap, covered?: Covered): Pred {
 /** The variable holding the pod (or pod template) each autogen form checks. */
 const POD = "pod";
 
+/** The old object's pod (allowExistingViolations re-checks the old object). */
+const OLD_POD = "oldPod";
+
 /** `request.kind.kind == 'Pod' ? object : … 'CronJob' ? object.spec.jobTemplate.spec.template : object.spec.template`. */
-function podValue(vs: readonly Variant[]): Val {
+function podValue(vs: readonly Variant[], of: "object" | "oldObject" = "object"): Val {
   const kind = req("kind.kind");
-  const template = V.at(path(root.object, "spec.template"));
-  const cron = V.at(path(root.object, "spec.jobTemplate.spec.template"));
+  const base = of === "object" ? root.object : root.oldObject;
+  const template = V.at(path(base, "spec.template"));
+  const cron = V.at(path(base, "spec.jobTemplate.spec.template"));
   const hasTemplate = vs.some((v) => v.form === "template");
   const hasCron = vs.some((v) => v.form === "jobTemplate");
   const controllers = hasTemplate && hasCron ? V.cond(P.cmp(kind, "==", "CronJob", "error"), cron, template) : hasCron ? cron : template;
-  return V.cond(P.cmp(kind, "==", "Pod", "error"), V.at(path(root.object)), controllers);
+  return V.cond(P.cmp(kind, "==", "Pod", "error"), V.at(path(base)), controllers);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// allowExistingViolations (validate_resource.go / validate_pss.go): for an Enforce rule on UPDATE (default true),
+// Kyverno re-validates the old object as its CREATE (object := oldObject, oldObject := {}, operation CREATE) and skips
+// the rule when both fail. A rule therefore applies unless `UPDATE && oldApplies && !oldCheck` — the old-object
+// evaluation joins the rule's `when`, so the check and its messages stay as they are.
+
+class ReadsOldObject extends Error {}
+
+const isOperation = (v: Val): boolean => v.k === "path" && v.path.root.k === "request" && v.path.segs.length === 1 && v.path.segs[0]!.k === "field" && v.path.segs[0]!.name === "operation";
+
+/** The rule as Kyverno evaluates it on the old object (paths on the object read the old one; operation CREATE). */
+function onOldObject<T>(x: T): T {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node !== "object" || node === null) return node;
+    if (isOperation(node as Val)) return V.lit("CREATE");
+    const o = node as Record<string, unknown>;
+    if ("root" in o && Array.isArray(o.segs)) {
+      const r = o.root as Path["root"];
+      if (r.k === "oldObject" || (r.k === "variable" && r.name === OLD_POD)) throw new ReadsOldObject();
+      const segs = (o.segs as unknown[]).map(walk) as Path["segs"];
+      if (r.k === "object") return { root: root.oldObject, segs };
+      if (r.k === "variable" && r.name === POD) return { root: root.variable(OLD_POD), segs };
+      return { root: r, segs };
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
+  };
+  return walk(x) as T;
+}
+
+function withExistingViolations(r: KyvernoRule, rule: Rule, addGap: AddGap): Rule {
+  if (r.validate?.allowExistingViolations === false) return rule;
+  const updates = filters(r.match).some((f) => !f.resources?.operations?.length || f.resources.operations.includes("UPDATE"));
+  if (!updates) return rule;
+  let old: { when: Pred; check: Pred };
+  try {
+    old = onOldObject({ when: rule.when ?? P.t, check: rule.check });
+  } catch (e) {
+    if (!(e instanceof ReadsOldObject)) throw e;
+    addGap({ id: "kyverno.allowExistingViolations", rule: rule.id, reason: "the rule reads request.oldObject: Kyverno's re-check of the old object (an UPDATE is admitted when the old object also violates) is not converted", effect: "stricter", provenance: rule.provenance });
+    return rule;
+  }
+  const existing = P.and(P.cmp(req("operation"), "==", "UPDATE", "error"), old.when, P.not(old.check));
+  return { ...rule, when: P.and(rule.when ?? P.t, P.not(existing)) };
 }
 
 const anchorKey = (k: string): string => /^[=X^<+]?\((.*)\)$/.exec(k)?.[1] ?? k;
@@ -525,9 +575,10 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
     const vs = variants(p, r, controllers);
     all.push(...vs);
     const shared = lowerAcrossForms(vs, state, addGap);
-    const lowered = shared ?? vs.flatMap((v) => lowerVariant(v, state, addGap));
+    const action = r.validate.failureAction ?? p.validationFailureAction;
+    const lowered = (shared ?? vs.flatMap((v) => lowerVariant(v, state, addGap))).map((x) => (action === "Enforce" ? withExistingViolations(r, x, addGap) : x));
     if (shared?.length) podForms.push(...vs);
-    for (const x of lowered) actionOf.set(x, r.validate.failureAction ?? p.validationFailureAction);
+    for (const x of lowered) actionOf.set(x, action);
     rules.push(...lowered);
   }
   if (p.applyRules === "One") addGap({ id: "kyverno.applyRules", rule: p.name, reason: "applyRules: One stops at the first applicable rule; every rule is checked here", effect: "stricter" });
@@ -538,8 +589,12 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   for (const g of groups) {
     let parts: VapParts;
     try {
-      const reads = g.rules.some((x) => JSON.stringify(x).includes(`"k":"variable","name":"${POD}"`));
-      parts = emitRules(g.rules, match, { targetVersion: target, ...(reads ? { variables: [{ name: POD, value: podValue(podForms) }] } : {}) });
+      const reads = (name: string): boolean => g.rules.some((x) => JSON.stringify(x).includes(`"k":"variable","name":"${name}"`));
+      const variables = [
+        ...(reads(POD) ? [{ name: POD, value: podValue(podForms) }] : []),
+        ...(reads(OLD_POD) ? [{ name: OLD_POD, value: podValue(podForms, "oldObject") }] : []),
+      ];
+      parts = emitRules(g.rules, match, { targetVersion: target, ...(variables.length ? { variables } : {}) });
     } catch (e) {
       gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
       return { manifests: [], gaps, status: "unsupported" };

@@ -686,6 +686,12 @@ describe("emitter bugs found by these tests (fixed rows) and known ones (it.fail
     }
   });
 
+  it("strcat: a string-valued method call (replace) is not wrapped in string(); other values are", () => {
+    const cel = (v: Val): string => unparse(lowerVal(v, context({ envVersion: "1.35" })));
+    expect(cel(V.str("^", V.call("replace", at("metadata.name"), lit("."), lit("\\.")), "$"))).not.toContain("string(");
+    expect(cel(V.str("n=", at("spec.terminationGracePeriodSeconds")))).toContain("string(");
+  });
+
   // Fixed (was a bug): lower.ts: CallFn `distinct`/`sort` need env ≥ 1.34 and `quantity`/`isQuantity` ≥ 1.28, but lowering for an older
   // env emits them anyway (CEL that does not compile there) instead of raising LowerError, which converters turn
   // into a named gap.

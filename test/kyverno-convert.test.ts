@@ -228,3 +228,38 @@ describe("allowExistingViolations (an Enforce rule on UPDATE skips when the old 
     expect(withOld(pod("nginx:latest"), pod("nginx:latest", { skip: "yes" }))).toBe("deny");
   });
 });
+
+describe("validated strings (no runtime wildcard matching) and pod templates", () => {
+  const NAMED = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: no-abc}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-abc
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: reserved name
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.name }}"
+            operator: AnyIn
+            value: [abc]
+`;
+  const named = (name: string, template?: string): KObject => {
+    const d = deployment("nginx:1");
+    const spec = d.spec as { template: { metadata: Record<string, unknown> } };
+    return { ...d, metadata: { ...d.metadata, name }, spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, ...(template ? { name: template } : {}) } } } } as KObject;
+  };
+  it.each([
+    ["Pod named abc", { ...pod("nginx:1"), metadata: { name: "abc", namespace: "default" } } as KObject, "deny"],
+    ["Pod named abd", { ...pod("nginx:1"), metadata: { name: "abd", namespace: "default" } } as KObject, "admit"],
+    // a template's metadata.name is not validated: Kyverno matches `a*` as a wildcard against `abc`
+    ["Deployment whose template is named a*", named("d", "a*"), "deny"],
+    ["Deployment whose template is named x", named("d", "x"), "admit"],
+  ])("%s → %s", (_n, obj, want) => {
+    expect(convert(NAMED).verdict(obj)).toBe(want);
+  });
+});

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { lowerConditions, type LowerStats } from "../converters/kyverno/lower/conditions.js";
 import { ERROR_VAL, LowerGap, T, type JmesScope } from "../converters/kyverno/lower/jmespath.js";
 import { parseJmes } from "../converters/kyverno/lower/jmespath-parser.js";
+import { objectFacts, type ObjectFacts } from "../converters/kyverno/lower/validated.js";
 import { isClusterPolicy, type Condition, type Conditions, type ForEach, type JsonValue } from "../converters/kyverno/model.js";
 import { isKyvernoPolicy, parseKyvernoDocuments } from "../converters/kyverno/parse.js";
 import { parseDocuments } from "../src/input/yaml.js";
@@ -668,6 +669,64 @@ describe("variables end to end", () => {
   it("parses the JMESPath forms Kyverno policies use", () => {
     for (const e of ["request.object.spec.[ephemeralContainers, initContainers, containers][].ports[].hostPort", "a[?b=='c' || d].e | [0]", "keys(@)[?contains(@, 'x')]", "`{}` | merge(@, {a: null})", "a.\"b.c\"[*].d", "!a && b", "x[1:2]"])
       expect(() => parseJmes(e)).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// no wildcard characters (validated.ts): sides that can never hold `*`/`?` are compared without a runtime glob, and
+// the result is the same as Kyverno's both-ways wildcard match
+
+/** The CEL text a condition block lowers to. */
+const celOf = (cs: Conditions, scope: JmesScope = {}): string => vapOf({ k: "not", of: lowerConditions(cs, scope) }).spec.validations!.map((v) => v.expression).join("\n");
+const runtimeGlobs = (cel: string): number => cel.split(".matches(").length - 1;
+
+const ROLE = (name: string): KObject => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name }, rules: [] }) as unknown as KObject;
+const CRD_OBJ = (spec: Record<string, unknown>): KObject => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "default" }, spec }) as unknown as KObject;
+
+/** [name, conditions, kinds, runtime globs in the CEL, object, outcome] */
+const NO_WILD: [string, Conditions, string[] | undefined, number, KObject, Outcome][] = [
+  ["operation idiom: an enum", cond("{{ request.operation || 'BACKGROUND' }}", "AnyIn", ["CREATE", "UPDATE"]), undefined, 0, pod, true],
+  ["operation NotEquals: no quantity/duration test of an enum", cond("{{ request.operation || 'BACKGROUND' }}", "NotEquals", "DELETE"), undefined, 0, pod, true],
+  ["namespace: a DNS label", cond("{{ request.object.metadata.namespace }}", "AnyIn", ["default", "kube-*"]), undefined, 0, pod, true],
+  ["request.kind.kind", cond("{{ request.kind.kind }}", "AnyNotIn", ["Deployment", "Job"]), undefined, 0, pod, true],
+  ["pod name with kinds [Pod]: a DNS name", cond("{{ request.object.metadata.name }}", "AnyIn", ["p", "q"]), ["Pod"], 0, pod, true],
+  ["pod name without kinds: the runtime glob stays", cond("{{ request.object.metadata.name }}", "AnyIn", ["p", "q"]), undefined, 1, pod, true],
+  ["ClusterRole name `adm*` is a glob in Kyverno (RBAC names are path segments)", cond("{{ request.object.metadata.name }}", "AnyIn", ["admin", "view"]), ["ClusterRole"], 1, ROLE("adm*"), true],
+  ["ClusterRole name `edit*` matches no literal", cond("{{ request.object.metadata.name }}", "AnyIn", ["admin", "view"]), ["ClusterRole"], 1, ROLE("edit*"), false],
+  ["label values with kinds [Pod]", cond("{{ request.object.metadata.labels.app }}", "AnyIn", ["web", "api"]), ["Pod"], 0, POD({}, { labels: { app: "web" } }), true],
+  ["label values of an Event: not validated", cond("{{ request.object.metadata.labels.app }}", "AnyIn", ["web", "api"]), ["Event"], 1, POD({}, { labels: { app: "web" } }), true],
+  ["annotation values are free text", cond("{{ request.object.metadata.annotations.a }}", "AnyIn", ["web", "api"]), ["Pod"], 1, POD({}, { annotations: { a: "w*" } }), true],
+  ["keys of volumes in a Pod: field names", cond("{{ request.object.spec.volumes[].keys(@)[] }}", "AnyNotIn", ["name", "configMap", "secret"]), ["Pod"], 0, POD({ volumes: [{ name: "v", hostPath: { path: "/" } }] }), true],
+  ["keys of volumes, kinds unknown: one runtime glob for all literals", cond("{{ request.object.spec.volumes[].keys(@)[] }}", "AnyNotIn", ["name", "configMap", "secret"]), undefined, 1, POD({ volumes: [{ name: "v", secret: {} }] }), false],
+  ["keys of a custom resource: a key `*` is a glob matching every literal", cond("{{ request.object.spec.volumes[].keys(@)[] }}", "AnyNotIn", ["name", "configMap"]), ["Widget"], 1, CRD_OBJ({ volumes: [{ "*": 1 }] }), false],
+  ["keys of csi.volumeAttributes (free-form) in a Pod", cond("{{ request.object.spec.volumes[].csi.volumeAttributes.keys(@)[] }}", "AnyIn", ["size"]), ["Pod"], 1, POD({ volumes: [{ name: "v", csi: { driver: "d", volumeAttributes: { "s*": "1" } } }] }), true],
+  ["a bool key: `true`/`false` decided per literal", cond("{{ request.object.spec.containers[].image.contains(@, 'nginx') }}", "AnyIn", [true]), undefined, 0, pod, true],
+  ["a bool key against a glob matching both", cond("{{ request.object.spec.containers[].image.contains(@, 'x') }}", "AnyIn", ["*e"]), undefined, 0, pod, true],
+  ["a bool key against a glob matching `false` only", cond("{{ request.object.spec.containers[].image.contains(@, 'nginx') }}", "AnyIn", ["f*"]), undefined, 0, bare, true],
+  ["a bool key against a glob matching `true` only", cond("{{ request.object.spec.containers[].image.contains(@, 'nginx') }}", "AnyIn", ["t*"]), undefined, 0, bare, false],
+  ["a bool key against no literal it can match", cond("{{ request.object.spec.containers[].image.contains(@, 'nginx') }}", "AnyIn", ["yes"]), undefined, 0, pod, false],
+];
+
+describe("no wildcard characters: validated sides skip the runtime glob", () => {
+  it.each(NO_WILD)("%s", (_name, cs, kinds, globs, object, want) => {
+    const scope: JmesScope = kinds ? { kinds } : {};
+    expect(runtimeGlobs(celOf(cs, scope))).toBe(globs);
+    expect(holds(cs, { object, scope })).toBe(want);
+  });
+
+  it("objectFacts: names, labels and keys by kind", () => {
+    const rows: [string[] | undefined, ObjectFacts][] = [
+      [undefined, { names: false, meta: false, builtin: false }],
+      [["Pod"], { names: true, meta: true, builtin: true }],
+      [["apps/v1/Deployment", "Pod"], { names: true, meta: true, builtin: true }],
+      [["ClusterRole"], { names: false, meta: true, builtin: true }],
+      [["CertificateSigningRequest"], { names: false, meta: true, builtin: true }],
+      [["Event"], { names: false, meta: false, builtin: true }],
+      [["example.com/v1/Widget"], { names: true, meta: true, builtin: false }],
+      [["*"], { names: false, meta: false, builtin: false }],
+      [["Pod/exec"], { names: false, meta: false, builtin: false }],
+    ];
+    for (const [kinds, want] of rows) expect([kinds, objectFacts(kinds)]).toEqual([kinds, want]);
   });
 });
 

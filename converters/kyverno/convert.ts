@@ -307,12 +307,16 @@ function lowerVariant(v: Variant, state: PolicyState, addGap: AddGap, reroot?: R
   const prov = { file: v.rule.source.file, line: v.rule.source.line };
   const gap = (id: string, reason: string, effect: Gap["effect"]): void => addGap({ id, rule: v.id, reason, effect, provenance: prov });
   const applies: Pred[] = withoutFilter ? [] : [variantFilter(v, addGap, state.covered)];
-  let scope: JmesScope = {};
+  // the kinds tell the lowering what API validation guarantees about names, labels and keys (lower/validated.ts);
+  // a rule lowered once for all autogen forms also reads pod templates (`templates`: their names are not validated)
+  const kinds = v.kinds.some((k) => k.subresource) ? undefined : v.kinds.map((k) => `${k.group ? `${k.group}/` : ""}${k.version}/${k.kind}`);
+  const facts: JmesScope = kinds ? { kinds, ...(reroot ? { templates: true } : {}) } : {};
+  let scope: JmesScope = facts;
   if (r.context.length) {
     const low = lowerContext(r.context, { rule: v.id, provenance: prov, ...(state.namespace ? { policyNamespace: state.namespace } : {}), ...(state.params ? { params: state.params } : {}) });
     for (const g of low.gaps) addGap(g);
     if (low.gaps.some((g) => g.effect === "weaker")) return [];
-    scope = low.scope;
+    scope = { ...low.scope, ...facts };
     if (low.params) state.params = low.params;
   }
   if (r.preconditions) {
@@ -347,7 +351,7 @@ function lowerVariant(v: Variant, state: PolicyState, addGap: AddGap, reroot?: R
   }
   if (val.foreach) {
     try {
-      const low = lowerForEach(val.foreach, { at: path(root.object), rule: v.id, provenance: prov, failurePolicy, ...(scope.resolve ? { resolve: scope.resolve } : {}), ...(scope.typeOf ? { typeOf: scope.typeOf } : {}) });
+      const low = lowerForEach(val.foreach, { at: path(root.object), rule: v.id, provenance: prov, failurePolicy, ...(scope.resolve ? { resolve: scope.resolve } : {}), ...(scope.typeOf ? { typeOf: scope.typeOf } : {}), ...(kinds ? { kinds } : {}), ...(reroot ? { templates: true } : {}) });
       for (const g of low.gaps) addGap(g);
       return [{ ...base, provenance: { ...prov, field: "validate.foreach" }, field: "foreach", when, check: P.not(text(low.fails)), message }];
     } catch (e) {

@@ -212,10 +212,14 @@ function mapEntry(k: string, x: Val, ctx: Ctx): { key: CExpr; value: CExpr; opt?
   return { key: C.lit(k), value: opt, opt: true };
 }
 
-/** `string(x)` unless x is already a string literal or concatenation. */
+/** Methods whose receiver is a string and whose result is a string (`s.replace(a, b)`). */
+const STRING_METHODS = new Set(["replace", "lowerAscii", "upperAscii", "trim", "substring"]);
+
+/** `string(x)` unless x is already a string literal or concatenation, or a string-valued call. */
 function stringOf(e: CExpr): CExpr {
   if (e.t === "lit" && typeof e.v === "string") return e;
   if (e.t === "call" && (e.fn === "string" || e.fn === "join" || e.fn === "lowerAscii" || e.fn === "upperAscii")) return e;
+  if (e.t === "call" && e.target !== undefined && STRING_METHODS.has(e.fn)) return e;
   return C.call("string", [e]);
 }
 

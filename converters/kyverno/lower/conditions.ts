@@ -31,6 +31,7 @@ import {
   LowerGap,
   lowerTemplate,
   may,
+  noWild,
   notNull,
   only,
   quantify,
@@ -140,25 +141,40 @@ export function goG(x: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Strings that are literal or computed
 
-type Str = { lit: string } | { v: Val };
+/** A string: literal, or computed (`plain`: it never holds `*` or `?`, so as a glob it is itself — validated.ts). */
+type Str = { lit: string } | { v: Val; plain?: boolean; oneOf?: readonly string[] };
 const sv = (s: Str): Val => ("lit" in s ? lit(s.lit) : s.v);
-/** A string operand: literal when the value is a string literal (its tests are then decided here). */
-const strOf = (v: Val): Str => (v.k === "lit" && typeof v.value === "string" ? { lit: v.value } : { v });
+/** A string operand: literal when the value is a string literal (its tests are then decided here); `t`: its type. */
+function strOf(v: Val, t?: Ty): Str {
+  if (v.k === "lit" && typeof v.value === "string") return { lit: v.value };
+  return { v, ...(t && noWild(t) ? { plain: true } : {}), ...(t?.oneOf ? { oneOf: t.oneOf } : {}) };
+}
+/** A syntax test of a string decided at conversion: a literal, or an enum whose values all agree. */
+function decided(s: Str, f: (x: string) => boolean): boolean | undefined {
+  if ("lit" in s) return f(s.lit);
+  if (!s.oneOf?.length) return undefined;
+  const r = s.oneOf.map(f);
+  return r.every((x) => x === r[0]) ? r[0] : undefined;
+}
 
 /** Kyverno's parseDuration side test (a duration other than "0"). */
 function kIsDur(s: Str): Pred {
-  if ("lit" in s) return bool(kDurLit(s.lit));
+  const d = decided(s, kDurLit);
+  if (d !== undefined || "lit" in s) return bool(d!);
   return and(cmp(s.v, "!=", lit("0")), regex(s.v, DUR_RE));
 }
 /** time.ParseDuration succeeds ("0" included). */
 function isDur0(s: Str): Pred {
-  return "lit" in s ? bool(isDurLit(s.lit)) : regex(s.v, DUR_RE);
+  const d = decided(s, isDurLit);
+  return d !== undefined || "lit" in s ? bool(d!) : regex(s.v, DUR_RE);
 }
 function isQty(s: Str): Pred {
-  return "lit" in s ? bool(isQtyLit(s.lit)) : truthyV(call("isQuantity", s.v));
+  const d = decided(s, isQtyLit);
+  return d !== undefined || "lit" in s ? bool(d!) : truthyV(call("isQuantity", s.v));
 }
 function isFloat(s: Str): Pred {
-  return "lit" in s ? bool(isFloatLit(s.lit)) : regex(s.v, FLOAT_RE_SRC);
+  const d = decided(s, isFloatLit);
+  return d !== undefined || "lit" in s ? bool(d!) : regex(s.v, FLOAT_RE_SRC);
 }
 
 /** Anchored RE2 for a literal glob (go-wildcard v1.0.3: `*` any runes, `?` one rune; `(?s)`: newlines too). */
@@ -188,12 +204,41 @@ function glob(pattern: Str, name: Str): Pred {
   }
   // a computed pattern: equal, or (when it holds a wildcard) its glob compiled at run time
   const p = pattern.v;
-  const wild = or(truthyV(call("contains", p, lit("*"))), truthyV(call("contains", p, lit("?"))));
+  if (pattern.plain) return cmp(p, "==", sv(name));
+  return or(cmp(p, "==", sv(name)), and(hasWild(p), truthyV(call("matches", sv(name), globReOf(p)))));
+}
+
+/** Some literal, as a glob, matches k: the plain literals (three or more) as one `k in [...]`. */
+function litPatterns(k: Str, items: string[]): Pred {
+  const plain = items.filter((x) => !/[*?]/.test(x));
+  if ("lit" in k || plain.length < 3) return or(...items.map((x) => glob({ lit: x }, k)));
+  const inPlain: Pred = { k: "in", value: k.v, list: lit([...new Set(plain)]), ifAbsent: "error" };
+  return or(inPlain, ...items.filter((x) => /[*?]/.test(x)).map((x) => glob({ lit: x }, k)));
+}
+
+/** The computed string holds a wildcard character. */
+const hasWild = (p: Val): Pred => or(truthyV(call("contains", p, lit("*"))), truthyV(call("contains", p, lit("?"))));
+
+/** The anchored RE2 of a computed glob, built at run time (metacharacters escaped, `*` → `.*`, `?` → `.`). */
+function globReOf(p: Val): Val {
   let re: Val = p;
   for (const ch of ["\\", ".", "+", "(", ")", "|", "[", "]", "{", "}", "^", "$"]) re = call("replace", re, lit(ch), lit(`\\${ch}`));
   re = call("replace", call("replace", re, lit("*"), lit(".*")), lit("?"), lit("."));
-  const full: Val = { k: "strcat", parts: [lit("(?s)^"), re, lit("$")] };
-  return or(cmp(p, "==", sv(name)), and(wild, truthyV(call("matches", sv(name), full))));
+  return { k: "strcat", parts: [lit("(?s)^"), re, lit("$")] };
+}
+
+/**
+ * A computed key against literal strings, wildcards both ways: some literal, as a glob, matches the key (decided
+ * per literal at conversion), or the key, as a glob, matches some literal — its RE2 built once, tested against the
+ * list (`key == x` needs no test of its own: a glob matches itself, so the first part holds then).
+ */
+function keyAgainstLits(k: Str, items: string[], ctx: JmesCtx): Pred {
+  const asPatterns = litPatterns(k, items);
+  if ("lit" in k || k.plain || !items.length) return asPatterns;
+  const x = ctx.fresh("x");
+  const re = globReOf(k.v);
+  const keyMatches: Pred = items.length === 1 ? truthyV(call("matches", lit(items[0]!), re)) : { k: "quant", q: "any", over: lit(items), v: x, ifAbsent: "error", body: truthyV(call("matches", { k: "path", path: { root: { k: "var", name: x }, segs: [] } }, re)) };
+  return or(asPatterns, and(hasWild(k.v), keyMatches));
 }
 
 /** wildcard both ways (the In-family's match). */
@@ -230,14 +275,15 @@ function lowerSide(doc: JsonValue | undefined, ctx: JmesCtx): Side {
 /** A scalar side as the string fmt.Sprint gives (numbers: %v of float64 = CEL string(double)). */
 function sprint(j: JVal): Str {
   const m = j.ty.m & ~K.null;
-  if (m === K.number) return { v: call("string", call("double", j.v)) };
-  if (m === K.bool) return { v: call("string", j.v) };
-  if (m === K.string) return { v: j.v };
+  // the text of a number or bool has no wildcard characters (digits, sign, `.`, `e`, Inf, NaN, true, false)
+  if (m === K.number) return { v: call("string", call("double", j.v)), plain: true };
+  if (m === K.bool) return { v: call("string", j.v), plain: true };
+  if (m === K.string) return strOf(j.v, j.ty);
   // unknown kinds: CEL string() formats strings, bools and integers as fmt.Sprint does (integers from 1e6 on
   // print in exponent form in Go: not reachable for the string/port/name fields this is used on)
-  if (may(j.ty, K.string)) return { v: call("string", j.v) };
-  if (only(j.ty, K.number)) return { v: call("string", call("double", j.v)) };
-  if (only(j.ty, K.bool)) return { v: call("string", j.v) };
+  if (may(j.ty, K.string)) return { v: call("string", j.v), ...(noWild(j.ty) ? { plain: true } : {}) };
+  if (only(j.ty, K.number)) return { v: call("string", call("double", j.v)), plain: true };
+  if (only(j.ty, K.bool)) return { v: call("string", j.v), plain: true };
   throw new LowerGap("kyverno.condition.sprint", `fmt.Sprint of a value that may be ${kinds(j.ty)}`);
 }
 const kinds = (t: Ty): string => Object.entries(K).filter(([, b]) => t.m & b).map(([n]) => n).join("/");
@@ -290,7 +336,7 @@ function equals(key: JVal, value: Side): Pred {
     return gapDyn("Equals", vt);
   }
   // string key
-  const k: Str = strOf(key.v);
+  const k: Str = strOf(key.v, key.ty);
   if (value.k === "lit") {
     if (typeof vlit === "string") return stringEquals(k, { lit: vlit });
     if (typeof vlit === "number") {
@@ -299,7 +345,7 @@ function equals(key: JVal, value: Side): Pred {
     }
     return FALSE;
   }
-  if (only(vt, K.string)) return stringEquals(k, { v: dynVal(value) });
+  if (only(vt, K.string)) return stringEquals(k, strOf(dynVal(value), vt));
   return gapDyn("Equals", vt);
 }
 
@@ -341,7 +387,7 @@ function numeric(key: JVal, op: Rel, value: Side): Pred {
   const kind = kk === K.number || kk === K.string ? kk : kk === (ANY & ~K.null) ? (typeof v === "number" ? K.number : K.string) : kk;
   if (kind === K.number) return numberKey(key.v, op, v);
   if (kind !== K.string) return FALSE;
-  const k: Str = strOf(key.v);
+  const k: Str = strOf(key.v, key.ty);
   if (typeof v === "number") {
     // duration key vs seconds; else a numeric key string
     const secs = Math.trunc(v);
@@ -384,7 +430,7 @@ function durationOp(key: JVal, op: Rel, value: Side): Pred {
   else return FALSE;
   const kk = key.ty.m & ~K.null;
   if (kk === K.number) return cmp(call("int", key.v), op, lit({ double: durSeconds(vs) }), "number");
-  return and(isDur0(strOf(key.v)), cmp(key.v, op, lit(vs), "duration"));
+  return and(isDur0(strOf(key.v, key.ty)), cmp(key.v, op, lit(vs), "duration"));
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -446,19 +492,28 @@ function jsonStrings(v: string): { valid: boolean; arr?: string[] } {
 interface KeyElem {
   s: Str;
   num?: Val;
+  /** The key when it is a bool (its text is `true` or `false`: every literal match is decided at conversion). */
+  bool?: Val;
 }
 
 function keyElem(j: JVal): KeyElem {
   if (only(j.ty, K.number)) return j.v.k === "lit" && typeof j.v.value === "number" ? { s: { lit: goG(j.v.value) } } : { s: sprint(j), num: j.v };
-  const s = sprint(j);
-  return { s: "v" in s ? strOf(s.v) : s };
+  if ((j.ty.m & ~K.null) === K.bool && j.v.k !== "lit") return { s: sprint(j), bool: j.v };
+  return { s: sprint(j) };
+}
+
+/** A bool key (non-null) against literals, wildcards both ways: which of `true`/`false` some literal matches. */
+function boolAgainstLits(b: Val, items: string[]): Pred {
+  const hits = (t: string): boolean => items.some((x) => globLit(x, t) || x === t);
+  const [t, f] = [hits("true"), hits("false")];
+  return t && f ? TRUE : t ? cmp(b, "==", lit(true)) : f ? cmp(b, "==", lit(false)) : FALSE;
 }
 
 /** Elements of the value side for set semantics: a literal list, a computed list or stream. */
 type ValueSet = { k: "lits"; items: string[] } | { k: "dyn"; j: JV };
 
 function matchAny(e: KeyElem, vs: ValueSet, ctx: JmesCtx): Pred {
-  if (vs.k === "lits") return or(...vs.items.map((x) => matchOne(e, x)));
+  if (vs.k === "lits") return e.num ? or(...vs.items.map((x) => matchOne(e, x))) : e.bool ? boolAgainstLits(e.bool, vs.items) : keyAgainstLits(e.s, vs.items, ctx);
   return quantify(vs.j, "any", (ve) => globBoth(sprint(ve), e.s), ctx);
 }
 
@@ -584,7 +639,7 @@ function familyBody(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
  */
 function anyInComputed(op: "AnyIn", k: string, value: JVal, ctx: JmesCtx): Pred | undefined {
   if (isQtyLit(k) || isDurLit(k)) return undefined;
-  const asString: Pred = or(glob({ v: value.v }, { lit: k }), regex(value.v, jsonStringsHolding(k)));
+  const asString: Pred = or(glob(strOf(value.v, value.ty), { lit: k }), regex(value.v, jsonStringsHolding(k)));
   const t = value.ty;
   const parts: [Pred, Pred][] = [];
   if (may(t, K.string)) parts.push([kindTest(value.v, "string"), asString]);
@@ -763,7 +818,7 @@ function equalsWithNull(kj: JVal, value: Side): Pred {
     if (typeof kv === "string") {
       const vt = kindOf(value);
       if (!only(vt, K.string)) gapDyn("Equals", vt);
-      return stringEquals({ lit: kv }, { v: dynVal(value) });
+      return stringEquals({ lit: kv }, strOf(dynVal(value), vt));
     }
     if (typeof kv === "number" || typeof kv === "boolean") {
       const vt = kindOf(value);

@@ -41,6 +41,10 @@ export interface LowerForEachOptions {
   typeOf?: JmesScope["typeOf"];
   /** The rule may see DELETE requests (Kyverno then reads request.oldObject as request.object): a gap where read. */
   deleteRequests?: boolean;
+  /** The kinds the rule matches (JmesScope.kinds: what validation guarantees about names, labels and keys). */
+  kinds?: JmesScope["kinds"];
+  /** JmesScope.templates: `object` also stands for pod templates (their names are not validated). */
+  templates?: boolean;
   /** The policy's failurePolicy: with Ignore, Kyverno admits a pattern *error* that the lowering counts as a failure. */
   failurePolicy?: "Fail" | "Ignore";
 }
@@ -367,6 +371,8 @@ class Lowerer {
       ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}),
       ...(this.opts.typeOf ? { typeOf: this.opts.typeOf } : {}),
       ...(this.opts.deleteRequests ? { deleteRequests: true } : {}),
+      ...(this.opts.kinds ? { kinds: this.opts.kinds } : {}),
+      ...(this.opts.templates ? { templates: true } : {}),
     };
   }
 

@@ -21,6 +21,11 @@
 //     dispatches on the runtime kind (`type(dyn(x)) == string`): contains(), to_string() and embedded/nested
 //     variables (JSON text), sort() (all strings or all numbers); what CEL cannot compute (JSON text of a document,
 //     a double whose Go and CEL formats differ) is an evaluation error there.
+//   * no wildcard characters (`Ty.noWild`): string values that can never hold `*` or `?` — literals without them,
+//     request.operation/kind, namespaces, and (from the rule's kinds, `JmesScope.kinds`) names, label keys and values,
+//     annotation keys, keys of maps inside built-in objects (`Ty.inBuiltin`). What this relies on (Kubernetes
+//     validation of names, labels and keys) is spelled out in validated.ts; the operators then compare such a side
+//     as a plain string instead of compiling it into a glob at run time.
 //   * nested variables `{{ f('{{ inner }}') }}` (vars.go): the inner one is substituted first as text into a raw
 //     string literal — bound once (its failure is the rule's error); a text holding `'`, `{`, `}` or ending in `\`
 //     would change the outer expression in Kyverno: an evaluation error here (stricter).
@@ -29,6 +34,7 @@
 // other is a LowerGap naming it.
 import { type CallFn, type Json, type Path, type Pred, type Segment, type Val, type ValueKind } from "../../../src/ir/model.js";
 import { parseJmes, JmesSyntaxError, type JLit, type JNode } from "./jmespath-parser.js";
+import { NO_FACTS, objectFacts, structField, type ObjectFacts } from "./validated.js";
 
 export { parseJmes, JmesSyntaxError, type JNode };
 
@@ -57,11 +63,22 @@ export interface Ty {
   m: number;
   /** Element type of lists (when known). */
   elem?: Ty;
+  /** Its strings never hold `*` or `?` (validated names, enums, literals): never a glob pattern (validated.ts). */
+  noWild?: boolean;
+  /** A value inside an object of a built-in kind, outside free-form fields: its map keys are field names or
+   *  validated keys, so keys() of it has no wildcard characters (validated.ts). */
+  inBuiltin?: boolean;
+  /** Its strings are among these (an enum such as request.operation, or a literal). */
+  oneOf?: readonly string[];
 }
 
 export const T = {
   any: { m: ANY } as Ty,
   str: { m: K.string } as Ty,
+  /** A string with no wildcard characters. */
+  word: { m: K.string, noWild: true } as Ty,
+  /** request.operation. */
+  operation: { m: K.string, noWild: true, oneOf: ["CREATE", "UPDATE", "DELETE", "CONNECT"] } as Ty,
   num: { m: K.number } as Ty,
   bool: { m: K.bool } as Ty,
   null: { m: K.null } as Ty,
@@ -72,13 +89,20 @@ export const T = {
 export const only = (t: Ty, kind: number): boolean => t.m === kind;
 export const may = (t: Ty, kind: number): boolean => (t.m & kind) !== 0;
 const withNull = (t: Ty): Ty => ({ ...t, m: t.m | K.null });
-const union = (a: Ty, b: Ty): Ty => ({ m: a.m | b.m, ...(a.elem && b.elem ? { elem: union(a.elem, b.elem) } : a.elem && !may(b, K.list) ? { elem: a.elem } : b.elem && !may(a, K.list) ? { elem: b.elem } : {}) });
+/** No string of the type holds a wildcard character (it has none, or they are known plain). */
+export const noWild = (t: Ty): boolean => t.noWild === true || !may(t, K.string);
+const union = (a: Ty, b: Ty): Ty => ({
+  m: a.m | b.m,
+  ...(a.elem && b.elem ? { elem: union(a.elem, b.elem) } : a.elem && !may(b, K.list) ? { elem: a.elem } : b.elem && !may(a, K.list) ? { elem: b.elem } : {}),
+  ...(may({ m: a.m | b.m }, K.string) && noWild(a) && noWild(b) ? { noWild: true } : {}),
+  ...(may({ m: a.m | b.m }, K.string) && (a.oneOf || !may(a, K.string)) && (b.oneOf || !may(b, K.string)) ? { oneOf: [...new Set([...(a.oneOf ?? []), ...(b.oneOf ?? [])])] } : {}),
+});
 
 export function tyOfJson(v: Json | JLit): Ty {
   if (v === null) return T.null;
   if (typeof v === "boolean") return T.bool;
   if (typeof v === "number") return T.num;
-  if (typeof v === "string") return T.str;
+  if (typeof v === "string") return { ...(/[*?]/.test(v) ? T.str : T.word), oneOf: [v] };
   if (Array.isArray(v)) return T.list(v.length ? v.map(tyOfJson).reduce(union) : undefined);
   return T.map;
 }
@@ -135,6 +159,12 @@ export interface JmesScope {
   typeOf?: (p: Path) => Ty | undefined;
   /** The request may be a DELETE (Kyverno then reads request.oldObject for request.object). Default false. */
   deleteRequests?: boolean;
+  /** The Kyverno kinds the rule matches (autogen controllers included): what validation guarantees about the
+   *  objects' names, labels and keys (validated.ts). Unknown when absent. */
+  kinds?: readonly string[];
+  /** `object` stands for pod templates too (a rule lowered once for every autogen form): a template's metadata.name
+   *  is not validated (ValidatePodTemplateSpec checks labels and annotations only), so names are not plain. */
+  templates?: boolean;
 }
 
 /** Feature counts, for reports: JMESPath functions used, constructs. */
@@ -148,7 +178,12 @@ export class JmesCtx {
   readonly stats: JmesStats = { functions: {} };
   /** Raw string literals standing for nested variables' texts (`'{{ inner }}'`), by their placeholder. */
   readonly spliced = new Map<string, JVal>();
-  constructor(readonly scope: JmesScope = {}) {}
+  /** What validation guarantees about the objects (from scope.kinds). */
+  readonly facts: ObjectFacts;
+  constructor(readonly scope: JmesScope = {}) {
+    const facts = scope.kinds ? objectFacts(scope.kinds) : NO_FACTS;
+    this.facts = scope.templates ? { ...facts, names: false } : facts;
+  }
   fresh(prefix = "x"): string {
     return `${prefix}${this.n++}`;
   }
@@ -255,15 +290,20 @@ function streamLength(l: JList): JVal {
   return val(l.nullIf ? { k: "cond", test: l.nullIf, then: l.orElse ? call("size", l.orElse.v) : ERROR_VAL, else: n } : n, T.num);
 }
 
+/** `p` is `v == c` with c a non-null literal: it implies v != null. */
+function equalsNonNull(p: Pred, v: Val): boolean {
+  return p.k === "cmp" && p.op === "==" && p.as === undefined && p.rhs.k === "lit" && p.rhs.value !== null && JSON.stringify(p.lhs) === JSON.stringify(v);
+}
+
 /** `body` holds for some (q = any) / every (q = all) element of the stream or list value (not for a null list). */
 export function quantify(l: JV, q: "any" | "all", body: (elem: JVal) => Pred, ctx: JmesCtx): Pred {
   if (l.k === "val") {
     const v = ctx.fresh("e");
-    const elem = val(at(varPath(v)), l.ty.elem ?? T.any);
+    const elem = val(at(varPath(v)), elemTy(l.ty));
     return { k: "quant", q, over: l.v, v, body: body(elem), ifAbsent: "error" };
   }
   let inner = body(l.elem);
-  if (may(l.elem.ty, K.null)) {
+  if (may(l.elem.ty, K.null) && !(q === "any" && equalsNonNull(inner, l.elem.v))) {
     const nn = notNull(l.elem.v);
     inner = q === "any" ? { k: "and", of: [nn, inner] } : { k: "or", of: [{ k: "not", of: nn }, inner] };
   }
@@ -286,20 +326,52 @@ const REQ = (...names: string[]): Path => ({ root: { k: "request" }, segs: names
  * Types every Kubernetes object has (ObjectMeta, TypeMeta): metadata.name/namespace/generateName/uid, labels and
  * annotations (string maps) and their values, apiVersion, kind. Other fields: the caller's `typeOf`.
  */
-export function objectMetaType(p: Path): Ty | undefined {
-  const names = p.segs.map((s) => (s.k === "field" ? s.name : s.k === "key" ? s.key : undefined));
-  if (names.some((n) => n === undefined)) return undefined;
-  const [a, b, c] = names as string[];
-  if (names.length === 1 && (a === "apiVersion" || a === "kind")) return T.str;
+export function objectMetaType(p: Path, facts: ObjectFacts = NO_FACTS): Ty | undefined {
+  const names = segNames(p);
+  if (!names) return undefined;
+  const [a, b, c] = names;
+  if (names.length === 1 && (a === "apiVersion" || a === "kind")) return T.word;
   if (a !== "metadata") return undefined;
   if (names.length === 1) return T.map;
-  if (names.length === 2 && (b === "name" || b === "namespace" || b === "generateName" || b === "uid" || b === "resourceVersion")) return T.str;
+  if (names.length === 2 && b === "namespace") return T.word;
+  if (names.length === 2 && (b === "name" || b === "generateName")) return facts.names ? T.word : T.str;
+  if (names.length === 2 && (b === "uid" || b === "resourceVersion")) return T.str;
   if (names.length === 2 && (b === "labels" || b === "annotations")) return T.map;
-  if (names.length === 3 && (b === "labels" || b === "annotations") && c !== undefined) return T.str;
+  if (names.length === 3 && (b === "labels" || b === "annotations") && c !== undefined) return b === "labels" && facts.meta ? T.word : T.str;
   return undefined;
 }
 
-const typeOfPath = (p: Path, s: JmesScope): Ty | undefined => s.typeOf?.(p) ?? (p.root.k === "object" ? objectMetaType(p) : undefined);
+/** Field and key names of a path, or undefined when it indexes. */
+function segNames(p: Path): string[] | undefined {
+  const names = p.segs.map((s) => (s.k === "field" ? s.name : s.k === "key" ? s.key : undefined));
+  return names.some((n) => n === undefined) ? undefined : (names as string[]);
+}
+
+/** keys() of the object's labels or annotations: validated keys (validated.ts) when the kinds allow. */
+function metaKeysPlain(v: Val, facts: ObjectFacts): boolean {
+  const of = v.k === "default" ? v.of : v;
+  if (of.k !== "path" || of.path.root.k !== "object" || !facts.meta) return false;
+  const names = segNames(of.path);
+  return names?.length === 2 && names[0] === "metadata" && (names[1] === "labels" || names[1] === "annotations");
+}
+
+const typeOfPath = (p: Path, ctx: JmesCtx): Ty | undefined => {
+  const t = ctx.scope.typeOf?.(p) ?? (p.root.k === "object" ? objectMetaType(p, ctx.facts) : undefined);
+  const inside = p.root.k === "object" && ctx.facts.builtin && p.segs.every((x) => x.k !== "field" || structField(x.name));
+  return inside ? { ...(t ?? T.any), inBuiltin: true } : t;
+};
+
+/** A field's type given its parent's: inside a built-in object it stays inside unless the field is free-form. */
+function fieldTy(child: Ty | undefined, parent: Ty, name: string): Ty {
+  const t = child ?? T.any;
+  return parent.inBuiltin && structField(name) && !t.inBuiltin ? { ...t, inBuiltin: true } : t;
+}
+
+/** Element type of a list type (elements of a list inside a built-in object are inside it too). */
+export function elemTy(t: Ty): Ty {
+  const e = t.elem ?? T.any;
+  return t.inBuiltin && !e.inBuiltin ? { ...e, inBuiltin: true } : e;
+}
 
 function rootField(names: string[], ctx: JmesCtx): Cur {
   const [first, ...rest] = names;
@@ -311,15 +383,15 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
       if (second === "object" && s.deleteRequests) throw new LowerGap("kyverno.jmespath.delete-object", "request.object on DELETE is request.oldObject in Kyverno (not modelled)");
       if (second === "oldObject") throw new LowerGap("kyverno.jmespath.old-object", "request.oldObject is null on CREATE in Kyverno (reads through it are null, not errors): not modelled", "unverified");
       const p: Path = { root: { k: "object" }, segs: more.map((name) => ({ k: "field", name })) };
-      return val(at(p), typeOfPath(p, s) ?? (more.length === 0 ? T.map : T.any), true);
+      return val(at(p), typeOfPath(p, ctx) ?? (more.length === 0 ? T.map : T.any), true);
     }
-    if (second === "operation" && more.length === 0) return val(at(REQ("operation")), T.str);
+    if (second === "operation" && more.length === 0) return val(at(REQ("operation")), T.operation);
     if (second === "namespace" || second === "name") {
       // omitempty in the AdmissionRequest: empty → the key is missing ("Unknown key" at the top of a {{ }})
       if (more.length) return val(lit(null), T.null);
       const p = at(REQ(second));
       const empty: Pred = { k: "cmp", lhs: p, op: "==", rhs: lit(""), ifAbsent: "error" };
-      return val({ k: "cond", test: empty, then: NOT_FOUND_VAL, else: p }, T.str, true);
+      return val({ k: "cond", test: empty, then: NOT_FOUND_VAL, else: p }, second === "namespace" || ctx.facts.names ? T.word : T.str, true);
     }
     if (second === "userInfo") {
       if (more.length === 0) return { k: "virtual", names };
@@ -333,7 +405,7 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
     }
     if (second === "kind" && more.length <= 1 && (more.length === 0 || ["group", "version", "kind"].includes(more[0]!))) {
       if (more.length === 0) return { k: "virtual", names };
-      return val(at(REQ("kind", more[0]!)), T.str);
+      return val(at(REQ("kind", more[0]!)), T.word);
     }
     throw new LowerGap(`kyverno.jmespath.request.${rest.join(".")}`, `request.${rest.join(".")} is not modelled`);
   }
@@ -345,7 +417,8 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
       return val(at(varPath(el.index)), T.num);
     }
     const p = varPath(el.element, rest.map((name) => ({ k: "field", name })));
-    return val(at(p), rest.length === 0 ? (el.ty ?? T.any) : (s.typeOf?.(p) ?? T.any), rest.length > 0);
+    const inherited = rest.reduce((t, n) => fieldTy(undefined, t, n), el.ty ?? T.any);
+    return val(at(p), rest.length === 0 ? inherited : (s.typeOf?.(p) ?? inherited), rest.length > 0);
   }
   const r = s.resolve?.(first!);
   if (!r) throw new LowerGap(`kyverno.jmespath.variable`, `context variable ${first} is not available to the lowering`);
@@ -395,12 +468,12 @@ function fieldOf(cur: Cur, name: string, ctx: JmesCtx): Cur {
   const seg: Segment = { k: "field", name };
   if (j.v.k === "path") {
     const p: Path = { root: j.v.path.root, segs: [...j.v.path.segs, seg] };
-    return val(at(p), typeOfPath(p, ctx.scope) ?? T.any, true);
+    return val(at(p), fieldTy(typeOfPath(p, ctx), j.ty, name), true);
   }
   if (isNullDefault(j.v) && j.v.of.k === "path") {
     // a field of a value that may be null: null stays null
     const p: Path = { root: j.v.of.path.root, segs: [...j.v.of.path.segs, seg] };
-    return val({ k: "default", of: at(p), fallback: DNULL }, withNull(typeOfPath(p, ctx.scope) ?? T.any));
+    return val({ k: "default", of: at(p), fallback: DNULL }, withNull(fieldTy(typeOfPath(p, ctx), j.ty, name)));
   }
   const t = ctx.fresh("t");
   if (may(j.ty, K.null)) {
@@ -415,14 +488,14 @@ function indexOf(cur: JV, n: number, ctx: JmesCtx): JVal {
   const l = listVal(cur, `[${n}]`);
   if (!may(l.ty, K.list)) return val(NULL, T.null);
   if (n < 0) throw new LowerGap("kyverno.jmespath.negative-index", `[${n}]: negative indexes need list arithmetic`);
-  const elemTy = withNull(l.ty.elem ?? T.any);
+  const elemT = withNull(elemTy(l.ty));
   // out of range → null (never an error); a NotFound of the list itself still propagates
   if (l.v.k === "path") {
     const p: Path = { root: l.v.path.root, segs: [...l.v.path.segs, { k: "index", at: lit(n) }] };
-    if (!l.err) return val({ k: "default", of: at(p), fallback: DNULL }, elemTy);
+    if (!l.err) return val({ k: "default", of: at(p), fallback: DNULL }, elemT);
   }
   const t = ctx.fresh("t");
-  return val({ k: "let", name: t, value: l.v, body: { k: "default", of: at(varPath(t, [{ k: "index", at: lit(n) }])), fallback: DNULL } }, elemTy, l.err);
+  return val({ k: "let", name: t, value: l.v, body: { k: "default", of: at(varPath(t, [{ k: "index", at: lit(n) }])), fallback: DNULL } }, elemT, l.err);
 }
 
 /** Evaluate `n` against the current value `cur`. */
@@ -562,7 +635,7 @@ function streamOf(left: JV | Cur, ctx: JmesCtx): JList | JVal {
   const j = lenient(l);
   if (!may(j.ty, K.list)) return val(NULL, T.null);
   const v = ctx.fresh("v");
-  const elem = val(at(varPath(v)), j.ty.elem ?? T.any);
+  const elem = val(at(varPath(v)), elemTy(j.ty));
   if (!may(j.ty, K.null)) return { k: "list", loops: [{ v, over: j.v }], elem };
   // null (absent) → the projection is null; present → a list (schema-typed objects)
   return { k: "list", loops: [{ v, over: orEmpty(j.v) }], elem, nullIf: { k: "not", of: notNull(j.v) } };
@@ -584,12 +657,13 @@ function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
   // results of a projection (`a[].b[]`) or a multi-select (`spec.[a, b][]`) are the lists being flattened
   // (a filter `a[?c][]` keeps a plain list field's elements: objects too)
   const spliced = (of.k === "list" && !filteredField(of)) || (of.k === "val" && builtList(of.v));
-  if (et.m === ANY || et.m === (ANY & ~K.null)) et = spliced ? { m: K.list | (et.m & K.null) } : { m: et.m & ~K.list };
+  const inside = et.inBuiltin ? { inBuiltin: true } : {};
+  if (et.m === ANY || et.m === (ANY & ~K.null)) et = spliced ? { m: K.list | (et.m & K.null), ...inside } : { m: et.m & ~K.list, ...inside };
   if (!may(et, K.list)) return s.elem.ty === et ? s : { ...s, elem: { ...s.elem, ty: et } }; // maps and scalars are kept
   // elements that are lists are spliced (null elements are dropped by the projection around the flatten)
   if (et.m & ~(K.list | K.null)) throw new LowerGap("kyverno.jmespath.flatten-mixed", "flatten of elements that may be lists or scalars");
   const v = ctx.fresh("v");
-  const elem = val(at(varPath(v)), et.elem ?? T.any);
+  const elem = val(at(varPath(v)), elemTy(s.elem.ty.inBuiltin ? { ...et, inBuiltin: true } : et));
   // null elements (a missing item of a multi-select) contribute nothing
   const over: Val = s.elem.v.k === "path" && s.elem.v.path.segs.length === 0 && may(s.elem.ty, K.null) ? { k: "cond", test: notNull(s.elem.v), then: s.elem.v, else: lit([]) } : orEmpty(s.elem.v);
   const inner: Loop = { v, over };
@@ -724,8 +798,10 @@ function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
       const j = one(0);
       need(j, K.map, name);
       const of = j.v.k === "default" ? j.v.of : j.v;
-      const strValues = of.k === "path" && of.path.root.k === "object" && objectMetaType({ ...of.path, segs: [...of.path.segs, { k: "key", key: "x" }] }) === T.str;
-      return val(call(name, j.v), T.list(name === "keys" || strValues ? T.str : T.any));
+      const valueTy = of.k === "path" && of.path.root.k === "object" ? objectMetaType({ ...of.path, segs: [...of.path.segs, { k: "key", key: "x" }] }, ctx.facts) : undefined;
+      if (name === "values") return val(call(name, j.v), T.list(valueTy ?? T.any));
+      // keys of a struct inside a built-in object are field names; of labels/annotations, validated keys
+      return val(call(name, j.v), T.list(j.ty.inBuiltin || metaKeysPlain(j.v, ctx.facts) ? T.word : T.str));
     }
     case "to_upper":
     case "to_lower": {

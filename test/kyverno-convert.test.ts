@@ -263,3 +263,53 @@ spec:
     expect(convert(NAMED).verdict(obj)).toBe(want);
   });
 });
+
+// a rule lowered once for all autogen forms (object = pod or template) with a context entry of volume names read
+// against volumeMount names: both are validated names of the PodSpec (lower/validated.ts), so no runtime glob
+const EMPTYDIR = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: emptydir-mounts}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: emptydirnames
+      variable:
+        jmesPath: request.object.spec.volumes[?contains(keys(@), 'emptyDir')].name
+    validate:
+      message: m
+      foreach:
+      - list: "request.object.spec.[initContainers, containers][]"
+        preconditions:
+          any:
+          - key: "{{ element.volumeMounts[].name }}"
+            operator: AnyIn
+            value: "{{ emptydirnames }}"
+        pattern:
+          resources: {limits: {ephemeral-storage: "?*"}}
+`;
+
+describe("validated PodSpec names across autogen forms and context entries", () => {
+  const c = convert(EMPTYDIR);
+  const withMount = (limits: Record<string, string>, volume: Record<string, unknown>) => ({
+    volumes: [{ name: "scratch", ...volume }],
+    containers: [{ name: "c", image: "x", volumeMounts: [{ name: "scratch", mountPath: "/s" }], resources: { limits } }],
+  });
+  const podOf = (spec: Record<string, unknown>): KObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec }) as KObject;
+  const deployOf = (spec: Record<string, unknown>): KObject => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "default" }, spec: { selector: {}, template: { spec } } }) as KObject;
+  it("emits no runtime glob", () => {
+    expect(JSON.stringify(c.vap.spec)).not.toContain(".matches(");
+  });
+  it.each([
+    ["Pod: emptyDir mount without the limit", podOf(withMount({}, { emptyDir: {} })), "deny"],
+    ["Pod: emptyDir mount with the limit", podOf(withMount({ "ephemeral-storage": "1Gi" }, { emptyDir: {} })), "admit"],
+    ["Pod: a configMap mount", podOf(withMount({}, { configMap: { name: "c" } })), "admit"],
+    ["Deployment: emptyDir mount without the limit", deployOf(withMount({}, { emptyDir: {} })), "deny"],
+    ["Deployment: emptyDir mount with the limit", deployOf(withMount({ "ephemeral-storage": "1Gi" }, { emptyDir: {} })), "admit"],
+  ] as const)("%s → %s", (_n, obj, want) => {
+    expect(c.verdict(obj)).toBe(want);
+  });
+});

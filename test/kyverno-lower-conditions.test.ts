@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { lowerConditions, type LowerStats } from "../converters/kyverno/lower/conditions.js";
+import { lowerContext } from "../converters/kyverno/lower/context.js";
 import { ERROR_VAL, LowerGap, T, type JmesScope } from "../converters/kyverno/lower/jmespath.js";
 import { parseJmes } from "../converters/kyverno/lower/jmespath-parser.js";
 import { objectFacts, type ObjectFacts } from "../converters/kyverno/lower/validated.js";
@@ -726,7 +727,83 @@ describe("no wildcard characters: validated sides skip the runtime glob", () => 
       [["*"], { names: false, meta: false, builtin: false }],
       [["Pod/exec"], { names: false, meta: false, builtin: false }],
     ];
-    for (const [kinds, want] of rows) expect([kinds, objectFacts(kinds)]).toEqual([kinds, want]);
+    for (const [kinds, want] of rows) {
+      const { schema: _schema, ...facts } = objectFacts(kinds);
+      expect([kinds, facts]).toEqual([kinds, want]);
+    }
+  });
+});
+
+// declared string fields of built-in kinds (validated.ts BUILTIN_SCHEMAS): contains()/to_string() need no runtime
+// dispatch on the kind of the value, and validated names (PodSpec volume/container/volumeMount names) no glob
+const dispatches = (cel: string): number => cel.split("type(dyn(").length - 1;
+const INGRESS = (paths: string[]): KObject =>
+  ({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "i", namespace: "default" }, spec: { rules: [{ host: "a.example.com", http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: "s", port: { number: 80 } } } })) } }, { host: "b.example.com" }] } }) as unknown as KObject;
+const pathContains = (s: string): Conditions => cond(`{{ request.object.spec.rules[].http.paths[].path.contains(@,'${s}') }}`, "AnyIn", [true]);
+const mountIn = (names: string[]): Conditions => cond("{{ request.object.spec.containers[].volumeMounts[].name }}", "AnyIn", names);
+const WITH_MOUNTS = POD({ volumes: [{ name: "data", emptyDir: {} }], containers: [{ name: "app", image: "nginx", volumeMounts: [{ name: "data", mountPath: "/d" }] }] });
+
+/** [name, conditions, kinds, runtime kind dispatches, runtime globs, object, outcome] */
+const DECLARED: [string, Conditions, string[] | undefined, number, number, KObject, Outcome][] = [
+  ["Ingress path: a declared string", pathContains("/etc"), ["networking.k8s.io/v1/Ingress"], 0, 0, INGRESS(["/", "/etc/passwd"]), true],
+  ["Ingress path: no match", pathContains("/etc"), ["networking.k8s.io/v1/Ingress"], 0, 0, INGRESS(["/", "/api"]), false],
+  ["Ingress path, bare kind", pathContains("/root"), ["Ingress"], 0, 0, INGRESS(["/root"]), true],
+  ["Ingress path, kinds unknown: dispatch on the runtime kind", pathContains("/etc"), undefined, 4, 0, INGRESS(["/etc"]), true],
+  ["an `Ingress` of another group: not declared", pathContains("/etc"), ["example.com/v1/Ingress"], 4, 0, INGRESS(["/etc"]), true],
+  ["Ingress and Pod: the field is declared by one kind only", pathContains("/etc"), ["Ingress", "Pod"], 4, 0, INGRESS(["/etc"]), true],
+  ["Ingress path absent: the projection drops it", pathContains("/etc"), ["Ingress"], 0, 0, INGRESS([]), false],
+  ["AnyIn [false]: some path without /etc", cond("{{ request.object.spec.rules[].http.paths[].path.contains(@,'/etc') }}", "AnyIn", [false]), ["Ingress"], 0, 0, INGRESS(["/etc", "/api"]), true],
+  ["AnyIn [false]: every path has /etc", cond("{{ request.object.spec.rules[].http.paths[].path.contains(@,'/etc') }}", "AnyIn", [false]), ["Ingress"], 0, 0, INGRESS(["/etc"]), false],
+  ["AnyIn [false]: no path at all (null elements dropped)", cond("{{ request.object.spec.rules[].http.paths[].path.contains(@,'/etc') }}", "AnyIn", [false]), ["Ingress"], 0, 0, ({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "i", namespace: "default" }, spec: { rules: [{ http: { paths: [{ pathType: "ImplementationSpecific", backend: { service: { name: "s", port: { number: 80 } } } }] } }] } }) as unknown as KObject, false],
+  ["Ingress without rules (a declared list: absent, never null): no guard needed", pathContains("/etc"), ["Ingress"], 0, 0, ({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "i", namespace: "default" }, spec: { defaultBackend: { service: { name: "s", port: { number: 80 } } } } }) as unknown as KObject, false],
+  ["ClusterRole with `rules: null` (no omitempty): still false, not an error", cond("{{ request.object.rules[].resources[].contains(@, 'secrets') }}", "AnyIn", [true]), ["ClusterRole"], 0, 0, ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "r" }, rules: null }) as unknown as KObject, false],
+  ["ClusterRole resources: declared strings", cond("{{ request.object.rules[].resources[].contains(@, 'secrets') }}", "AnyIn", [true]), ["ClusterRole"], 0, 0, role([{ apiGroups: [""], resources: ["pods", "secrets"], verbs: ["get"] }]), true],
+  ["volumeMount names vs literals in a Pod: validated names", mountIn(["data", "cache"]), ["Pod"], 0, 0, WITH_MOUNTS, true],
+  ["volumeMount names, kinds unknown: the glob stays", mountIn(["data", "cache"]), undefined, 0, 1, WITH_MOUNTS, true],
+  ["volumeMount names of a Deployment's template", cond("{{ request.object.spec.template.spec.containers[].volumeMounts[].name }}", "AnyIn", ["data"]), ["apps/v1/Deployment"], 0, 0, deploy(), false],
+  ["container images are not validated names: the glob stays", cond("{{ request.object.spec.containers[].image }}", "AnyIn", ["nginx"]), ["Pod"], 0, 1, POD(), true],
+  ["volume names of both lists (multi-select): declared in both", cond("{{ request.object.spec.[initContainers, containers][].volumeMounts[].name }}", "AnyIn", ["data"]), ["Pod"], 0, 0, WITH_MOUNTS, true],
+];
+
+describe("declared field types of built-in kinds", () => {
+  it.each(DECLARED)("%s", (_name, cs, kinds, dispatch, globs, object, want) => {
+    const scope: JmesScope = kinds ? { kinds } : {};
+    const cel = celOf(cs, scope);
+    expect([dispatches(cel), runtimeGlobs(cel)]).toEqual([dispatch, globs]);
+    expect(holds(cs, { object, scope })).toBe(want);
+  });
+
+  it("a bool-or-null element against a bool literal: decided by branch, no null guard", () => {
+    const cel = celOf(pathContains("/etc"), { kinds: ["Ingress"] });
+    expect(cel).not.toContain(": dyn(null)) != null"); // the element guard (the list's own null test stays)
+    expect(cel).not.toContain("== true");
+    expect(cel).toContain("has(v1.path) && v1.path.contains('/etc')");
+    // spec.rules is a declared list (never a present null): no `rules != null` guard before the existential test
+    expect(cel).not.toContain("rules.orValue(dyn(null)) != null");
+    // ClusterRole rules may be a present null: the guard stays
+    expect(celOf(cond("{{ request.object.rules[].resources[].contains(@, 'secrets') }}", "AnyIn", [true]), { kinds: ["ClusterRole"] })).toContain("!= null");
+  });
+
+  it("a context entry lowered before the kinds are known gets its declared type where it is used", () => {
+    const lc = lowerContext([{ name: "names", kind: "variable", spec: { jmesPath: "request.object.spec.volumes[].name" } }], { rule: "r" });
+    const cs = cond("{{ request.object.spec.containers[].volumeMounts[].name }}", "AnyIn", "{{ names }}");
+    expect(runtimeGlobs(celOf(cs, { ...lc.scope, kinds: ["Pod"] }))).toBe(0);
+    // both sides plain: one equality (wildcard.Match both ways is a == b)
+    expect(celOf(cs, { ...lc.scope, kinds: ["Pod"] })).toMatch(/exists\(e\d+, v\d+\.\?name\.orValue\(dyn\(null\)\) == e\d+\)/);
+    expect(runtimeGlobs(celOf(cs, lc.scope))).toBeGreaterThan(0);
+    expect(runtimeGlobs(celOf(cs, { ...lc.scope, kinds: ["example.com/v1/Widget"] }))).toBeGreaterThan(0);
+    expect(holds(cs, { object: WITH_MOUNTS, scope: { ...lc.scope, kinds: ["Pod"] } })).toBe(true);
+    expect(holds(cs, { object: POD({ volumes: [{ name: "data", emptyDir: {} }] }), scope: { ...lc.scope, kinds: ["Pod"] } })).toBe(false);
+  });
+
+  it("objectFacts: the schema shared by the kinds", () => {
+    const declared = (kinds: string[]): string[] => Object.keys(objectFacts(kinds).schema?.fields ?? {});
+    expect(declared(["Pod"])).toEqual(["spec"]);
+    expect(objectFacts(["Pod", "apps/v1/Deployment"]).schema).toBeUndefined(); // no field declared by both
+    expect(Object.keys(objectFacts(["apps/v1/Deployment", "apps/v1/StatefulSet"]).schema?.fields?.spec?.fields ?? {})).toEqual(["template"]);
+    expect(declared(["Role", "ClusterRole"])).toEqual(["rules"]);
+    expect(objectFacts(["example.com/v1/Widget"]).schema).toBeUndefined();
+    expect(objectFacts(["Pod/exec"]).schema).toBeUndefined();
   });
 });
 

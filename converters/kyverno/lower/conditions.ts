@@ -28,6 +28,7 @@ import {
   lenient,
   listVal,
   isNullDefault,
+  isNullVal,
   LowerGap,
   lowerTemplate,
   may,
@@ -242,7 +243,13 @@ function keyAgainstLits(k: Str, items: string[], ctx: JmesCtx): Pred {
 }
 
 /** wildcard both ways (the In-family's match). */
-const globBoth = (a: Str, b: Str): Pred => or(glob(a, b), glob(b, a));
+/** wildcard.Match(a, b) || wildcard.Match(b, a). A plain computed side as a glob is itself (a == b), which the other
+ *  direction implies (every glob matches its own text: `*` and `?` match themselves too): one direction. */
+const globBoth = (a: Str, b: Str): Pred => {
+  if (!("lit" in a) && a.plain) return glob(b, a);
+  if (!("lit" in b) && b.plain) return glob(a, b);
+  return or(glob(a, b), glob(b, a));
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Operands
@@ -506,7 +513,20 @@ function keyElem(j: JVal): KeyElem {
 function boolAgainstLits(b: Val, items: string[]): Pred {
   const hits = (t: string): boolean => items.some((x) => globLit(x, t) || x === t);
   const [t, f] = [hits("true"), hits("false")];
-  return t && f ? TRUE : t ? cmp(b, "==", lit(true)) : f ? cmp(b, "==", lit(false)) : FALSE;
+  return t && f ? TRUE : t ? boolIs(b, true) : f ? boolIs(b, false) : FALSE;
+}
+
+/** `b == want` for a bool-or-null value: a conditional with a null or literal branch is decided branch by branch
+ *  (`(has(x) ? p : null) == true` is `has(x) && p`; null equals neither bool). */
+function boolIs(b: Val, want: boolean): Pred {
+  if (b.k === "cond") {
+    const branch = (v: Val): Pred | undefined => (isNullVal(v) ? FALSE : v.k === "lit" && typeof v.value === "boolean" ? bool(v.value === want) : undefined);
+    const [a, e] = [branch(b.then), branch(b.else)];
+    if (a && e) return ite(b.test, a, e);
+    if (a && isC(a, false)) return and(not(b.test), boolIs(b.else, want));
+    if (e && isC(e, false)) return and(b.test, boolIs(b.then, want));
+  }
+  return cmp(b, "==", lit(want));
 }
 
 /** Elements of the value side for set semantics: a literal list, a computed list or stream. */
@@ -626,7 +646,9 @@ function familyBody(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
     const one = and(cmp(call("size", l.v), "==", lit(1)), quantify(l, "any", (e) => cmp(e.v, "==", lit(special!)), ctx));
     body = or(and(one, bool(op === "AnyIn" || op === "AllIn")), and(not(one), body));
   }
-  return nullKey ? and(not(nullKey), body) : body;
+  // a declared list field that is absent: the loops see `[]` and an existential body is false, as Kyverno's null key
+  const guardless = q === "any" && special === undefined && keysJ.k === "list" && keysJ.nullOnlyAbsent === true;
+  return nullKey && !guardless ? and(not(nullKey), body) : body;
 }
 
 /**

@@ -17,7 +17,9 @@
 //     value only one loop can be expressed (the model has no flatten).
 //   * types: every lowered value carries the JSON kinds it may have (null/bool/number/string/list/map); literals,
 //     function results and caller hints (`typeOf`) narrow them. Fields of objects are assumed to hold the type their
-//     use implies (objects are schema-typed); a function whose meaning depends on a kind not known statically
+//     use implies (objects are schema-typed); the string and list fields of built-in kinds that validated.ts
+//     declares (`Ty.schema`, from `JmesScope.kinds`; a context entry keeps its place in the object, `Ty.at`, and is
+//     typed where it is used) are known statically; a function whose meaning depends on a kind not known statically
 //     dispatches on the runtime kind (`type(dyn(x)) == string`): contains(), to_string() and embedded/nested
 //     variables (JSON text), sort() (all strings or all numbers); what CEL cannot compute (JSON text of a document,
 //     a double whose Go and CEL formats differ) is an evaluation error there.
@@ -34,7 +36,7 @@
 // other is a LowerGap naming it.
 import { type CallFn, type Json, type Path, type Pred, type Segment, type Val, type ValueKind } from "../../../src/ir/model.js";
 import { parseJmes, JmesSyntaxError, type JLit, type JNode } from "./jmespath-parser.js";
-import { NO_FACTS, objectFacts, structField, type ObjectFacts } from "./validated.js";
+import { NO_FACTS, objectFacts, structField, type ObjectFacts, type Schema, meetSchema, TEMPLATES_SCHEMA } from "./validated.js";
 
 export { parseJmes, JmesSyntaxError, type JNode };
 
@@ -70,6 +72,12 @@ export interface Ty {
   inBuiltin?: boolean;
   /** Its strings are among these (an enum such as request.operation, or a literal). */
   oneOf?: readonly string[];
+  /** It is a value of a built-in object at this point of its kind's declared schema (validated.ts): fields and
+   *  elements declared as strings are strings. */
+  schema?: Schema;
+  /** Its place in the object (field names, `[]` for list elements) when read from `object`: a context entry is
+   *  lowered before the rule's kinds are known, so its type is completed from the schema where it is used. */
+  at?: readonly string[];
 }
 
 export const T = {
@@ -96,7 +104,14 @@ const union = (a: Ty, b: Ty): Ty => ({
   ...(a.elem && b.elem ? { elem: union(a.elem, b.elem) } : a.elem && !may(b, K.list) ? { elem: a.elem } : b.elem && !may(a, K.list) ? { elem: b.elem } : {}),
   ...(may({ m: a.m | b.m }, K.string) && noWild(a) && noWild(b) ? { noWild: true } : {}),
   ...(may({ m: a.m | b.m }, K.string) && (a.oneOf || !may(a, K.string)) && (b.oneOf || !may(b, K.string)) ? { oneOf: [...new Set([...(a.oneOf ?? []), ...(b.oneOf ?? [])])] } : {}),
+  ...(a.inBuiltin && b.inBuiltin ? { inBuiltin: true } : {}),
+  ...schemaUnion(a.schema, b.schema),
 });
+/** Either of two declared schemas: what both declare. */
+const schemaUnion = (a: Schema | undefined, b: Schema | undefined): { schema?: Schema } => {
+  const s = a && b ? meetSchema(a, b) : undefined;
+  return s ? { schema: s } : {};
+};
 
 export function tyOfJson(v: Json | JLit): Ty {
   if (v === null) return T.null;
@@ -135,6 +150,9 @@ export interface JList {
   nullIf?: Pred;
   /** `stream || d`: the value d instead when the stream is null or empty (only operators read this). */
   orElse?: JVal;
+  /** `nullIf` holds only when the projected list field is absent (a list field the kind declares: never a present
+   *  null, validated.ts), and the first loop then iterates `[]`: an existential test needs no null guard. */
+  nullOnlyAbsent?: boolean;
 }
 
 export type JV = JVal | JList;
@@ -182,7 +200,8 @@ export class JmesCtx {
   readonly facts: ObjectFacts;
   constructor(readonly scope: JmesScope = {}) {
     const facts = scope.kinds ? objectFacts(scope.kinds) : NO_FACTS;
-    this.facts = scope.templates ? { ...facts, names: false } : facts;
+    // a template's object paths are read from several kinds' roots: no names, no declared schema
+    this.facts = scope.templates ? { names: false, meta: facts.meta, builtin: facts.builtin, ...(scope.kinds?.length ? { schema: TEMPLATES_SCHEMA } : {}) } : facts;
   }
   fresh(prefix = "x"): string {
     return `${prefix}${this.n++}`;
@@ -295,6 +314,22 @@ function equalsNonNull(p: Pred, v: Val): boolean {
   return p.k === "cmp" && p.op === "==" && p.as === undefined && p.rhs.k === "lit" && p.rhs.value !== null && JSON.stringify(p.lhs) === JSON.stringify(v);
 }
 
+const isBoolLit = (v: Val): boolean => v.k === "lit" && typeof v.value === "boolean";
+const same = (a: Pred, b: Pred): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** `p` (a test of the element `v`) can only hold when `v` is not null: `v == <non-null literal>`, a `v` that is never
+ *  null (`c ? true : false`), or `c ? x : null` tested as `c && P` with P implying x non-null (and symmetrically). */
+function impliesNonNull(p: Pred, v: Val): boolean {
+  if (equalsNonNull(p, v)) return true;
+  if (v.k !== "cond") return false;
+  if (isBoolLit(v.then) && isBoolLit(v.else)) return true;
+  const nullThen = isNullVal(v.then);
+  if (!nullThen && !isNullVal(v.else)) return false;
+  const guard: Pred = nullThen ? { k: "not", of: v.test } : v.test;
+  if (p.k !== "and" || p.of.length < 2 || !same(p.of[0]!, guard)) return false;
+  const rest: Pred = p.of.length === 2 ? p.of[1]! : { k: "and", of: p.of.slice(1) };
+  return impliesNonNull(rest, nullThen ? v.else : v.then);
+}
+
 /** `body` holds for some (q = any) / every (q = all) element of the stream or list value (not for a null list). */
 export function quantify(l: JV, q: "any" | "all", body: (elem: JVal) => Pred, ctx: JmesCtx): Pred {
   if (l.k === "val") {
@@ -303,7 +338,7 @@ export function quantify(l: JV, q: "any" | "all", body: (elem: JVal) => Pred, ct
     return { k: "quant", q, over: l.v, v, body: body(elem), ifAbsent: "error" };
   }
   let inner = body(l.elem);
-  if (may(l.elem.ty, K.null) && !(q === "any" && equalsNonNull(inner, l.elem.v))) {
+  if (may(l.elem.ty, K.null) && !(q === "any" && impliesNonNull(inner, l.elem.v))) {
     const nn = notNull(l.elem.v);
     inner = q === "any" ? { k: "and", of: [nn, inner] } : { k: "or", of: [{ k: "not", of: nn }, inner] };
   }
@@ -356,20 +391,67 @@ function metaKeysPlain(v: Val, facts: ObjectFacts): boolean {
 }
 
 const typeOfPath = (p: Path, ctx: JmesCtx): Ty | undefined => {
-  const t = ctx.scope.typeOf?.(p) ?? (p.root.k === "object" ? objectMetaType(p, ctx.facts) : undefined);
+  const t = ctx.scope.typeOf?.(p) ?? (p.root.k === "object" ? objectMetaType(p, ctx.facts) ?? schemaTyAt(p, ctx.facts.schema) : undefined);
   const inside = p.root.k === "object" && ctx.facts.builtin && p.segs.every((x) => x.k !== "field" || structField(x.name));
-  return inside ? { ...(t ?? T.any), inBuiltin: true } : t;
+  const where = p.root.k === "object" && p.segs.length ? placeOf(p) : undefined;
+  if (!t && !inside && !where) return undefined;
+  return { ...(t ?? T.any), ...(inside ? { inBuiltin: true } : {}), ...(where ? { at: where } : {}) };
 };
+
+/** Field names and `[]` of an object path (undefined when it reads a key of a map). */
+function placeOf(p: Path): string[] | undefined {
+  const out: string[] = [];
+  for (const s of p.segs) {
+    if (s.k === "field") out.push(s.name);
+    else if (s.k === "index" || s.k === "each") out.push("[]");
+    else return undefined;
+  }
+  return out;
+}
+
+/** The schema at a place in the object. */
+function schemaAt(root: Schema | undefined, at: readonly string[]): Schema | undefined {
+  let s = root;
+  for (const n of at) s = n === "[]" ? s?.elem : s?.fields?.[n];
+  return s;
+}
+
+/** A context entry's type completed where the rule's kinds are known: its places in the object declare types. */
+function placed(t: Ty, root: Schema | undefined): Ty {
+  if (!root) return t;
+  let out = t;
+  const s = t.at ? schemaAt(root, t.at) : undefined;
+  if (s?.string && may(t, K.string)) out = { ...out, m: t.m & (K.string | K.null), ...(s.word ? { noWild: true } : {}) };
+  else if (s && !out.schema) out = { ...out, schema: s };
+  if (t.elem) out = { ...out, elem: placed(t.elem, root) };
+  return out;
+}
+
+/** The type a declared schema gives a value (undefined: nothing declared). */
+function schemaTy(s: Schema | undefined): Ty | undefined {
+  if (!s) return undefined;
+  // a present field holds its declared kind (objects are decoded into the kind's Go structs)
+  return s.string ? (s.word ? T.word : T.str) : { m: (s.fields ? K.map : s.elem ? K.list : ANY) | (s.nullable ? K.null : 0), schema: s };
+}
+
+const placeAt = (t: Ty, at: readonly string[] | undefined): Ty => (at ? { ...t, at } : t);
+
+/** The declared type of an object path (fields and indexes from the root), when the schema declares it. */
+function schemaTyAt(p: Path, root: Schema | undefined): Ty | undefined {
+  let s = root;
+  for (const seg of p.segs) s = seg.k === "field" ? s?.fields?.[seg.name] : seg.k === "index" || seg.k === "each" ? s?.elem : undefined;
+  return schemaTy(s);
+}
 
 /** A field's type given its parent's: inside a built-in object it stays inside unless the field is free-form. */
 function fieldTy(child: Ty | undefined, parent: Ty, name: string): Ty {
-  const t = child ?? T.any;
+  const t = child ?? placeAt(schemaTy(parent.schema?.fields?.[name]) ?? T.any, parent.at && [...parent.at, name]);
   return parent.inBuiltin && structField(name) && !t.inBuiltin ? { ...t, inBuiltin: true } : t;
 }
 
 /** Element type of a list type (elements of a list inside a built-in object are inside it too). */
 export function elemTy(t: Ty): Ty {
-  const e = t.elem ?? T.any;
+  const e = t.elem ?? placeAt(schemaTy(t.schema?.elem) ?? T.any, t.at && [...t.at, "[]"]);
   return t.inBuiltin && !e.inBuiltin ? { ...e, inBuiltin: true } : e;
 }
 
@@ -420,8 +502,9 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
     const inherited = rest.reduce((t, n) => fieldTy(undefined, t, n), el.ty ?? T.any);
     return val(at(p), rest.length === 0 ? inherited : (s.typeOf?.(p) ?? inherited), rest.length > 0);
   }
-  const r = s.resolve?.(first!);
-  if (!r) throw new LowerGap(`kyverno.jmespath.variable`, `context variable ${first} is not available to the lowering`);
+  const found = s.resolve?.(first!);
+  if (!found) throw new LowerGap(`kyverno.jmespath.variable`, `context variable ${first} is not available to the lowering`);
+  const r: JV = found.k === "val" ? { ...found, ty: placed(found.ty, ctx.facts.schema) } : found;
   if (rest.length === 0) return r;
   let cur: Cur = r;
   for (const name of rest) cur = fieldOf(cur, name, ctx);
@@ -548,7 +631,7 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
       const left = asJV(tr(n.left, cur, ctx), "||");
       if (left.k === "list" && n.right.t === "literal" && Array.isArray(n.right.value) && n.right.value.length === 0) {
         // a stream or null, else []: null becomes [] (an empty list stays empty)
-        const { nullIf: _n, ...rest } = left;
+        const { nullIf: _n, nullOnlyAbsent: _a, ...rest } = left;
         return rest;
       }
       if (left.k === "list" && left.loops.length > 1) {
@@ -638,8 +721,13 @@ function streamOf(left: JV | Cur, ctx: JmesCtx): JList | JVal {
   const elem = val(at(varPath(v)), elemTy(j.ty));
   if (!may(j.ty, K.null)) return { k: "list", loops: [{ v, over: j.v }], elem };
   // null (absent) → the projection is null; present → a list (schema-typed objects)
-  return { k: "list", loops: [{ v, over: orEmpty(j.v) }], elem, nullIf: { k: "not", of: notNull(j.v) } };
+  const over = orEmpty(j.v);
+  const declared = j.ty.schema?.elem !== undefined && !j.ty.schema.nullable && over.k === "default" && j.v.k === "default";
+  return { k: "list", loops: [{ v, over }], elem, nullIf: { k: "not", of: notNull(j.v) }, ...(declared ? { nullOnlyAbsent: true } : {}) };
 }
+
+/** A stream's null test (and what it means), carried to a stream built on it. */
+const nullOf = (s: JList): Pick<JList, "nullIf" | "nullOnlyAbsent"> => (s.nullIf ? { nullIf: s.nullIf, ...(s.nullOnlyAbsent ? { nullOnlyAbsent: true } : {}) } : {});
 
 /** A null-able list value read as `[]` when null (for loops). */
 function orEmpty(v: Val): Val {
@@ -657,7 +745,7 @@ function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
   // results of a projection (`a[].b[]`) or a multi-select (`spec.[a, b][]`) are the lists being flattened
   // (a filter `a[?c][]` keeps a plain list field's elements: objects too)
   const spliced = (of.k === "list" && !filteredField(of)) || (of.k === "val" && builtList(of.v));
-  const inside = et.inBuiltin ? { inBuiltin: true } : {};
+  const inside = { ...(et.inBuiltin ? { inBuiltin: true } : {}), ...(et.at ? { at: et.at } : {}), ...(et.schema ? { schema: et.schema } : {}) };
   if (et.m === ANY || et.m === (ANY & ~K.null)) et = spliced ? { m: K.list | (et.m & K.null), ...inside } : { m: et.m & ~K.list, ...inside };
   if (!may(et, K.list)) return s.elem.ty === et ? s : { ...s, elem: { ...s.elem, ty: et } }; // maps and scalars are kept
   // elements that are lists are spliced (null elements are dropped by the projection around the flatten)
@@ -667,7 +755,7 @@ function flatten(of: JV | Cur, ctx: JmesCtx): JList | JVal {
   // null elements (a missing item of a multi-select) contribute nothing
   const over: Val = s.elem.v.k === "path" && s.elem.v.path.segs.length === 0 && may(s.elem.ty, K.null) ? { k: "cond", test: notNull(s.elem.v), then: s.elem.v, else: lit([]) } : orEmpty(s.elem.v);
   const inner: Loop = { v, over };
-  return { k: "list", loops: [...s.loops, inner], elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+  return { k: "list", loops: [...s.loops, inner], elem, ...nullOf(s) };
 }
 
 /**
@@ -679,14 +767,14 @@ function project(left: JV | Cur, right: JNode, ctx: JmesCtx, splice = false): JV
   if (s.k === "val") return s;
   if (right.t === "current") return splice ? flatten(s, ctx) : s;
   const r = leniently(right, s.elem, ctx);
-  if (r.k === "list" && splice && !r.orElse) return { k: "list", loops: [...s.loops, ...r.loops], elem: r.elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
-  if (splice) return flatten({ k: "list", loops: s.loops, elem: asVal(r), ...(s.nullIf ? { nullIf: s.nullIf } : {}) }, ctx);
+  if (r.k === "list" && splice && !r.orElse) return { k: "list", loops: [...s.loops, ...r.loops], elem: r.elem, ...nullOf(s) };
+  if (splice) return flatten({ k: "list", loops: s.loops, elem: asVal(r), ...nullOf(s) }, ctx);
   if (r.k === "list") {
     // a projection inside a projection: [[…], …] (nested lists), kept only when the caller flattens
     if (r.nullIf) throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections whose inner lists may be null");
     throw new LowerGap("kyverno.jmespath.nested-projection", "a projection of projections (nested lists) is not modelled; flatten it with []");
   }
-  return { k: "list", loops: s.loops, elem: r, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+  return { k: "list", loops: s.loops, elem: r, ...nullOf(s) };
 }
 
 function asVal(r: JV): JVal {
@@ -703,7 +791,7 @@ function filterProject(left: JV | Cur, cond: JNode, right: JNode, ctx: JmesCtx):
   const last = s.loops[s.loops.length - 1]!;
   // the condition reads the innermost element
   const loops = [...s.loops.slice(0, -1), { ...last, keep: last.keep ? { k: "and", of: [last.keep, keep] } as Pred : keep }];
-  const base: JList = { k: "list", loops, elem: s.elem, ...(s.nullIf ? { nullIf: s.nullIf } : {}) };
+  const base: JList = { k: "list", loops, elem: s.elem, ...nullOf(s) };
   if (right.t === "current") return base;
   return project(base, right, ctx);
 }

@@ -21,6 +21,10 @@
 //     the free-form fields below (raw JSON, CSI volumeAttributes, StorageClass parameters, CRD schemas, …). Not for
 //     custom resources (schemas are unknown; preserve-unknown-fields), nor kinds given as wildcards. Labels and
 //     annotations are the item above (core/v1 Events do not validate them).
+//   * the declared types of a few string fields of built-in kinds (`Schema`, BUILTIN_SCHEMAS): the API server decodes
+//     the object into its Go struct, so a present field holds its declared type (a JSON null decodes to the zero
+//     value and is dropped by omitempty). Known only when every kind the rule matches has the field declared so.
+//     A function that dispatches on its argument's runtime kind (contains, to_string) then needs no dispatch.
 // Without `JmesScope.kinds` only the first two items apply.
 import { kindRegistry } from "../../../src/vap/kinds.js";
 
@@ -32,9 +36,81 @@ export interface ObjectFacts {
   meta: boolean;
   /** Every object is of a built-in kind: map keys outside free-form fields are field names or validated keys. */
   builtin: boolean;
+  /** Declared field types shared by every matched kind (from the object root), when known. */
+  schema?: Schema;
 }
 
 export const NO_FACTS: ObjectFacts = { names: false, meta: false, builtin: false };
+
+/** A fragment of a built-in kind's schema: the declared string fields under a value (absent parts: unknown). */
+export interface Schema {
+  readonly fields?: Readonly<Record<string, Schema>>;
+  /** The value is a list: its elements. */
+  readonly elem?: Schema;
+  /** The value is a string. */
+  readonly string?: true;
+  /** The value is a string without wildcard characters (a validated name). */
+  readonly word?: true;
+  /** A present null is possible (a slice or pointer without omitempty that may be nil: Go encodes it as null). */
+  readonly nullable?: true;
+}
+
+const STR: Schema = { string: true };
+const WORD: Schema = { string: true, word: true };
+const obj = (fields: Record<string, Schema>): Schema => ({ fields });
+const listOf = (elem: Schema): Schema => ({ elem });
+
+/** Declared string fields of built-in kinds that rules read (k8s.io/api types), by group and Kind. */
+// Role/ClusterRole `rules` has no omitempty and may be empty: a nil slice is encoded as `"rules": null`
+const POLICY_RULES: Schema = { nullable: true, elem: obj({ verbs: listOf(STR), apiGroups: listOf(STR), resources: listOf(STR), resourceNames: listOf(STR), nonResourceURLs: listOf(STR) }) };
+// core/v1 PodSpec (ValidatePodSpec, also for the templates of controllers): volume and container names are DNS-1123
+// labels; a volumeMount's name must be the name of one of the pod's volumes.
+const CONTAINER = obj({ name: WORD, image: STR, volumeMounts: listOf(obj({ name: WORD, mountPath: STR, subPath: STR })) });
+const POD_SPEC = obj({ volumes: listOf(obj({ name: WORD })), containers: listOf(CONTAINER), initContainers: listOf(CONTAINER), ephemeralContainers: listOf(CONTAINER) });
+const TEMPLATE = obj({ spec: POD_SPEC });
+/** A pod template's PodSpec when `object` stands for every autogen form: convert.ts marks `request.object.spec` as
+ *  `request.object.zzpodspec` (MARKERS) before the lowering and reroots it per form (no kind has such a field). */
+export const TEMPLATES_SCHEMA: Schema = obj({ zzpodspec: POD_SPEC });
+const apps = (kind: string): [string, { groups: readonly string[]; schema: Schema }] => [kind, { groups: ["apps", "extensions"], schema: obj({ spec: obj({ template: TEMPLATE }) }) }];
+const BUILTIN_SCHEMAS: Readonly<Record<string, { groups: readonly string[]; schema: Schema }>> = {
+  // networking/v1 IngressSpec (extensions/v1beta1 declares the same fields as strings)
+  Ingress: {
+    groups: ["networking.k8s.io", "extensions"],
+    schema: obj({
+      spec: obj({
+        ingressClassName: STR,
+        rules: listOf(obj({ host: STR, http: obj({ paths: listOf(obj({ path: STR, pathType: STR })) }) })),
+        tls: listOf(obj({ hosts: listOf(STR), secretName: STR })),
+      }),
+    }),
+  },
+  Pod: { groups: [""], schema: obj({ spec: POD_SPEC }) },
+  ReplicationController: { groups: [""], schema: obj({ spec: obj({ template: TEMPLATE }) }) },
+  ...Object.fromEntries(["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"].map(apps)),
+  Job: { groups: ["batch"], schema: obj({ spec: obj({ template: TEMPLATE }) }) },
+  CronJob: { groups: ["batch"], schema: obj({ spec: obj({ jobTemplate: obj({ spec: obj({ template: TEMPLATE }) }) }) }) },
+  Role: { groups: ["rbac.authorization.k8s.io"], schema: obj({ rules: POLICY_RULES }) },
+  ClusterRole: { groups: ["rbac.authorization.k8s.io"], schema: obj({ rules: POLICY_RULES }) },
+};
+
+/** What two schemas both declare. */
+export function meetSchema(a: Schema, b: Schema): Schema | undefined {
+  if (a.string && b.string) return a.word && b.word ? WORD : STR; // strings are never encoded as null
+  const fields: Record<string, Schema> = {};
+  for (const [name, s] of Object.entries(a.fields ?? {})) {
+    const t = b.fields?.[name];
+    const m = t && meetSchema(s, t);
+    if (m) fields[name] = m;
+  }
+  const elem = a.elem && b.elem ? meetSchema(a.elem, b.elem) : undefined;
+  if (!Object.keys(fields).length && !elem) return undefined;
+  return { ...(Object.keys(fields).length ? { fields } : {}), ...(elem ? { elem } : {}), ...(a.nullable || b.nullable ? { nullable: true } : {}) };
+}
+
+function schemaOf(k: { kind: string; group?: string }): Schema | undefined {
+  const e = BUILTIN_SCHEMAS[k.kind];
+  return e && (k.group === undefined || e.groups.includes(k.group)) ? e.schema : undefined;
+}
 
 /** Kinds whose names are not DNS names (see above). */
 const FREE_NAMES = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "CertificateSigningRequest", "Event"]);
@@ -73,7 +149,9 @@ export function objectFacts(kinds: readonly string[] | undefined): ObjectFacts {
   const known = ks as { kind: string; group?: string }[];
   const names = known.every((k) => !FREE_NAMES.has(k.kind));
   const meta = known.every((k) => k.kind !== "Event");
-  return { names, meta, builtin: known.every(isBuiltin) };
+  const schemas = known.map(schemaOf);
+  const schema = schemas.every((x) => x !== undefined) ? (schemas as Schema[]).reduce<Schema | undefined>((a, b) => a && meetSchema(a, b), schemas[0]) : undefined;
+  return { names, meta, builtin: known.every(isBuiltin), ...(schema ? { schema } : {}) };
 }
 
 /** Reading field `name` of a value inside a built-in object stays outside free-form maps. */

@@ -305,6 +305,7 @@ describe("migrate kyverno / test with kyverno suites", () => {
 
   it.each<[string[], number, RegExp]>([
     [["--target", "kyverno"], 0, /^kind: ValidatingPolicy$/m],
+    [["--target", "kyverno"], 0, /autogen:\n\s+podControllers:\n\s+controllers: \[\]/],
     [["--actions", "Audit,Warn"], 0, /validationActions:\n\s+- Audit\n\s+- Warn/],
     [["--name", "no-host-ns"], 0, /name: no-host-ns\n/],
     [["--target", "gatekeeper"], 2, /--target must be vap or kyverno/],

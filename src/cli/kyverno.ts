@@ -42,7 +42,8 @@ function asValidatingPolicies(manifests: readonly object[]): object[] {
         apiVersion: "policies.kyverno.io/v1",
         kind: "ValidatingPolicy",
         metadata: vap.metadata,
-        spec: { ...spec, ...(failurePolicy ? { failurePolicy } : {}), validationActions: (binding?.spec as Obj | undefined)?.validationActions ?? ["Deny"] },
+        // Kyverno's own autogen is turned off: the CEL already covers the pod controllers it should (variables.pod)
+        spec: { ...spec, ...(failurePolicy ? { failurePolicy } : {}), validationActions: (binding?.spec as Obj | undefined)?.validationActions ?? ["Deny"], autogen: { podControllers: { controllers: [] } } },
       };
     });
 }

@@ -59,7 +59,12 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
     const n = loaded.sources.length;
     ctx.io.err(`converting ${n} Kyverno polic${n === 1 ? "y" : "ies"} from ${loaded.files.length} file(s)\n`);
     result = kyvernoConverter.convert(loaded.sources, copts);
-    if (opts.target === "kyverno") result = { ...result, manifests: asValidatingPolicies(result.manifests) };
+    if (opts.target === "kyverno") {
+      // a ValidatingPolicy has no binding to carry a paramRef: a policy that reads a ConfigMap param stays a gap
+      const withParams = result.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy" && ((m as Obj).spec as Obj).paramKind) as Obj[];
+      const gaps = withParams.map((m) => ({ rule: String((m.metadata as Obj).name), reason: "[kyverno.target.params] --target kyverno: a ValidatingPolicy cannot take the ConfigMap params (no binding paramRef); use --target vap", line: 0, id: "kyverno.target.params", effect: "weaker" as const }));
+      result = { ...result, manifests: asValidatingPolicies(result.manifests), gaps: [...result.gaps, ...gaps], status: gaps.length ? "partial" : result.status };
+    }
   } catch (e) {
     return reportInputError(e, ctx.io);
   }

@@ -313,3 +313,40 @@ describe("validated PodSpec names across autogen forms and context entries", () 
     expect(c.verdict(obj)).toBe(want);
   });
 });
+
+describe("validate.cel paramKind/paramRef → the VAP's paramKind and the binding's paramRef", () => {
+  const CEL_PARAMS = (ref: string) => `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: max-replicas}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: replicas
+    match: {any: [{resources: {kinds: [Deployment]}}]}
+    validate:
+      cel:
+        paramKind: {apiVersion: v1, kind: ConfigMap}
+        paramRef: ${ref}
+        expressions:
+        - expression: "object.spec.replicas <= int(params.data.max)"
+          message: too many replicas
+`;
+  const limits = (max: string): KObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "limits", namespace: "default" }, data: { max } });
+  const replicas = (n: number): KObject => ({ ...deployment("nginx:1"), spec: { ...(deployment("nginx:1").spec as object), replicas: n } }) as KObject;
+  it("paramKind and paramRef carried over", () => {
+    const { vap, binding, conv } = convert(CEL_PARAMS("{name: limits, namespace: default, parameterNotFoundAction: Deny}"));
+    expect(conv.status).toBe("converted");
+    expect(vap.spec.paramKind).toEqual({ apiVersion: "v1", kind: "ConfigMap" });
+    expect(binding.spec.paramRef).toEqual({ name: "limits", namespace: "default", parameterNotFoundAction: "Deny" });
+  });
+  it.each([
+    ["within the limit", 3, "5", "admit"],
+    ["over the limit", 7, "5", "deny"],
+  ])("%s → %s", (_n, n, max, want) => {
+    expect(convert(CEL_PARAMS("{name: limits, namespace: default}")).verdict(replicas(n), [limits(max)])).toBe(want);
+  });
+  it("a paramRef naming nothing stays a gap", () => {
+    expect(convert(CEL_PARAMS("{namespace: default}")).conv.gaps.map((g) => g.id)).toEqual(["kyverno.cel.params"]);
+  });
+});

@@ -11,14 +11,14 @@
 import { context, emitRules, envFor, lowerPred, simplify, unparse, type ValidationOut, type VapParts } from "../../src/emit/index.js";
 import { P, V, path, root, type Gap, type Path, type Match, type KindMatch as MatchKind, type Operation, type Pred, type Rule, type Val } from "../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../src/convert/types.js";
-import { buildVap, buildVapBinding, type ValidationAction } from "../../src/vap/build.js";
+import { buildVap, buildVapBinding, type ParamRefSpec, type ValidationAction } from "../../src/vap/build.js";
 import { kindRegistry } from "../../src/vap/kinds.js";
 import { lowerConditions } from "./lower/conditions.js";
 import { lowerContext, type ContextParams } from "./lower/context.js";
 import { lowerForEach } from "./lower/foreach.js";
 import { LowerGap, type JmesScope } from "./lower/jmespath.js";
 import { patternRule, type AutogenForm } from "./lower/pattern.js";
-import type { ClusterPolicy, Conditions, KyvernoPolicy, KyvernoRule, LabelSelector, MatchBlock, ResourceFilter, ValidatingPolicy } from "./model.js";
+import type { ClusterPolicy, Conditions, JsonValue, KyvernoPolicy, KyvernoRule, LabelSelector, MatchBlock, ResourceFilter, ValidatingPolicy } from "./model.js";
 import { isClusterPolicy } from "./model.js";
 import { lowerPodSecurity, PodSecurityInputError, type PssRoots } from "./podsecurity.js";
 
@@ -610,7 +610,7 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   return { manifests, gaps, status: gaps.length ? "partial" : "converted" };
 }
 
-function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string, params?: ContextParams, group?: { suffix: string; action: "Audit" | "Enforce" }): ConvertResult {
+function assemble(p: KyvernoPolicy, parts: VapParts, opts: KyvernoConvertOptions, gaps: ReportGap[], target: string, params?: ContextParams | CelParams, group?: { suffix: string; action: "Audit" | "Enforce" }): ConvertResult {
   const name = `${opts.name ?? vapName(p)}${group?.suffix ?? ""}`;
   const labels = { "app.kubernetes.io/managed-by": "vap-migrate" };
   const failurePolicy = isClusterPolicy(p) ? p.failurePolicy : "Fail";
@@ -666,12 +666,17 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
   const validations: ValidationOut[] = [];
   const matchConditions: { name: string; expression: string }[] = [];
   const single = p.rules.length === 1;
+  let params: CelParams | undefined;
   for (const r of p.rules) {
     const cel = r.validate!.cel!;
     const texts = [...cel.expressions.flatMap((e) => [e.expression, e.messageExpression ?? ""]), ...cel.variables.map((v) => v.expression)];
     if (texts.some((t) => KYVERNO_ONLY_CEL.test(t))) gap(r, "kyverno.cel.library", "uses a Kyverno-only CEL library (resource/http/image/globalContext/exceptions): the rule is left out", "weaker");
-    if (cel.paramKind) gap(r, "kyverno.cel.params", "paramKind/paramRef are not converted: the rule is left out", "weaker");
-    if (texts.some((t) => KYVERNO_ONLY_CEL.test(t)) || cel.paramKind) continue;
+    // paramKind/paramRef: the VAP's and its binding's own (one per VAP: every rule that takes params must agree)
+    const ref = cel.paramKind ? celParams(cel.paramKind, cel.paramRef) : undefined;
+    if (cel.paramKind && (!ref || (params && JSON.stringify(params) !== JSON.stringify(ref))))
+      gap(r, "kyverno.cel.params", ref ? "a second paramKind/paramRef (one per VAP): the rule is left out" : "paramRef must name its params (name or selector): the rule is left out", "weaker");
+    if (texts.some((t) => KYVERNO_ONLY_CEL.test(t)) || (cel.paramKind && (!ref || (params && JSON.stringify(params) !== JSON.stringify(ref))))) continue;
+    if (ref) params = ref;
     for (const v of cel.variables) {
       const prev = variables.find((x) => x.name === v.name);
       if (prev && prev.expression !== viaVariables(v.expression)) gap(r, "kyverno.cel.variable-clash", `variable ${v.name} is defined differently by several rules`, "unverified");
@@ -715,7 +720,25 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
   const actions = new Set(p.rules.map((r) => r.validate?.failureAction ?? p.validationFailureAction));
   if (actions.size > 1) gaps.push({ rule: p.name, reason: "[kyverno.failureAction.mixed] rules with Audit and Enforce failureAction share one VAP: it enforces them all", line: p.source.line, id: "kyverno.failureAction.mixed", effect: "stricter", file: p.source.file });
   const action = actions.has("Enforce") ? "Enforce" : "Audit";
-  return assemble(p, parts, opts, gaps, opts.targetVersion ?? "1.36", undefined, { suffix: "", action });
+  return assemble(p, parts, opts, gaps, opts.targetVersion ?? "1.36", params, { suffix: "", action });
+}
+
+interface CelParams {
+  paramKind: { apiVersion: string; kind: string };
+  paramRef: ParamRefSpec;
+}
+
+/** validate.cel paramKind + paramRef (name or selector, namespace, parameterNotFoundAction) as the VAP's. */
+function celParams(kind: { apiVersion: string; kind: string }, raw: JsonValue | undefined): CelParams | undefined {
+  const ref = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw : {};
+  const name = typeof ref.name === "string" ? ref.name : undefined;
+  const selector = ref.selector !== null && typeof ref.selector === "object" && !Array.isArray(ref.selector) ? (ref.selector as ParamRefSpec["selector"]) : undefined;
+  if (!name && !selector) return undefined;
+  const action = ref.parameterNotFoundAction === "Allow" ? "Allow" : "Deny";
+  return {
+    paramKind: { apiVersion: kind.apiVersion, kind: kind.kind },
+    paramRef: { ...(name ? { name } : {}), ...(selector ? { selector } : {}), ...(typeof ref.namespace === "string" ? { namespace: ref.namespace } : {}), parameterNotFoundAction: action },
+  };
 }
 
 function kindPredText(v: Variant): string {

@@ -56,7 +56,8 @@ export function buildVap(v: VapSpec): { [k: string]: Json } {
 
 /** A binding's paramRef (one named param object; no namespace = the request's namespace for a namespaced kind). */
 export interface ParamRefSpec {
-  name: string;
+  name?: string;
+  selector?: { [k: string]: Json };
   namespace?: string;
   parameterNotFoundAction: "Deny" | "Allow";
 }
@@ -64,7 +65,10 @@ export interface ParamRefSpec {
 export function buildVapBinding(b: { name: string; policyName: string; actions: ValidationAction[]; labels?: Record<string, string>; matchResources?: { [k: string]: Json }; paramRef?: ParamRefSpec }): { [k: string]: Json } {
   if (b.actions.includes("Deny") && b.actions.includes("Warn")) throw new Error("validationActions Deny and Warn cannot be combined");
   const spec: { [k: string]: Json } = { policyName: b.policyName, validationActions: [...new Set(b.actions)].sort() };
-  if (b.paramRef) spec.paramRef = { name: b.paramRef.name, ...(b.paramRef.namespace !== undefined ? { namespace: b.paramRef.namespace } : {}), parameterNotFoundAction: b.paramRef.parameterNotFoundAction };
+  if (b.paramRef) {
+    const r = b.paramRef;
+    spec.paramRef = { ...(r.name !== undefined ? { name: r.name } : {}), ...(r.selector ? { selector: r.selector } : {}), ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), parameterNotFoundAction: r.parameterNotFoundAction };
+  }
   if (b.matchResources) spec.matchResources = b.matchResources;
   return { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: meta(b.name, b.labels), spec };
 }

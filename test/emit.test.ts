@@ -912,6 +912,17 @@ describe("hoist", () => {
     h.rewritten.forEach((r, i) => expect(key(r)).toBe(key(exprs[i]!)));
   });
 
+  const chain = (root: string, ...fields: string[]): CExpr => fields.reduce((of, f) => C.sel(of, f), C.id(root));
+  it.each<[string, CExpr, string]>([
+    ["an old-object read is named as such", chain("oldObject", "spec", "serviceAccountName"), "oldServiceAccountName"],
+    ["through an old-object variable", C.idx(chain("variables", "oldPod", "metadata", "labels"), C.lit("app.kubernetes.io/name")), "oldAppName"],
+    ["a conversion after what it converts", C.call("string", [chain("object", "spec", "serviceAccountName")]), "serviceAccountName"],
+    ["the new object keeps the plain name", chain("object", "spec", "serviceAccountName"), "serviceAccountName"],
+  ])("names: %s", (_n, e, name) => {
+    const h = hoist([C.bin("==", e, C.lit("a-long-enough-literal-1")), C.bin("==", e, C.lit("a-long-enough-literal-2"))], []);
+    expect(h.variables.map((v) => v.name)).toEqual([name]);
+  });
+
   it("never hoists out of has() (its argument must stay a field selection)", () => {
     const ctx = context({ envVersion: "1.27" });
     const exprs = HOIST_CHECKS.map((p) => simplify(lowerPred(p, ctx)));

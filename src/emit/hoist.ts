@@ -78,14 +78,27 @@ function macroName(e: Extract<CExpr, { t: "call" }>): string {
   return GENERIC.has(body.replace(/Ok$/, "")) || /^any(Shared|Name|Key|Value|Type)$/.test(body) ? nameFor(e.target!) : body;
 }
 
+const CONVERSIONS = new Set(["string", "int", "uint", "double", "bool", "dyn", "size"]);
+
+/** The identifier a field/index chain starts from (`oldObject.spec.x` → oldObject, `variables.oldPod.x` → oldPod). */
+function chainRoot(e: CExpr): string | undefined {
+  if (e.t === "sel" && e.of.t === "id" && e.of.name === "variables") return e.field;
+  if (e.t === "sel" || e.t === "idx") return chainRoot(e.of);
+  if (e.t === "call" && e.target && (e.fn === "orValue" || e.fn === "hasValue")) return chainRoot(e.target);
+  return e.t === "id" ? e.name : undefined;
+}
+
+/** Old-object reads are named as such (`oldName`), so they never read as the new object's. */
+const oldPrefix = (e: CExpr, n: string): string => (/^old[A-Z]/.test(n) || !/^old[A-Z]|^oldObject$/.test(chainRoot(e) ?? "") ? n : `old${cap(n)}`);
+
 /** A readable variable name for an expression. */
 function nameFor(e: CExpr): string {
   switch (e.t) {
     case "sel":
-      return e.field;
+      return oldPrefix(e, e.field);
     case "idx": {
       const k = e.key.t === "bin" && e.key.op === "+" ? leftmost(e.key) : e.key;
-      return k.t === "lit" && typeof k.v === "string" ? keyName(k.v) : nameFor(e.of);
+      return k.t === "lit" && typeof k.v === "string" ? oldPrefix(e, keyName(k.v)) : nameFor(e.of);
     }
     case "call":
       if (e.fn === "hasValue" && e.target) return `has${cap(nameFor(e.target))}`;
@@ -93,6 +106,8 @@ function nameFor(e: CExpr): string {
       if (e.fn === "exists" && e.target) return `any${cap(macroName(e))}`;
       if (["orValue", "optMap", "filter", "map", "distinct", "sort"].includes(e.fn) && e.target) return nameFor(e.target);
       if (e.fn === "has" && e.args[0]) return `has${cap(nameFor(e.args[0]))}`;
+      // a conversion is named after what it converts (`string(x.name)` → name)
+      if (!e.target && CONVERSIONS.has(e.fn) && e.args.length === 1) return nameFor(e.args[0]!);
       return e.target ? `${nameFor(e.target)}_${e.fn}` : e.fn;
     case "cond":
       return pick([e.test, e.then, e.else]);

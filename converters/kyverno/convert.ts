@@ -407,22 +407,13 @@ const isOperation = (v: Val): boolean => v.k === "path" && v.path.root.k === "re
 
 /** The rule as Kyverno evaluates it on the old object (paths on the object read the old one; operation CREATE). */
 function onOldObject<T>(x: T): T {
-  const walk = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(walk);
-    if (typeof node !== "object" || node === null) return node;
-    if (isOperation(node as Val)) return V.lit("CREATE");
-    const o = node as Record<string, unknown>;
-    if ("root" in o && Array.isArray(o.segs)) {
-      const r = o.root as Path["root"];
-      if (r.k === "oldObject" || (r.k === "variable" && r.name === OLD_POD)) throw new ReadsOldObject();
-      const segs = (o.segs as unknown[]).map(walk) as Path["segs"];
-      if (r.k === "object") return { root: root.oldObject, segs };
-      if (r.k === "variable" && r.name === POD) return { root: root.variable(OLD_POD), segs };
-      return { root: r, segs };
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
+  const reroot = (p: Path): Path => {
+    const r = p.root;
+    if (r.k === "oldObject" || (r.k === "variable" && r.name === OLD_POD)) throw new ReadsOldObject();
+    if (r.k === "object") return { root: root.oldObject, segs: p.segs };
+    return r.k === "variable" && r.name === POD ? { root: root.variable(OLD_POD), segs: p.segs } : p;
   };
-  return walk(x) as T;
+  return mapPaths(x, reroot, (v) => (isOperation(v) ? V.lit("CREATE") : undefined));
 }
 
 function withExistingViolations(r: KyvernoRule, rule: Rule, addGap: AddGap): Rule {
@@ -460,11 +451,13 @@ function sharedFormEligible(r: KyvernoRule): boolean {
 /** The rule cannot be lowered once for all its forms (it is lowered per form instead). */
 class NotShared extends Error {}
 
-/** Every Path inside a model value mapped by `f` (the model is plain data). */
-function mapPaths<T>(x: T, f: (p: Path) => Path): T {
+/** Every Path inside a model value mapped by `f` (the model is plain data); `val` may replace a whole value first. */
+function mapPaths<T>(x: T, f: (p: Path) => Path, val?: (v: Val) => Val | undefined): T {
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk);
     if (typeof node !== "object" || node === null) return node;
+    const replaced = val?.(node as Val);
+    if (replaced) return replaced;
     const o = node as Record<string, unknown>;
     if ("root" in o && Array.isArray(o.segs)) return f({ root: o.root as Path["root"], segs: (o.segs as unknown[]).map(walk) as Path["segs"] });
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
@@ -561,12 +554,11 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   const gaps: ReportGap[] = [];
   const addGap: AddGap = (g) => gaps.push(reportGap(g));
   const controllers = autogenKinds(p);
-  const all: Variant[] = [];
   const rules: Rule[] = [];
   // a rule's validate.failureAction overrides the policy's: rules are emitted per action (one VAP + binding each)
   const actionOf = new Map<Rule, "Audit" | "Enforce">();
-  const validating = p.rules.filter((r) => r.validate && !r.validate.cel);
-  const match = policyMatch(validating.flatMap((r) => variants(p, r, controllers)), p.kind === "Policy" ? p.namespace : undefined);
+  const formsOf = new Map(p.rules.filter((r) => r.validate && !r.validate.cel).map((r) => [r, variants(p, r, controllers)]));
+  const match = policyMatch([...formsOf.values()].flat(), p.kind === "Policy" ? p.namespace : undefined);
   const state: PolicyState = { failurePolicy: p.failurePolicy, ...(p.kind === "Policy" && p.namespace ? { namespace: p.namespace } : {}), covered: coveredKinds(match.kinds) };
   const podForms: Variant[] = [];
   for (const r of p.rules) {
@@ -576,8 +568,7 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
       addGap({ id: "kyverno.cel.mixed", rule: r.name, reason: "validate.cel rules are converted only when every rule of the policy is validate.cel", effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
       continue;
     }
-    const vs = variants(p, r, controllers);
-    all.push(...vs);
+    const vs = formsOf.get(r)!;
     const shared = lowerAcrossForms(vs, state, addGap);
     const action = r.validate.failureAction ?? p.validationFailureAction;
     const lowered = (shared ?? vs.flatMap((v) => lowerVariant(v, state, addGap))).map((x) => (action === "Enforce" ? withExistingViolations(r, x, addGap) : x));
@@ -659,7 +650,7 @@ function convertCelPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Conver
   const podVariables = pod
     ? (["spec", "metadata"] as const).flatMap((f) => (["object", "oldObject"] as const).map((o) => ({
         name: o === "object" ? (f === "spec" ? pod.spec : pod.meta) : f === "spec" ? pod.oldSpec : pod.oldMeta,
-        expression: `request.kind.kind == 'Pod' ? ${o}.${f} :\nrequest.kind.kind == 'CronJob' ? ${o}.spec.jobTemplate.spec.template.${f} :\n${o}.spec.template.${f}`,
+        expression: podFormExpression(o, f, true),
       })))
     : [];
   const variables: { name: string; expression: string }[] = [...podVariables];
@@ -789,11 +780,14 @@ function vpolControllers(spec: JsonMap): string[] {
  * `object.metadata.namespace` stays (Kyverno protects it).
  */
 function viaPodVariables(text: string, names: { spec: string; meta: string; oldSpec: string; oldMeta: string }): string {
-  return text.replace(/(?<![\w.])(oldObject|object)\.(spec|metadata)(?![\w])(?!\.namespace(?![\w]))/g, (_m, o: string, f: string) =>
+  return text.replace(POD_FIELD_READ, (_m, o: string, f: string) =>
     `variables.${o === "object" ? (f === "spec" ? names.spec : names.meta) : f === "spec" ? names.oldSpec : names.oldMeta}`);
 }
 
 /** The pod spec/metadata of the request's object (or old object) for the Pod and its controllers. */
+/** `object.spec` / `object.metadata` (and oldObject's) as Kyverno's autogen rewrites them; not `metadata.namespace`. */
+const POD_FIELD_READ = /(?<![\w.])(oldObject|object)\.(spec|metadata)(?![\w])(?!\.namespace(?![\w]))/g;
+
 function podFormExpression(o: "object" | "oldObject", f: "spec" | "metadata", cronJob: boolean): string {
   return `request.kind.kind == 'Pod' ? ${o}.${f} :\n${cronJob ? `request.kind.kind == 'CronJob' ? ${o}.spec.jobTemplate.spec.template.${f} :\n` : ""}${o}.spec.template.${f}`;
 }
@@ -857,7 +851,7 @@ function withVpolAutogen(parts: VapParts, controllers: string[]): VapParts {
     .map(([f, o, n]) => ({ name: n, expression: podFormExpression(o, f, cronJob) }));
   // matchConditions cannot read variables: the choice by kind is written out there
   const inline = (t: string): string =>
-    t.replace(/(?<![\w.])(oldObject|object)\.(spec|metadata)(?![\w])(?!\.namespace(?![\w]))/g, (_m, o: "object" | "oldObject", f: "spec" | "metadata") => `(${podFormExpression(o, f, cronJob).split("\n").join(" ")})`);
+    t.replace(POD_FIELD_READ, (_m, o: "object" | "oldObject", f: "spec" | "metadata") => `(${podFormExpression(o, f, cronJob).split("\n").join(" ")})`);
   const rule = asMap(asList(parts.matchConstraints.resourceRules)[0])!;
   const targets = controllers.map((c) => VPOL_CONTROLLERS[c]!).sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource));
   const groups = [...new Set(targets.map((t) => t.group))];

@@ -125,6 +125,11 @@ describe("context configMap → params", () => {
     const { verdict } = convert(CONFIGMAP);
     expect(verdict(pod(image), allowed === undefined ? [] : [settings(allowed)])).toBe(want);
   });
+  it("a rule left out for another gap brings no params and no ConfigMap caveat", () => {
+    const conv = convertKyvernoPolicies(policyOf(CONFIGMAP.replace('value: "{{ settings.data.image }}"', 'value: "{{ settings.data.\\"{{request.namespace}}\\" }}"')));
+    expect(conv.status).toBe("unsupported");
+    expect(conv.gaps.map((g) => g.id)).toEqual(["kyverno.variable.nested"]);
+  });
   it("replay builds the ConfigMap from the suite's values (<entry>.data.<key>)", () => {
     const policies = policyOf(CONFIGMAP);
     const resources = [{ ...pod("nginx:1"), metadata: { name: "good", namespace: "default" } }, { ...pod("nginx:2"), metadata: { name: "bad", namespace: "default" } }] as KObject[];

@@ -299,6 +299,16 @@ interface Reroot {
 }
 
 function lowerVariant(v: Variant, state: PolicyState, addGap: AddGap, reroot?: Reroot): Rule[] {
+  // what the rule's context adds to the VAP (the ConfigMap param and its caveat) counts only if the rule is emitted
+  const deferred: Gap[] = [];
+  const params = state.params;
+  const rules = lowerVariantRules(v, state, addGap, deferred, reroot);
+  if (rules.length) for (const g of deferred) addGap(g);
+  else state.params = params;
+  return rules;
+}
+
+function lowerVariantRules(v: Variant, state: PolicyState, addGap: AddGap, deferred: Gap[], reroot?: Reroot): Rule[] {
   const withoutFilter = reroot !== undefined;
   const text = reroot?.text ?? ((x: Pred) => x);
   const failurePolicy = state.failurePolicy;
@@ -314,7 +324,7 @@ function lowerVariant(v: Variant, state: PolicyState, addGap: AddGap, reroot?: R
   let scope: JmesScope = facts;
   if (r.context.length) {
     const low = lowerContext(r.context, { rule: v.id, provenance: prov, ...(state.namespace ? { policyNamespace: state.namespace } : {}), ...(state.params ? { params: state.params } : {}) });
-    for (const g of low.gaps) addGap(g);
+    for (const g of low.gaps) (g.effect === "weaker" ? addGap(g) : deferred.push(g));
     if (low.gaps.some((g) => g.effect === "weaker")) return [];
     scope = { ...low.scope, ...facts };
     if (low.params) state.params = low.params;

@@ -7,7 +7,7 @@ import { InputError, LIMITS, parseDocuments, type LoadedDoc } from "../input/yam
 export const EXIT = { ok: 0, failed: 1, badInput: 2, gaps: 3 } as const;
 
 /** Expand directories into their .yaml/.yml/.json files (sorted, recursive). */
-export function expandPaths(paths: readonly string[]): string[] {
+export function expandPaths(paths: readonly string[], wanted: RegExp = /\.(ya?ml|json)$/i): string[] {
   const out: string[] = [];
   for (const p of paths) {
     let st;
@@ -18,10 +18,15 @@ export function expandPaths(paths: readonly string[]): string[] {
     }
     if (st.isDirectory()) {
       const entries = readdirSync(p).sort();
-      out.push(...expandPaths(entries.filter((e) => !e.startsWith(".")).map((e) => join(p, e)).filter((f) => statSync(f).isDirectory() || /\.(ya?ml|json)$/i.test(f))));
+      out.push(...expandPaths(entries.filter((e) => !e.startsWith(".")).map((e) => join(p, e)).filter((f) => statSync(f).isDirectory() || wanted.test(f)), wanted));
     } else out.push(p);
   }
   return out;
+}
+
+/** Expand directories into their .rego and data (.yaml/.yml/.json) files (sorted, recursive). */
+export function expandRegoPaths(paths: readonly string[]): string[] {
+  return expandPaths(paths, /\.(rego|ya?ml|json)$/i);
 }
 
 export function readText(file: string): string {

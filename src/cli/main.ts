@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerEval } from "./eval.js";
 import { registerKyverno } from "./kyverno.js";
 import { registerPsp } from "./psp.js";
+import { registerRego } from "./rego.js";
 import { EXIT, stdStreams, type CommandContext, type Streams } from "./shared.js";
 import { registerTest } from "./test.js";
 import { registerVerify } from "./verify.js";
@@ -15,6 +16,8 @@ Examples:
                                                         replay pods through the PSP engine and the generated VAP
   migrate eval policy.yaml --request pod.yaml -o json   decide one admission request offline, as kube-apiserver would
   migrate test kaptest.yaml                             run kaptest manifests through the VAP engine
+  migrate rego eval 'data.pkg.violation' -d policy.rego -i input.json
+                                                        evaluate a Rego query as opa eval does
 
 Exit codes: 0 success/admit, 1 deny/error/failing case, 2 bad input, 3 converted with gaps.`;
 
@@ -31,6 +34,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerPsp(program, ctx);
   registerKyverno(program, ctx);
   registerVerify(program, ctx);
+  registerRego(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
   return program;
 }

@@ -12,7 +12,7 @@ import { costWarnings, type CaseResult } from "../equivalence/contract.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { expandPaths, readDocuments, writeFileAtomic, type Streams } from "./io.js";
 
-export { EXIT, expandPaths, readDocuments, reportInputError, stdStreams, type Streams } from "./io.js";
+export { EXIT, expandPaths, expandRegoPaths, readDocuments, readText, reportInputError, stdStreams, type Streams } from "./io.js";
 
 /** What a command gets from main.ts: its output streams and where to put its exit code. */
 export interface CommandContext {

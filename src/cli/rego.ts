@@ -1,0 +1,108 @@
+// `migrate rego eval QUERY -d FILE... [-i INPUT]`: evaluates a Rego query as `opa eval` does and prints its result
+// set as OPA's JSON (`{"result": [{"expressions": [...], "bindings": {...}}]}`, `{}` when undefined) — the way
+// users debug a module before converting it.
+import type { Command } from "commander";
+import { extname } from "node:path";
+import { RegoParseError, type Module } from "../../converters/rego/ast.js";
+import { compileModules, evalQueryWithExpressions, RegoError } from "../../converters/rego/engine/index.js";
+import { parseModule, parseQuery } from "../../converters/rego/parser.js";
+import { fromJSON, RObject, toJSON, type Value } from "../../converters/rego/value.js";
+import { InputError, parseDocuments } from "../input/yaml.js";
+import { EXIT, expandRegoPaths, readText, reportInputError, type CommandContext } from "./shared.js";
+
+export interface RegoEvalOptions {
+  data: string[];
+  input?: string;
+  v0?: boolean;
+  strictBuiltinErrors?: boolean;
+  fail?: boolean;
+}
+
+/** Modules and base data from `-d` paths (directories expanded to their .rego/.json/.yaml files). */
+function loadData(paths: readonly string[], regoVersion: 0 | 1): { modules: Module[]; data: Value | undefined } {
+  const modules: Module[] = [];
+  let data: RObject | undefined;
+  for (const file of expandRegoPaths(paths)) {
+    const text = readText(file);
+    if (extname(file) === ".rego") {
+      modules.push(parseModule(text, file, { regoVersion }));
+      continue;
+    }
+    for (const doc of parseDocuments(text, file)) {
+      const value = fromJSON(doc.doc);
+      if (!(value instanceof RObject)) throw new InputError("data files must hold an object", file, doc.line);
+      data = data ? new RObject([...data.entries(), ...value.entries()]) : value;
+    }
+  }
+  return { modules, data };
+}
+
+function loadInput(file: string | undefined): Value | undefined {
+  if (!file) return undefined;
+  const docs = parseDocuments(readText(file), file);
+  if (docs.length !== 1) throw new InputError(`the input file must hold one document, not ${docs.length}`, file);
+  return fromJSON(docs[0]!.doc);
+}
+
+/** Each expression's source text: from its start to the next expression's start. */
+function expressionTexts(query: string, starts: readonly { line: number; col: number }[]): string[] {
+  const lines = query.split("\n");
+  const offset = (loc: { line: number; col: number }): number => lines.slice(0, loc.line - 1).reduce((sum, line) => sum + line.length + 1, 0) + loc.col - 1;
+  return starts.map((loc, index) => {
+    const end = index + 1 < starts.length ? offset(starts[index + 1]!) : query.length;
+    return query.slice(offset(loc), end).trim().replace(/;$/, "").trim();
+  });
+}
+
+export function runRegoEval(queryText: string, opts: RegoEvalOptions, ctx: CommandContext): number {
+  const regoVersion = opts.v0 ? 0 : 1;
+  try {
+    const { modules, data } = loadData(opts.data ?? [], regoVersion);
+    const input = loadInput(opts.input);
+    const query = parseQuery(queryText, "<query>", { regoVersion });
+    const program = compileModules(modules);
+    const results = evalQueryWithExpressions(program, query, { input, data, strictBuiltinErrors: opts.strictBuiltinErrors ?? false });
+    const texts = expressionTexts(queryText, query.map((expr) => expr.loc));
+    const rendered = results.map((result) => ({
+      expressions: result.expressions.map((value, index) => ({ value: toJSON(value), text: texts[index], location: { row: query[index]!.loc.line, col: query[index]!.loc.col } })),
+      ...(result.bindings.size ? { bindings: Object.fromEntries([...result.bindings].map(([name, value]) => [name, toJSON(value)])) } : {}),
+    }));
+    ctx.io.out(JSON.stringify(rendered.length ? { result: rendered } : {}, null, 2) + "\n");
+    return opts.fail && rendered.length === 0 ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    if (error instanceof RegoParseError) {
+      ctx.io.err(`error: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof RegoError) {
+      ctx.io.err(`error: ${error.message}\n`);
+      return error.code.startsWith("rego_") ? EXIT.badInput : EXIT.failed;
+    }
+    return reportInputError(error, ctx.io);
+  }
+}
+
+export function registerRego(program: Command, ctx: CommandContext): void {
+  const rego = program.command("rego").description("Rego modules: evaluate queries (eval) as opa eval does");
+  rego
+    .command("eval")
+    .description("Evaluate a Rego query against modules, data and an input, printing the result set as JSON")
+    .argument("<query>", "Rego query, e.g. data.k8srequiredlabels.violation")
+    .option("-d, --data <paths...>", ".rego modules and JSON/YAML data files (directories are walked)", [])
+    .option("-i, --input <file>", "input document (JSON or YAML)")
+    .option("--v0", "parse modules and the query as Rego v0 (default: v1, as opa 1.x)")
+    .option("--strict-builtin-errors", "treat builtin errors as fatal instead of undefined")
+    .option("--fail", "exit 1 when the result is undefined")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  migrate rego eval 'data.k8sdisallowedtags.violation' -d template.rego -i review.json
+  migrate rego eval 'x := count(input.spec.containers)' -i pod.yaml
+  migrate rego eval --v0 'data.lib.helpers' -d lib/
+
+Exit codes: 0 evaluated (also when undefined, unless --fail), 1 evaluation error or --fail on undefined,
+2 bad input (unreadable file, parse or compile error with file:line:col).`,
+    )
+    .action((query: string, opts: RegoEvalOptions) => ctx.setExit(runRegoEval(query, opts, ctx)));
+}

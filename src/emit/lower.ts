@@ -145,6 +145,9 @@ const CALLS: Record<CallFn, (a: CExpr[]) => CExpr> = {
   isQuantity: (a) => C.call("isQuantity", a),
   approxFloat: ([s]) => C.method(C.call("quantity", [s!]), "asApproximateFloat"),
   divide: ([a, b]) => C.bin("/", a!, b!),
+  add: ([a, b]) => C.bin("+", a!, b!),
+  sub: ([a, b]) => C.bin("-", a!, b!),
+  mul: ([a, b]) => C.bin("*", a!, b!),
   dyn: (a) => C.call("dyn", a),
 };
 

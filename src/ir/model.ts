@@ -59,6 +59,7 @@ export type CallFn =
   | "isQuantity"
   | "approxFloat" // quantity(s).asApproximateFloat() (Kubernetes quantity library, env ≥ 1.28)
   | "divide" // a / b of two doubles
+  | "add" | "sub" | "mul" // a + b, a - b, a * b (numbers of one CEL type)
   | "dyn"; // type erasure, where CEL would otherwise infer conflicting branch types
 
 /** Value algebra. A value that reads an absent path is absent; the enclosing leaf's `ifAbsent` decides. */

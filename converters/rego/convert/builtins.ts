@@ -1,0 +1,249 @@
+// Rego builtins → the rule model, derived from OPA's documented semantics (independently of the engine's builtin
+// table): as conditions (`startswith(s, p)` → prefix match) and as values (`count(x)` → size). Known arguments
+// fold here; a runtime argument that Rego would leave undefined (wrong type) makes the leaf false.
+import type { Loc } from "../ast.js";
+import { isArray, RObject, RSet, type Value } from "../value.js";
+import { P, V, type Pred, type Val, type ValueKind } from "../../../src/ir/model.js";
+import { compareOp, compareSyms, truthy, Unsupported } from "./lower.js";
+import { known, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
+
+/** A builtin call used as a condition. */
+export function lowerBuiltinPred(name: string, args: readonly Sym[], loc: Loc): Pred {
+  if (args.some((arg) => arg.k === "undef")) return P.f;
+  const op = compareOp(name);
+  if (op) return compareSyms(args[0]!, op, args[1]!, loc);
+  const kinds = TYPE_TESTS[name];
+  if (kinds) return typeTest(args[0]!, kinds, loc);
+  switch (name) {
+    case "startswith":
+      return stringTest(args, loc, (s, x) => s.startsWith(x), (value, x) => P.match(value, { k: "prefix", prefix: x }, false), "startsWith");
+    case "endswith":
+      return stringTest(args, loc, (s, x) => s.endsWith(x), (value, x) => P.match(value, { k: "suffix", suffix: x }, false), "endsWith");
+    case "contains":
+      return stringTest(args, loc, (s, x) => s.includes(x), (value, x) => P.match(value, { k: "substring", value: x }, false), "contains");
+    case "regex.match":
+    case "re_match": {
+      const [pattern, subject] = args as [Sym, Sym];
+      if (pattern.k === "known" && typeof pattern.value === "string" && subject.k === "rt") return and2(isString(subject.val), P.match(subject.val, { k: "regex", re: pattern.value }, false));
+      throw new Unsupported(`${name} with a runtime pattern`, loc);
+    }
+    case "strings.any_prefix_match":
+    case "strings.any_suffix_match":
+      return anyAffix(name, args, loc);
+    default:
+      return truthy(lowerBuiltinVal(name, args, loc));
+  }
+}
+
+const TYPE_TESTS: Record<string, ValueKind[]> = {
+  is_string: ["string"],
+  is_number: ["int", "uint", "double"],
+  is_boolean: ["bool"],
+  is_array: ["list"],
+  is_object: ["map"],
+  is_null: ["null"],
+};
+
+function typeTest(arg: Sym, kinds: ValueKind[], loc: Loc): Pred {
+  if (arg.k === "known") {
+    const name = arg.value === null ? "null" : isArray(arg.value) ? "list" : arg.value instanceof RObject ? "map" : arg.value instanceof RSet ? "set" : typeof arg.value;
+    const matches = { string: ["string"], number: ["int", "uint", "double"], boolean: ["bool"], list: ["list"], map: ["map"], null: ["null"], set: [] as string[] }[name as "string"] ?? [];
+    return kinds.some((kind) => matches.includes(kind)) ? P.t : P.f;
+  }
+  const val = valOf(arg);
+  if (!val) throw new Unsupported("a type test on a value the rule model cannot hold", loc);
+  return or2(kinds.map((kind) => P.kind(val, kind, false)));
+}
+
+function isString(val: Val): Pred {
+  return P.kind(val, "string", false);
+}
+
+function and2(...preds: Pred[]): Pred {
+  return P.and(...preds);
+}
+
+function or2(preds: Pred[]): Pred {
+  return preds.length === 1 ? preds[0]! : P.or(...preds);
+}
+
+/** `f(s, x)` on strings: folded when both are known, a pattern when `x` is, a call otherwise. */
+function stringTest(args: readonly Sym[], loc: Loc, fold: (s: string, x: string) => boolean, pattern: (value: Val, x: string) => Pred, call: "startsWith" | "endsWith" | "contains"): Pred {
+  const [subject, operand] = args as [Sym, Sym];
+  if (subject.k === "known" && operand.k === "known") return typeof subject.value === "string" && typeof operand.value === "string" && fold(subject.value, operand.value) ? P.t : P.f;
+  if (subject.k === "known" && typeof subject.value !== "string") return P.f;
+  if (operand.k === "known" && typeof operand.value !== "string") return P.f;
+  const value = valOf(subject);
+  if (!value) throw new Unsupported("a string test on a value the rule model cannot hold", loc);
+  if (operand.k === "known" && typeof operand.value === "string") return subject.k === "rt" ? and2(isString(value), pattern(value, operand.value)) : pattern(value, operand.value);
+  const other = valOf(operand);
+  if (!other) throw new Unsupported("a string test on a value the rule model cannot hold", loc);
+  return and2(isString(value), isString(other), P.cmp(V.call(call, value, other), "==", true, false));
+}
+
+function anyAffix(name: string, args: readonly Sym[], loc: Loc): Pred {
+  const [subject, list] = args as [Sym, Sym];
+  const prefix = name === "strings.any_prefix_match";
+  const members = (sym: Sym): Sym[] | undefined => {
+    if (sym.k !== "known") return undefined;
+    if (typeof sym.value === "string") return [sym];
+    if (isArray(sym.value)) return sym.value.map(known);
+    if (sym.value instanceof RSet) return sym.value.sorted().map(known);
+    return [];
+  };
+  const subjects = members(subject) ?? [subject];
+  const affixes = members(list);
+  if (!affixes) throw new Unsupported(`${name} over a runtime list`, loc);
+  const tests = subjects.flatMap((s) => affixes.map((a) => lowerBuiltinPred(prefix ? "startswith" : "endswith", [s, a], loc)));
+  return tests.length === 0 ? P.f : or2(tests);
+}
+
+/** A builtin call used as a value. */
+export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): Sym {
+  if (args.some((arg) => arg.k === "undef")) return UNDEF;
+  if (args.every((arg) => arg.k === "known")) {
+    const folded = fold(name, args.map((arg) => (arg as { value: Value }).value));
+    if (folded !== NOT_FOLDED) return folded === undefined ? UNDEF : known(folded);
+  }
+  const vals = args.map(valOf);
+  if (vals.some((val) => val === undefined)) throw new Unsupported(`${name} of a value the rule model cannot hold`, loc);
+  const [a, b, c] = vals as Val[];
+  switch (name) {
+    case "count":
+      return rt(V.call("size", a!));
+    case "lower":
+      return rt(V.call("lower", a!));
+    case "upper":
+      return rt(V.call("upper", a!));
+    case "split":
+      return rt(V.call("split", a!, b!));
+    case "concat":
+      return rt(V.call("join", b!, a!));
+    case "replace":
+      return rt(V.call("replace", a!, b!, c!));
+    case "trim_suffix":
+      return rt(V.cond(P.cmp(V.call("endsWith", a!, b!), "==", true, false), V.call("substring", a!, V.lit(0), V.call("sub", V.call("size", a!), V.call("size", b!))), a!));
+    case "trim_prefix":
+      return rt(V.cond(P.cmp(V.call("startsWith", a!, b!), "==", true, false), V.call("substring", a!, V.call("size", b!)), a!));
+    case "plus":
+      return rt(V.call("add", a!, b!));
+    case "minus":
+      // input JSON holds no sets: a runtime value is a set only when the policy built one
+      return setValued(args[0]!, a!) || setValued(args[1]!, b!) ? setDifference(a!, b!, args[1]!) : rt(V.call("sub", a!, b!));
+    case "mul":
+      return rt(V.call("mul", a!, b!));
+    case "and":
+      return rt({ k: "filter", list: a!, v: "x", pred: P.in(V.at({ root: { k: "var", name: "x" }, segs: [] }), b!, false) });
+    case "or":
+      return rt(V.call("distinct", { k: "concat", lists: [a!, b!] }));
+    case "array.concat":
+      return rt({ k: "concat", lists: [a!, b!] });
+    case "sprintf":
+      return sprintf(args[0]!, b!, loc);
+    case "sum":
+      return rt(V.call("sum", a!));
+    case "to_number":
+      throw new Unsupported("to_number on a runtime value", loc);
+    default:
+      throw new Unsupported(`builtin ${name}`, loc);
+  }
+}
+
+/**
+ * `sprintf(format, [args])` → string concatenation: `%v`, `%s` and `%d` of each argument converted with string()
+ * (exact for strings and integers; composite values print differently from Go and only reach messages).
+ */
+function sprintf(format: Sym, args: Val, loc: Loc): Sym {
+  if (format.k !== "known" || typeof format.value !== "string") throw new Unsupported("sprintf with a runtime format", loc);
+  const items = args.k === "list" ? args.items : args.k === "lit" && Array.isArray(args.value) ? args.value.map((item) => V.lit(item)) : undefined;
+  if (!items) throw new Unsupported("sprintf with runtime arguments", loc);
+  const parts: Val[] = [];
+  let next = 0;
+  const text = format.value;
+  let literal = "";
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (char !== "%") {
+      literal += char;
+      continue;
+    }
+    const verb = text[++index];
+    if (verb === "%") {
+      literal += "%";
+      continue;
+    }
+    if (verb !== "v" && verb !== "s" && verb !== "d") throw new Unsupported(`sprintf verb %${verb ?? ""}`, loc);
+    const arg = items[next++];
+    if (!arg) throw new Unsupported("sprintf with fewer arguments than verbs", loc);
+    if (literal) parts.push(V.lit(literal));
+    literal = "";
+    parts.push(arg.k === "lit" && typeof arg.value === "string" ? arg : V.call("string", arg));
+  }
+  if (literal) parts.push(V.lit(literal));
+  return rt({ k: "strcat", parts });
+}
+
+/** A set (or array) the policy built: a known collection, or a list the model computed. */
+function setValued(sym: Sym, val: Val): boolean {
+  if (sym.k === "known") return typeof sym.value === "object" && sym.value !== null;
+  return (val.k === "call" && val.fn === "distinct") || val.k === "filter" || val.k === "project" || val.k === "list" || val.k === "concat";
+}
+
+/** `a - b` on runtime collections: Rego set difference → the elements of `a` not in `b`. */
+function setDifference(a: Val, b: Val, right: Sym): Sym {
+  void right;
+  return rt({ k: "filter", list: a, v: "x", pred: P.not(P.in(V.at({ root: { k: "var", name: "x" }, segs: [] }), V.call("dyn", b), false)) });
+}
+
+/** `object.get(obj, key, default)` with a string key or a path of string keys. */
+export function objectGet(args: readonly Sym[], params: ParamsSource, loc: Loc): Sym {
+  const [object, key, fallback] = args as [Sym, Sym, Sym];
+  if (key.k !== "known") throw new Unsupported("object.get with a runtime key", loc);
+  const keys = isArray(key.value) ? key.value : [key.value];
+  if (!keys.every((k): k is string => typeof k === "string")) throw new Unsupported("object.get with a non-string key", loc);
+  let current: Sym = object;
+  for (const segment of keys) current = current.k === "undef" ? UNDEF : selectKey(current, segment, params);
+  if (current.k === "undef") return fallback;
+  if (current.k !== "rt") return current;
+  const defaultVal = valOf(fallback);
+  if (!defaultVal) throw new Unsupported("object.get with a default the rule model cannot hold", loc);
+  return rt(V.or(current.val, defaultVal));
+}
+
+const NOT_FOLDED = Symbol("not folded");
+
+/** Builtins folded on known arguments (the ones inline constraint parameters meet). */
+function fold(name: string, args: readonly Value[]): Value | undefined | typeof NOT_FOLDED {
+  const [a, b] = args;
+  const str = (v: Value | undefined): v is string => typeof v === "string";
+  switch (name) {
+    case "count":
+      if (str(a)) return [...a].length;
+      if (isArray(a)) return a.length;
+      if (a instanceof RSet || a instanceof RObject) return a.size;
+      return undefined;
+    case "concat":
+      if (!str(a)) return undefined;
+      if (isArray(b) && b.every(str)) return (b as string[]).join(a);
+      if (b instanceof RSet && b.sorted().every(str)) return (b.sorted() as string[]).join(a);
+      return undefined;
+    case "trim_suffix":
+      return str(a) && str(b) ? (b !== "" && a.endsWith(b) ? a.slice(0, a.length - b.length) : a) : undefined;
+    case "trim_prefix":
+      return str(a) && str(b) ? (a.startsWith(b) ? a.slice(b.length) : a) : undefined;
+    case "lower":
+      return str(a) ? a.toLowerCase() : undefined;
+    case "upper":
+      return str(a) ? a.toUpperCase() : undefined;
+    case "split":
+      return str(a) && str(b) ? a.split(b) : undefined;
+    case "plus":
+      return typeof a === "number" && typeof b === "number" ? a + b : NOT_FOLDED;
+    case "minus":
+      if (typeof a === "number" && typeof b === "number") return a - b;
+      if (a instanceof RSet && b instanceof RSet) return new RSet([...a].filter((x) => !b.has(x)));
+      return NOT_FOLDED;
+    default:
+      return NOT_FOLDED;
+  }
+}

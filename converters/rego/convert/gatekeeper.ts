@@ -1,0 +1,157 @@
+// Gatekeeper ConstraintTemplate (Rego) + Constraints → ValidatingAdmissionPolicy + bindings. `--params inline`
+// (the default): one self-contained VAP per constraint, its parameters folded in as constants and its `spec.match`
+// as the policy's match. Each `violation` body becomes one validation (`!exists(bindings: body)`); a body that
+// cannot be expressed is a named `weaker` gap on that rule (the VAP lacks it), never dropped silently.
+import type { Body, Rule as RegoRule, Term } from "../ast.js";
+import type { CompiledProgram } from "../engine/compile.js";
+import { findNode } from "../engine/program.js";
+import { compileTemplate } from "../gatekeeper/rego-eval.js";
+import { constraintParameters, type Constraint, type ConstraintMatch, type ConstraintTemplate } from "../gatekeeper/model.js";
+import { templateRegoModules } from "../gatekeeper/run.js";
+import { fromJSON } from "../value.js";
+import { emitRules } from "../../../src/emit/index.js";
+import { P, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
+import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../src/convert/types.js";
+import { buildVap, buildVapBinding, type ValidationAction } from "../../../src/vap/build.js";
+import { and, lowerBody, lowerTerm, Unsupported, type Scope } from "./lower.js";
+import { defined, type ParamsSource } from "./sym.js";
+
+export interface GatekeeperConvertOptions extends CommonConvertOptions {
+  params?: "inline" | "constraint";
+}
+
+const LABELS = { "app.kubernetes.io/managed-by": "vap-migrate" };
+
+/** One VAP (+ binding) per constraint of the template. */
+export function convertTemplate(template: ConstraintTemplate, constraints: readonly Constraint[], opts: GatekeeperConvertOptions): ConvertResult {
+  const gaps: ReportGap[] = [];
+  const modules = templateRegoModules(template);
+  if (!modules.length) {
+    gaps.push({ rule: template.name, reason: "[gatekeeper.no-rego] the template has no Rego to convert", line: template.line, file: template.file, id: "gatekeeper.no-rego", effect: "weaker" });
+    return { manifests: [], gaps, status: "unsupported" };
+  }
+  if (opts.params === "constraint") {
+    gaps.push({ rule: template.name, reason: "[gatekeeper.params-constraint] --params constraint is not implemented yet; use --params inline", line: template.line, file: template.file, id: "gatekeeper.params-constraint", effect: "weaker" });
+    return { manifests: [], gaps, status: "unsupported" };
+  }
+  const { program, templatePackage } = compileTemplate(modules);
+  const manifests: object[] = [];
+  let converted = 0;
+  for (const constraint of constraints) {
+    const params: ParamsSource = { k: "known", value: fromJSON(constraintParameters(constraint, template)) };
+    const rules = violationRules(program, templatePackage, template, params, gaps);
+    if (!rules.length) continue;
+    converted++;
+    const name = `${template.name}-${constraint.name}`.toLowerCase();
+    const parts = emitRules(rules, constraintMatch(constraint.match, template), { targetVersion: opts.targetVersion ?? "1.36" });
+    manifests.push(
+      buildVap({
+        name,
+        labels: LABELS,
+        annotations: { "vap-migrate.io/gatekeeper-template": template.name, "vap-migrate.io/gatekeeper-constraint": `${constraint.kind}/${constraint.name}` },
+        matchConstraints: parts.matchConstraints,
+        failurePolicy: "Fail",
+        matchConditions: parts.matchConditions,
+        variables: parts.variables,
+        validations: parts.validations,
+      }),
+      buildVapBinding({ name: `${name}-binding`, policyName: name, actions: opts.actions ?? actionsFor(constraint.enforcementAction), labels: LABELS }),
+    );
+  }
+  const status = converted === 0 ? "unsupported" : gaps.length ? "partial" : "converted";
+  return { manifests, gaps: dedupeGaps(gaps), status };
+}
+
+/** The same gap found for every constraint is reported once. */
+function dedupeGaps(gaps: readonly ReportGap[]): ReportGap[] {
+  const seen = new Set<string>();
+  return gaps.filter((gap) => {
+    const key = `${gap.rule}\u0000${gap.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function actionsFor(enforcementAction: string): ValidationAction[] {
+  switch (enforcementAction) {
+    case "warn":
+      return ["Warn"];
+    case "dryrun":
+      return ["Audit"];
+    default:
+      return ["Deny"];
+  }
+}
+
+/** One rule per `violation` body of the template module. */
+function violationRules(program: CompiledProgram, templatePackage: readonly string[], template: ConstraintTemplate, params: ParamsSource, gaps: ReportGap[]): Rule[] {
+  const node = findNode(program.root, [...templatePackage, "violation"]);
+  if (!node || node.partialSets.length === 0) {
+    gaps.push({ rule: template.name, reason: "[gatekeeper.no-violation] the template module defines no violation[...] rule", line: template.line, file: template.file, id: "gatekeeper.no-violation", effect: "weaker" });
+    return [];
+  }
+  const rules: Rule[] = [];
+  node.partialSets.forEach((compiled, index) => {
+    const id = `${template.name}.violation[${index}]`;
+    const scope: Scope = { program, params, names: new Set(), depth: 0, labelNames: true };
+    try {
+      const exists = lowerBody(compiled.rule.body, 0, new Map(), scope, (env) => lowerTerm(compiled.rule.head.key!, env, scope, (head) => and(defined(head), P.t)));
+      rules.push({
+        id,
+        field: "violation",
+        check: P.not(exists),
+        message: { text: messageText(compiled.rule, template) },
+        provenance: { file: template.file, line: compiled.rule.loc.line },
+        gaps: [],
+      });
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      gaps.push({ rule: id, reason: `[gatekeeper.rego] ${error.reason}; this violation rule is not in the VAP`, line: error.loc?.line ?? compiled.rule.loc.line, file: template.file, id: "gatekeeper.rego", effect: "weaker" });
+    }
+  });
+  return rules;
+}
+
+/** The fixed start of the rule's `sprintf` message (up to the first verb), else a generic text. */
+function messageText(rule: RegoRule, template: ConstraintTemplate): string {
+  const format = findFormat(rule.body);
+  const text = format?.split("%")[0]?.replace(/[\s:,;<(\[{'"-]+$/, "").trim();
+  return text || `${template.kind} violation`;
+}
+
+function findFormat(body: Body): string | undefined {
+  for (const expr of body) {
+    if (expr.type !== "term") continue;
+    const found = formatIn(expr.term);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function formatIn(term: Term): string | undefined {
+  if (term.type !== "call") return undefined;
+  if (term.name === "sprintf" && term.args[0]?.type === "string") return term.args[0].value;
+  for (const arg of term.args) {
+    const found = formatIn(arg);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A constraint's `spec.match` as the policy match (inline mode); the template's operations or CREATE/UPDATE. */
+function constraintMatch(match: ConstraintMatch | undefined, template: ConstraintTemplate): Match {
+  const operations = (template.targets[0]?.operations ?? ["CREATE", "UPDATE"]).filter((op): op is Operation => ["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(op));
+  const kinds: KindMatch[] = (match?.kinds ?? []).flatMap((entry) =>
+    (entry.apiGroups?.length ? entry.apiGroups : ["*"]).flatMap((group) => (entry.kinds?.length ? entry.kinds : ["*"]).map((kind) => ({ group, version: "*", kind }))),
+  );
+  const out: Match = { kinds: kinds.length ? kinds : [{ group: "*", version: "*", kind: "*" }], operations: operations.length ? operations : ["CREATE", "UPDATE"] };
+  if (match?.namespaces?.length) out.namespaces = match.namespaces;
+  if (match?.excludedNamespaces?.length) out.excludedNamespaces = match.excludedNamespaces;
+  if (match?.labelSelector) out.objectSelector = match.labelSelector as Match["objectSelector"];
+  if (match?.namespaceSelector) out.namespaceSelector = match.namespaceSelector as Match["namespaceSelector"];
+  if (match?.name) out.names = [match.name];
+  return out;
+}
+
+export type { Pred };

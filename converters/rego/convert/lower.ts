@@ -1,0 +1,658 @@
+// Rego → rule model by symbolic evaluation. A body becomes a predicate "some binding of its vars satisfies every
+// expression": iteration (`xs[_]`, `some x in xs`, a partial set, a known list) becomes an `any` quantifier (or a
+// disjunction over known elements), helper rules and functions are inlined (several bodies = disjunction), `not`
+// negates the existential of its expression, and Rego's undefined is a false leaf (`ifAbsent: false`) — except
+// where OPA evaluates a call argument outside the negation (the compiler hoists it; see engine/dynamics.ts), which
+// the compiled bodies already show as `$dN = ref` bindings with a presence guard. What cannot be expressed throws
+// Unsupported with the Rego location, and the caller turns it into a named gap on that rule.
+import type { Body, Expr, Loc, Term } from "../ast.js";
+import type { CompiledProgram } from "../engine/compile.js";
+import type { CompiledRule, RuleNode } from "../engine/program.js";
+import { hasOwnRules } from "../engine/program.js";
+import { compare, equal, isArray, RObject, RSet, type Value } from "../value.js";
+import { P, V, type CompareOp, type Pred, type Val } from "../../../src/ir/model.js";
+import { lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
+import { defined, extend, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
+
+export class Unsupported extends Error {
+  constructor(
+    readonly reason: string,
+    readonly loc?: Loc,
+  ) {
+    super(loc ? `${reason} (line ${loc.line})` : reason);
+  }
+}
+
+export type Env = ReadonlyMap<string, Sym>;
+type Then = (env: Env) => Pred;
+type ThenSym = (sym: Sym, env: Env) => Pred;
+
+export interface Scope {
+  program: CompiledProgram;
+  params: ParamsSource;
+  /** Quantifier variable names in use (CEL identifiers must not collide). */
+  names: Set<string>;
+  /** Inlining depth (recursion guard). */
+  depth: number;
+  /** Labels for quantifiers over lists whose elements have a `name` (containers, volumes). */
+  labelNames: boolean;
+  /** Set while materializing a comprehension: its one iteration becomes the list it filters and projects. */
+  collect?: Collect;
+}
+
+interface Collect {
+  list?: Val;
+  v?: string;
+  head?: Val;
+}
+
+const MAX_DEPTH = 24;
+
+const bind = (env: Env, name: string, sym: Sym): Env => new Map(env).set(name, sym);
+
+/** A fresh CEL identifier derived from a Rego var name. */
+function freshName(scope: Scope, hint: string): string {
+  const base = hint.replace(/^\$.*/, "").replace(/[^A-Za-z0-9_]/g, "") || "x";
+  let name = /^[A-Za-z_]/.test(base) ? base : `x${base}`;
+  for (let n = 2; scope.names.has(name) || RESERVED.has(name); n++) name = `${base || "x"}${n}`;
+  scope.names.add(name);
+  return name;
+}
+
+const RESERVED = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer", "in", "true", "false", "null", "int", "uint", "double", "bool", "string", "bytes", "list", "map", "type", "dyn", "has", "all", "exists", "exists_one", "map", "filter", "size"]);
+
+// ---- bodies and expressions ------------------------------------------------------------------------------------
+
+export function lowerBody(body: Body, index: number, env: Env, scope: Scope, then: Then): Pred {
+  if (index === body.length) return then(env);
+  return lowerExpr(body[index]!, env, scope, (next) => lowerBody(body, index + 1, next, scope, then));
+}
+
+/** The predicate "the expression holds for some binding" (its bindings do not escape). */
+function holds(expr: Expr, env: Env, scope: Scope): Pred {
+  return lowerExpr({ ...expr, negated: false } as Expr, env, scope, () => P.t);
+}
+
+function lowerExpr(expr: Expr, env: Env, scope: Scope, then: Then): Pred {
+  if (expr.with.length > 0) throw new Unsupported("`with` in a policy body", expr.loc);
+  if (expr.negated) return andThen(P.not(holds(expr, env, scope)), () => then(env));
+  switch (expr.type) {
+    case "some":
+      return then(env);
+    case "somein":
+      return lowerTerm(expr.domain, env, scope, (domain, next) =>
+        iterate(domain, expr.value.type === "var" ? expr.value.name : "x", scope, expr.loc, (key, value) =>
+          matchPattern(expr.value, value, next, scope, expr.loc, (bound) => (expr.key ? matchPattern(expr.key, key, bound, scope, expr.loc, then) : then(bound))),
+        ),
+      );
+    case "every":
+      return lowerEvery(expr, env, scope, then);
+    case "term":
+      return lowerTermExpr(expr.term, env, scope, expr.loc, then);
+    case "notbody":
+      return andThen(P.not(lowerBody(expr.body, 0, env, scope, () => P.t)), () => then(env));
+    case "and":
+      return andThen(and(...expr.operands.map((operand) => lowerBody(operand, 0, env, scope, () => P.t))), () => then(env));
+    case "or":
+      return andThen(or(...expr.operands.map((operand) => lowerBody(operand, 0, env, scope, () => P.t))), () => then(env));
+  }
+}
+
+function lowerEvery(expr: Extract<Expr, { type: "every" }>, env: Env, scope: Scope, then: Then): Pred {
+  return lowerTerm(expr.domain, env, scope, (domain, next) => {
+    const val = valOf(domain);
+    if (domain.k === "known") {
+      const members = knownMembers(domain.value, expr.loc);
+      return andThen(and(...members.map(([key, value]) => bodyHolds(expr, key, value, next, scope))), () => then(next));
+    }
+    if (!val) throw new Unsupported("`every` over this value", expr.loc);
+    const name = freshName(scope, expr.value.type === "var" ? expr.value.name : "x");
+    const element = rt(V.at({ root: { k: "var", name }, segs: [] }));
+    const body = matchPattern(expr.value, element, next, scope, expr.loc, (bound) => (expr.key ? Unsupport(expr.loc) : lowerBody(expr.body, 0, bound, scope, () => P.t)));
+    return andThen(P.all(val, name, body), () => then(next));
+  });
+}
+
+function Unsupport(loc: Loc): never {
+  throw new Unsupported("`every` with a key over a runtime collection", loc);
+}
+
+function bodyHolds(expr: Extract<Expr, { type: "every" }>, key: Value, value: Value, env: Env, scope: Scope): Pred {
+  return matchPattern(expr.value, known(value), env, scope, expr.loc, (bound) =>
+    expr.key ? matchPattern(expr.key, known(key), bound, scope, expr.loc, (both) => lowerBody(expr.body, 0, both, scope, () => P.t)) : lowerBody(expr.body, 0, bound, scope, () => P.t),
+  );
+}
+
+function lowerTermExpr(term: Term, env: Env, scope: Scope, loc: Loc, then: Then): Pred {
+  if (term.type === "call") {
+    if (term.name === "eq" || term.name === "assign") return unify(term.args[0]!, term.args[1]!, env, scope, loc, then);
+    const arity = scope.program.arityOf(term.name);
+    if (arity !== undefined && term.args.length === arity + 1) {
+      return lowerCallValue({ ...term, args: term.args.slice(0, arity) }, env, scope, (result, next) => matchPattern(term.args[arity]!, result, next, scope, loc, then));
+    }
+    if (!isUserFunction(term.name, scope) && !term.name.startsWith("data.")) {
+      return lowerTerms(term.args, env, scope, (args, next) => andThen(lowerBuiltinPred(term.name, args, loc), () => then(next)));
+    }
+  }
+  return lowerTerm(term, env, scope, (sym, next) => andThen(truthy(sym), () => then(next)));
+}
+
+function isUserFunction(name: string, scope: Scope): boolean {
+  return scope.program.functions.has(name);
+}
+
+/** A value that makes an expression succeed: defined and not `false`. */
+export function truthy(sym: Sym): Pred {
+  switch (sym.k) {
+    case "known":
+      return sym.value === false ? P.f : P.t;
+    case "rt":
+      return P.cmp(sym.val, "!=", false, false);
+    case "undef":
+      return P.f;
+    default:
+      return P.t;
+  }
+}
+
+// ---- unification -----------------------------------------------------------------------------------------------
+
+function isUnbound(term: Term, env: Env): term is Extract<Term, { type: "var" }> {
+  return term.type === "var" && !env.has(term.name) && term.name !== "input" && term.name !== "data";
+}
+
+function unify(left: Term, right: Term, env: Env, scope: Scope, loc: Loc, then: Then): Pred {
+  if (isUnbound(left, env)) return lowerTerm(right, env, scope, (sym, next) => bindGuarded(next, left.name, sym, then));
+  if (isUnbound(right, env)) return lowerTerm(left, env, scope, (sym, next) => bindGuarded(next, right.name, sym, then));
+  if (left.type === "array" && right.type === "array" && left.items.length === right.items.length) {
+    const step = (index: number, current: Env): Pred => (index === left.items.length ? then(current) : unify(left.items[index]!, right.items[index]!, current, scope, loc, (next) => step(index + 1, next)));
+    return step(0, env);
+  }
+  if (hasUnbound(left, env)) return lowerTerm(right, env, scope, (sym, next) => matchPattern(left, sym, next, scope, loc, then));
+  if (hasUnbound(right, env)) return lowerTerm(left, env, scope, (sym, next) => matchPattern(right, sym, next, scope, loc, then));
+  return lowerTerm(left, env, scope, (a, afterLeft) => lowerTerm(right, afterLeft, scope, (b, afterRight) => andThen(compareSyms(a, "==", b, loc), () => then(afterRight))));
+}
+
+function hasUnbound(term: Term, env: Env): boolean {
+  if (isUnbound(term, env)) return true;
+  if (term.type === "array") return term.items.some((item) => hasUnbound(item, env));
+  if (term.type === "object") return term.entries.some(([, value]) => hasUnbound(value, env));
+  return false;
+}
+
+/** Binds a var to a value; a runtime value must be defined for the binding to succeed. */
+function bindGuarded(env: Env, name: string, sym: Sym, then: Then): Pred {
+  if (sym.k === "undef") return P.f;
+  return andThen(defined(sym), () => then(bind(env, name, sym)));
+}
+
+/** Matches a pattern term (vars, arrays of vars, constants) against a value. */
+function matchPattern(pattern: Term, sym: Sym, env: Env, scope: Scope, loc: Loc, then: Then): Pred {
+  if (isUnbound(pattern, env)) return bindGuarded(env, pattern.name, sym, then);
+  if (pattern.type === "array" && hasUnbound(pattern, env)) {
+    if (sym.k !== "known" || !isArray(sym.value) || sym.value.length !== pattern.items.length) {
+      if (sym.k === "known") return P.f;
+      throw new Unsupported("destructuring a runtime array", loc);
+    }
+    const items = sym.value;
+    const step = (index: number, current: Env): Pred => (index === items.length ? then(current) : matchPattern(pattern.items[index]!, known(items[index]!), current, scope, loc, (next) => step(index + 1, next)));
+    return step(0, env);
+  }
+  return lowerTerm(pattern, env, scope, (own, next) => andThen(compareSyms(own, "==", sym, loc), () => then(next)));
+}
+
+// ---- comparisons -----------------------------------------------------------------------------------------------
+
+const OPS: Record<string, CompareOp> = { equal: "==", neq: "!=", lt: "<", lte: "<=", gt: ">", gte: ">=" };
+
+export function compareOp(name: string): CompareOp | undefined {
+  return OPS[name];
+}
+
+export function compareSyms(a: Sym, op: CompareOp, b: Sym, loc: Loc): Pred {
+  if (a.k === "undef" || b.k === "undef") return P.f;
+  if (a.k === "known" && b.k === "known") return P.t.k === "const" && decide(a.value, op, b.value) ? P.t : P.f;
+  const left = valOf(a);
+  const right = valOf(b);
+  if (!left || !right) throw new Unsupported("comparing a value the rule model cannot hold", loc);
+  return P.cmp(left, op, right, false);
+}
+
+function decide(a: Value, op: CompareOp, b: Value): boolean {
+  const order = compare(a, b);
+  switch (op) {
+    case "==":
+      return equal(a, b);
+    case "!=":
+      return !equal(a, b);
+    case "<":
+      return order < 0;
+    case "<=":
+      return order <= 0;
+    case ">":
+      return order > 0;
+    case ">=":
+      return order >= 0;
+  }
+}
+
+// ---- terms -----------------------------------------------------------------------------------------------------
+
+/** Lowers terms left to right, enumerating their values. */
+export function lowerTerms(terms: readonly Term[], env: Env, scope: Scope, then: (syms: Sym[], env: Env) => Pred): Pred {
+  const step = (index: number, acc: Sym[], current: Env): Pred =>
+    index === terms.length ? then(acc, current) : lowerTerm(terms[index]!, current, scope, (sym, next) => step(index + 1, [...acc, sym], next));
+  return step(0, [], env);
+}
+
+export function lowerTerm(term: Term, env: Env, scope: Scope, then: ThenSym): Pred {
+  switch (term.type) {
+    case "null":
+      return then(known(null), env);
+    case "boolean":
+      return then(known(term.value), env);
+    case "number":
+      return then(known(Number(term.text)), env);
+    case "string":
+      return then(known(term.value), env);
+    case "var":
+      return lowerVar(term, env, scope, then);
+    case "ref":
+      return lowerRef(term, env, scope, then);
+    case "array":
+      return lowerTerms(term.items, env, scope, (items, next) => then(collection(items, "array", term.loc), next));
+    case "set":
+      return lowerTerms(term.items, env, scope, (items, next) => then(collection(items, "set", term.loc), next));
+    case "object":
+      return lowerObject(term, env, scope, then);
+    case "arraycomp":
+    case "setcomp":
+      return then(comprehension(term, env, scope), env);
+    case "objectcomp":
+      throw new Unsupported("object comprehension", term.loc);
+    case "call":
+      return lowerCallValue(term, env, scope, then);
+    case "template":
+      throw new Unsupported("string interpolation", term.loc);
+  }
+}
+
+function lowerVar(term: Extract<Term, { type: "var" }>, env: Env, scope: Scope, then: ThenSym): Pred {
+  const sym = env.get(term.name);
+  if (sym) return then(sym, env);
+  if (term.name === "input") return then({ k: "input" }, env);
+  if (term.name === "data") throw new Unsupported("reading all of `data`", term.loc);
+  throw new Unsupported(`var ${term.name} is not bound here`, term.loc);
+}
+
+function collection(items: readonly Sym[], kind: "array" | "set", loc: Loc): Sym {
+  if (items.every((item) => item.k === "known")) {
+    const values = items.map((item) => (item as { value: Value }).value);
+    return known(kind === "array" ? values : new RSet(values));
+  }
+  if (items.some((item) => item.k === "undef")) return UNDEF;
+  const vals = items.map(valOf);
+  if (vals.some((val) => val === undefined)) throw new Unsupported("a collection of values the rule model cannot hold", loc);
+  const list: Val = { k: "list", items: vals as Val[] };
+  return rt(kind === "set" ? V.call("distinct", list) : list);
+}
+
+function lowerObject(term: Extract<Term, { type: "object" }>, env: Env, scope: Scope, then: ThenSym): Pred {
+  const flat = term.entries.flatMap(([key, value]) => [key, value]);
+  return lowerTerms(flat, env, scope, (syms, next) => {
+    if (syms.some((sym) => sym.k === "undef")) return P.f;
+    if (syms.every((sym) => sym.k === "known")) {
+      const entries: [Value, Value][] = [];
+      for (let index = 0; index < syms.length; index += 2) entries.push([(syms[index] as { value: Value }).value, (syms[index + 1] as { value: Value }).value]);
+      return then(known(new RObject(entries)), next);
+    }
+    const entries: [string, Val][] = [];
+    for (let index = 0; index < syms.length; index += 2) {
+      const key = syms[index]!;
+      const value = valOf(syms[index + 1]!);
+      if (key.k !== "known" || typeof key.value !== "string" || !value) throw new Unsupported("an object with computed keys", term.loc);
+      entries.push([key.value, value]);
+    }
+    return then(rt({ k: "map", entries }), next);
+  });
+}
+
+// ---- refs ------------------------------------------------------------------------------------------------------
+
+function lowerRef(ref: Extract<Term, { type: "ref" }>, env: Env, scope: Scope, then: ThenSym): Pred {
+  const head = ref.head;
+  if (head.type === "var" && head.name === "data" && !env.has("data")) return lowerDataRef(ref, env, scope, then);
+  return lowerTerm(head, env, scope, (sym, next) => walk(sym, ref.path, 0, next, scope, ref.loc, then));
+}
+
+/** Walks a ref's path from a value: keys select, unbound vars iterate. */
+function walk(sym: Sym, path: readonly Term[], index: number, env: Env, scope: Scope, loc: Loc, then: ThenSym): Pred {
+  if (index === path.length) return then(sym, env);
+  if (sym.k === "undef") return P.f;
+  const element = path[index]!;
+  if (isUnbound(element, env)) {
+    const name = element.name;
+    return iterate(sym, name, scope, loc, (key, value) => walk(value, path, index + 1, bind(env, name, key), scope, loc, then));
+  }
+  return lowerTerm(element, env, scope, (key, next) => walk(select(sym, key, scope, loc), path, index + 1, next, scope, loc, then));
+}
+
+/** `sym[key]` for a known or runtime key. */
+function select(sym: Sym, key: Sym, scope: Scope, loc: Loc): Sym {
+  if (key.k === "undef") return UNDEF;
+  if (key.k === "known" && typeof key.value === "string") return guardPath(() => selectKey(sym, key.value as string, scope.params), loc);
+  if (sym.k === "known" && key.k === "known") {
+    const value = sym.value;
+    if (isArray(value)) return typeof key.value === "number" && Number.isInteger(key.value) && value[key.value] !== undefined ? known(value[key.value]!) : UNDEF;
+    if (value instanceof RSet) return value.has(key.value) ? key : UNDEF;
+    if (value instanceof RObject) {
+      const member = value.get(key.value);
+      return member === undefined ? UNDEF : known(member);
+    }
+    return UNDEF;
+  }
+  if (sym.k === "rt") {
+    const at = valOf(key);
+    if (!at) throw new Unsupported("indexing with a value the rule model cannot hold", loc);
+    return guardPath(() => rt(extend(sym.val, { k: "index", at })), loc);
+  }
+  throw new Unsupported("indexing a known value with a runtime key", loc);
+}
+
+function guardPath(build: () => Sym, loc: Loc): Sym {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof NotPath) throw new Unsupported(error.message, loc);
+    throw error;
+  }
+}
+
+/**
+ * Iteration over a collection, calling `each(key, value)` per member: a known collection unrolls into a
+ * disjunction; a runtime list becomes an `any` quantifier (element named after the Rego var).
+ */
+function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred): Pred {
+  if (sym.k === "undef") return P.f;
+  if (scope.collect) return collectIteration(sym, hint, scope, loc, each);
+  if (sym.k === "lazy" || (sym.k === "rt" && sym.lazy)) {
+    // iterating a comprehension: its body inlined, the element its head (sets: key = element)
+    const lazy = sym.k === "lazy" ? sym.lazy : sym.lazy!;
+    if (lazy.term.type === "arraycomp") throw new Unsupported("iterating an array comprehension by index", loc);
+    return lowerBody(lazy.term.body, 0, lazy.env, scope, (inner) => lowerTerm(lazy.term.head, inner, scope, (element) => each(element, element)));
+  }
+  if (sym.k === "known") return or(...knownMembers(sym.value, loc).map(([key, value]) => each(known(key), known(value))));
+  if (sym.k !== "rt") throw new Unsupported("iterating over `input`", loc);
+  const name = freshName(scope, hint.startsWith("$") ? elementHint(sym.val) : hint);
+  const mapLike = isMapLike(sym.val);
+  const keyName = freshName(scope, mapLike ? "key" : `${name}Index`);
+  const ref = (varName: string): Sym => rt(V.at({ root: { k: "var", name: varName }, segs: [] }));
+  // lists: v = element, index = position; maps (entries): v = key, index = value
+  const body = mapLike ? each(ref(name), ref(keyName)) : each(ref(keyName), ref(name));
+  const usesIndex = JSON.stringify(body).includes(`"name":"${keyName}"`);
+  if (!usesIndex) scope.names.delete(keyName);
+  const label = scope.labelNames && !mapLike && namedElements(sym.val) ? V.at({ root: { k: "var", name }, segs: [{ k: "field", name: "name" }] }) : undefined;
+  return {
+    k: "quant",
+    q: "any",
+    over: sym.val,
+    v: name,
+    ...(usesIndex || mapLike ? { index: keyName } : {}),
+    ...(mapLike ? { entries: true } : {}),
+    body,
+    ifAbsent: false,
+    ...(label ? { label } : {}),
+  };
+}
+
+/** The one iteration of a comprehension being materialized: the list, and the element bound to its variable. */
+function collectIteration(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred): Pred {
+  const collect = scope.collect!;
+  if (collect.list) throw new Unsupported("a comprehension with more than one iteration", loc);
+  const list = sym.k === "known" ? valOf(sym) : sym.k === "rt" ? sym.val : undefined;
+  if (!list) throw new Unsupported("a comprehension over a value the rule model cannot hold", loc);
+  const mapLike = sym.k === "rt" && isMapLike(sym.val);
+  const name = freshName(scope, hint.startsWith("$") ? elementHint(list) : hint);
+  // iterating an undefined collection yields nothing: the comprehension is then empty, not undefined
+  collect.list = mapLike ? V.call("keys", V.or(list, V.lit({}))) : sym.k === "rt" ? V.or(list, V.lit([])) : list;
+  collect.v = name;
+  const element = rt(V.at({ root: { k: "var", name }, segs: [] }));
+  const inner: Scope = { ...scope, collect: undefined };
+  void inner;
+  if (mapLike) return each(element, rt(extend(list, { k: "index", at: V.at({ root: { k: "var", name }, segs: [] }) })));
+  if (sym.k === "known" && !isArray(sym.value)) return each(element, element);
+  if (sym.k === "known" || !isMapLike(list)) return each(UNKNOWN_INDEX, element);
+  return each(UNKNOWN_INDEX, element);
+}
+
+/** The position of an element of a materialized comprehension, which the rule model cannot name. */
+const UNKNOWN_INDEX: Sym = { k: "lazy", lazy: { term: { type: "arraycomp", head: { type: "null", loc: { file: "", line: 0, col: 0 } }, body: [], loc: { file: "", line: 0, col: 0 } }, env: new Map() } };
+
+/** Maps by their field name (labels, annotations…): iterating them binds keys and values. */
+function isMapLike(val: Val): boolean {
+  const path = pathOf(val);
+  const last = path?.segs[path.segs.length - 1];
+  const name = last?.k === "field" ? last.name : last?.k === "key" ? last.key : "";
+  return /^(labels|annotations|matchLabels|nodeSelector|data|stringData|selector|limits|requests|capacity|allocatable)$/.test(name);
+}
+
+/** A readable element name for an iterated list: `containers` → `container`. */
+function elementHint(val: Val): string {
+  const path = pathOf(val);
+  const last = path?.segs[path.segs.length - 1];
+  const name = last?.k === "field" ? last.name : last?.k === "key" ? last.key : "x";
+  return name.endsWith("ies") ? `${name.slice(0, -3)}y` : name.endsWith("s") ? name.slice(0, -1) : name;
+}
+
+/** Lists whose elements carry a `name` a message can show (containers, volumes, ports…). */
+function namedElements(val: Val): boolean {
+  const path = pathOf(val);
+  const last = path?.segs[path.segs.length - 1];
+  const name = last?.k === "field" ? last.name : "";
+  return /^(containers|initContainers|ephemeralContainers|volumes|volumeMounts|ports|env)$/.test(name) || val.k === "concat";
+}
+
+function knownMembers(value: Value, loc: Loc): [Value, Value][] {
+  if (isArray(value)) return value.map((item, index) => [index, item]);
+  if (value instanceof RSet) return value.sorted().map((item) => [item, item]);
+  if (value instanceof RObject) return value.sortedEntries();
+  void loc;
+  return [];
+}
+
+/** `data.<path>`: rules of the program (inlined) or undefined base data. */
+function lowerDataRef(ref: Extract<Term, { type: "ref" }>, env: Env, scope: Scope, then: ThenSym): Pred {
+  let node: RuleNode | undefined = scope.program.root;
+  let index = 0;
+  while (index < ref.path.length && node && !hasOwnRules(node)) {
+    const element = ref.path[index]!;
+    if (element.type !== "string") throw new Unsupported("a computed key into `data`", ref.loc);
+    if (element.value === "inventory") throw new Unsupported("referential data (`data.inventory`) cannot be read by a ValidatingAdmissionPolicy", ref.loc);
+    node = node.children.get(element.value);
+    index++;
+  }
+  if (!node) throw new Unsupported(`undefined document data.${ref.path.slice(0, index).map((t) => (t as { value: string }).value).join(".")}`, ref.loc);
+  if (!hasOwnRules(node)) throw new Unsupported("reading a whole package", ref.loc);
+  return ruleDocument(node, ref.path, index, env, scope, ref.loc, then);
+}
+
+/** The document of a rule node, continued along the rest of the ref. */
+function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env: Env, scope: Scope, loc: Loc, then: ThenSym): Pred {
+  if (scope.depth > MAX_DEPTH) throw new Unsupported("rules nested too deeply (recursion?)", loc);
+  const inner: Scope = { ...scope, depth: scope.depth + 1 };
+  if (node.partialSets.length > 0) {
+    const element = path[index];
+    if (!element) throw new Unsupported("a partial set used as a whole value", loc);
+    // iterating (or testing membership of) a partial set: one branch per rule body, the element its head key
+    return or(
+      ...node.partialSets.map((compiled) =>
+        lowerBody(compiled.rule.body, 0, new Map(), inner, (ruleEnv) =>
+          lowerTerm(compiled.rule.head.key ?? compiled.rule.head.value!, ruleEnv, inner, (member) =>
+            isUnbound(element, env) ? walk(member, path, index + 1, bind(env, element.name, member), scope, loc, then) : lowerTerm(element, env, scope, (key, next) => andThen(compareSyms(key, "==", member, loc), () => walk(member, path, index + 1, next, scope, loc, then))),
+          ),
+        ),
+      ),
+    );
+  }
+  if (node.dynamic.length > 0) throw new Unsupported("partial object rules", loc);
+  return completeValue(node, inner, loc, (value) => walk(value, path, index, env, scope, loc, then));
+}
+
+/** A complete rule's value: one branch per body (and else), the default when none holds. */
+function completeValue(node: RuleNode, scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
+  const branches: Pred[] = [];
+  const guards: Pred[] = [];
+  for (const compiled of node.complete) {
+    if (compiled.rule.elses.length > 0) throw new Unsupported("`else` chains", compiled.rule.loc);
+    const body = (thenValue: (sym: Sym) => Pred): Pred =>
+      lowerBody(compiled.rule.body, 0, new Map(), scope, (ruleEnv) => (compiled.rule.head.value ? lowerTerm(compiled.rule.head.value, ruleEnv, scope, (value) => thenValue(value)) : thenValue(known(true))));
+    branches.push(body(then));
+    guards.push(body(() => P.t));
+  }
+  const fallback = node.defaults[0];
+  if (fallback) {
+    const value = fallback.rule.head.value;
+    const defaultBranch = value ? lowerTerm(value, new Map(), scope, (sym) => then(sym)) : then(known(true));
+    branches.push(and(P.not(or(...guards)), defaultBranch));
+  }
+  void loc;
+  return or(...branches);
+}
+
+// ---- calls -----------------------------------------------------------------------------------------------------
+
+/** A call's value(s): user functions inline (one branch per body), builtins map onto the model's calls. */
+function lowerCallValue(call: Extract<Term, { type: "call" }>, env: Env, scope: Scope, then: ThenSym): Pred {
+  const rules = scope.program.functions.get(call.name);
+  if (rules) return lowerTerms(call.args, env, scope, (args, next) => inlineFunction(rules, args, scope, call.loc, (result) => then(result, next)));
+  if (call.name.startsWith("data.") && call.args.length === 0) {
+    const loc = call.loc;
+    const path = call.name.split(".").slice(1).map((value) => ({ type: "string" as const, value, loc }));
+    return lowerDataRef({ type: "ref", head: { type: "var", name: "data", loc }, path, loc }, env, scope, then);
+  }
+  if (call.name === "object.get") return lowerTerms(call.args, env, scope, (args, next) => then(objectGet(args, scope.params, call.loc), next));
+  if (call.name === "internal.member_2") return lowerTerms(call.args, env, scope, (args, next) => then(membership(args[0]!, args[1]!, scope, call.loc), next));
+  return lowerTerms(call.args, env, scope, (args, next) => then(lowerBuiltinVal(call.name, args, call.loc), next));
+}
+
+/** `x in xs` as a value: a known boolean, or a runtime test folded into a boolean value. */
+function membership(item: Sym, domain: Sym, scope: Scope, loc: Loc): Sym {
+  if (item.k === "known" && domain.k === "known") return known(knownMembers(domain.value, loc).some(([, value]) => equal(value, item.value)));
+  const itemVal = valOf(item);
+  const domainVal = valOf(domain);
+  if (!itemVal || !domainVal) throw new Unsupported("membership over values the rule model cannot hold", loc);
+  void scope;
+  return rt(V.cond(P.in(itemVal, domainVal, false), V.lit(true), V.lit(false)));
+}
+
+function inlineFunction(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
+  if (scope.depth > MAX_DEPTH) throw new Unsupported("functions nested too deeply (recursion?)", loc);
+  const inner: Scope = { ...scope, depth: scope.depth + 1 };
+  const branches: Pred[] = [];
+  for (const compiled of rules) {
+    const rule = compiled.rule;
+    if (rule.default) throw new Unsupported("default functions", rule.loc);
+    if (rule.elses.length > 0) throw new Unsupported("`else` in functions", rule.loc);
+    const bindArgs = (index: number, env: Env): Pred =>
+      index === args.length
+        ? lowerBody(rule.body, 0, env, inner, (bodyEnv) => (rule.head.value ? lowerTerm(rule.head.value, bodyEnv, inner, (value) => then(value)) : then(known(true))))
+        : matchPattern(rule.head.args![index]!, args[index]!, env, inner, rule.loc, (next) => bindArgs(index + 1, next));
+    branches.push(bindArgs(0, new Map()));
+  }
+  return or(...branches);
+}
+
+// ---- comprehensions --------------------------------------------------------------------------------------------
+
+/**
+ * `[h | body]` / `{h | body}`: over known values it is computed here; with one iteration it is the filter and
+ * projection of that list (`xs.filter(x, conditions).map(x, h)`), kept lazy too so iterating it inlines the body;
+ * otherwise it is lazy only (it can be iterated, not counted or compared).
+ */
+function comprehension(term: Extract<Term, { type: "arraycomp" | "setcomp" }>, env: Env, scope: Scope): Sym {
+  const lazy = { term, env };
+  const constant = knownComprehension(term, env, scope);
+  if (constant) return constant;
+  try {
+    const collect: Collect = {};
+    const filter = lowerBody(term.body, 0, env, { ...scope, collect }, (inner) =>
+      lowerTerm(term.head, inner, { ...scope, collect: undefined }, (head) => {
+        const val = valOf(head);
+        if (!val) throw new Unsupported("a comprehension head the rule model cannot hold", term.loc);
+        if (collect.head && JSON.stringify(collect.head) !== JSON.stringify(val)) throw new Unsupported("a comprehension whose head differs per branch", term.loc);
+        collect.head = val;
+        return and(defined(head), P.t);
+      }),
+    );
+    if (!collect.list || !collect.v || !collect.head) throw new Unsupported("a comprehension without an iteration", term.loc);
+    const filtered: Val = filter.k === "const" && filter.value ? collect.list : { k: "filter", list: collect.list, v: collect.v, pred: filter };
+    const head = collect.head;
+    const identity = head.k === "path" && head.path.root.k === "var" && head.path.root.name === collect.v && head.path.segs.length === 0;
+    const projected: Val = identity ? filtered : { k: "project", list: filtered, v: collect.v, body: head };
+    return { k: "rt", val: term.type === "setcomp" ? V.call("distinct", projected) : projected, lazy };
+  } catch (error) {
+    if (!(error instanceof Unsupported)) throw error;
+    return { k: "lazy", lazy };
+  }
+}
+
+/** A comprehension over known values only, computed now (undefined when it reads runtime values). */
+function knownComprehension(term: Extract<Term, { type: "arraycomp" | "setcomp" }>, env: Env, scope: Scope): Sym | undefined {
+  const results: Sym[] = [];
+  let pred: Pred;
+  try {
+    pred = lowerBody(term.body, 0, env, scope, (inner) =>
+      lowerTerm(term.head, inner, scope, (sym) => {
+        results.push(sym);
+        return P.t;
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+  if (!results.every((sym) => sym.k === "known") || !onlyTrue(pred)) return undefined;
+  const values = results.map((sym) => (sym as { value: Value }).value);
+  return known(term.type === "arraycomp" ? values : new RSet(values));
+}
+
+function onlyTrue(pred: Pred): boolean {
+  if (pred.k === "const") return true;
+  if (pred.k === "or") return pred.of.every(onlyTrue);
+  return false;
+}
+
+// ---- predicate helpers -----------------------------------------------------------------------------------------
+
+/** `pred && then()`, where `then` is not lowered at all when `pred` is false (its branch is dead). */
+function andThen(pred: Pred, then: () => Pred): Pred {
+  return pred.k === "const" && !pred.value ? P.f : and(pred, then());
+}
+
+/** Conjunction with constant folding. */
+export function and(...preds: Pred[]): Pred {
+  const parts: Pred[] = [];
+  for (const pred of preds) {
+    if (pred.k === "const") {
+      if (!pred.value) return P.f;
+      continue;
+    }
+    if (pred.k === "and") parts.push(...pred.of);
+    else parts.push(pred);
+  }
+  return parts.length === 0 ? P.t : parts.length === 1 ? parts[0]! : P.and(...parts);
+}
+
+/** Disjunction with constant folding. */
+export function or(...preds: Pred[]): Pred {
+  const parts: Pred[] = [];
+  for (const pred of preds) {
+    if (pred.k === "const") {
+      if (pred.value) return P.t;
+      continue;
+    }
+    if (pred.k === "or") parts.push(...pred.of);
+    else parts.push(pred);
+  }
+  return parts.length === 0 ? P.f : parts.length === 1 ? parts[0]! : P.or(...parts);
+}

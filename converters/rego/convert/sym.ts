@@ -1,0 +1,157 @@
+// Symbolic Rego values for lowering into the rule model: a value known when converting (literals, inline constraint
+// parameters), a runtime value (an IR Val over the admission request), the `input` document and its `review`, or
+// statically undefined. Owns Gatekeeper's input shape (input.review.* → request roots, input.parameters → params).
+import { P, V, type Json, type Path, type Pred, type Root, type Segment, type Val } from "../../../src/ir/model.js";
+import type { Term } from "../ast.js";
+import { RObject, RSet, type Value } from "../value.js";
+
+export type Sym =
+  | { k: "known"; value: Value }
+  /** A runtime value; `lazy` keeps the comprehension it was materialized from, so iterating it can inline it. */
+  | { k: "rt"; val: Val; lazy?: Lazy }
+  /** A comprehension that has no list form in the rule model: it can only be iterated (inlined). */
+  | { k: "lazy"; lazy: Lazy }
+  | { k: "input" }
+  | { k: "review" }
+  | { k: "undef" };
+
+/** A comprehension with the bindings it closes over. */
+export interface Lazy {
+  term: Extract<Term, { type: "arraycomp" | "setcomp" }>;
+  env: ReadonlyMap<string, Sym>;
+}
+
+export const known = (value: Value): Sym => ({ k: "known", value });
+export const rt = (val: Val): Sym => ({ k: "rt", val });
+export const UNDEF: Sym = { k: "undef" };
+
+/** How `input.parameters` is seen: the constraint's values (inline mode) or a runtime value (constraint mode). */
+export type ParamsSource = { k: "known"; value: Value } | { k: "runtime"; val: Val };
+
+/** A known Rego value as JSON for the rule model: sets become sorted lists; non-string keys are not JSON. */
+export function toJson(value: Value): Json | undefined {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const items = value.map(toJson);
+    return items.every((item) => item !== undefined) ? (items as Json[]) : undefined;
+  }
+  if (value instanceof RSet) return toJson(value.sorted());
+  const out: { [key: string]: Json } = {};
+  for (const [key, item] of (value as RObject).sortedEntries()) {
+    const json = toJson(item);
+    if (typeof key !== "string" || json === undefined) return undefined;
+    out[key] = json;
+  }
+  return out;
+}
+
+/** The IR value of a symbol (undefined for `input`/`review`/`undef`, and for known values JSON cannot hold). */
+export function valOf(sym: Sym): Val | undefined {
+  if (sym.k === "rt") return sym.val;
+  if (sym.k !== "known") return undefined;
+  const json = toJson(sym.value);
+  return json === undefined ? undefined : V.lit(json);
+}
+
+/** Segment for `.name` / `["name"]`: a field when it is an identifier, else a map key. */
+export function segmentFor(name: string): Segment {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? { k: "field", name } : { k: "key", key: name };
+}
+
+/** `sym.key` for a string key, statically where possible. */
+export function selectKey(sym: Sym, key: string, params: ParamsSource): Sym {
+  switch (sym.k) {
+    case "input":
+      if (key === "review") return { k: "review" };
+      if (key === "parameters") return params.k === "known" ? known(params.value) : rt(params.val);
+      return UNDEF;
+    case "review":
+      return reviewField(key);
+    case "known": {
+      if (!(sym.value instanceof RObject)) return UNDEF;
+      const member = sym.value.get(key);
+      return member === undefined ? UNDEF : known(member);
+    }
+    case "rt":
+      return rt(extend(sym.val, segmentFor(key)));
+    case "undef":
+    case "lazy":
+      return UNDEF;
+  }
+}
+
+/** Gatekeeper's `input.review` (the AdmissionRequest) as request roots. */
+function reviewField(key: string): Sym {
+  const at = (root: Root, spec: string): Sym => rt(V.at({ root, segs: spec ? spec.split(".").map(segmentFor) : [] }));
+  switch (key) {
+    case "object":
+      return at({ k: "object" }, "");
+    case "oldObject":
+      return at({ k: "oldObject" }, "");
+    case "namespaceObject":
+      return at({ k: "namespaceObject" }, "");
+    case "operation":
+    case "kind":
+    case "userInfo":
+    case "namespace":
+    case "name":
+    case "resource":
+    case "subResource":
+    case "dryRun":
+    case "options":
+    case "uid":
+      return at({ k: "request" }, key);
+    default:
+      return UNDEF;
+  }
+}
+
+/** A value extended by one segment; a non-path value goes through a computed index on a path of itself. */
+export function extend(val: Val, segment: Segment): Val {
+  if (val.k === "path") return V.at({ root: val.path.root, segs: [...val.path.segs, segment] });
+  // a computed value is bound locally (inlined by the emitter) and indexed through that binding
+  const name = `computed${++computedCounter}`;
+  return { k: "let", name, value: val, body: V.at({ root: { k: "var", name }, segs: [segment] }) };
+}
+
+let computedCounter = 0;
+
+/** A runtime value that is not a path cannot be indexed by the rule model yet. */
+export class NotPath extends Error {
+  constructor(readonly val: Val) {
+    super(`indexing a computed value (${val.k})`);
+  }
+}
+
+/** A runtime value's path (for presence tests and quantifiers), if it is one. */
+export function pathOf(val: Val): Path | undefined {
+  return val.k === "path" ? val.path : undefined;
+}
+
+/** The value is defined (every path it reads is present); true for known values. */
+export function defined(sym: Sym): Pred {
+  if (sym.k === "undef") return P.f;
+  if (sym.k !== "rt") return P.t;
+  const paths = collectPaths(sym.val);
+  return paths.length === 0 ? P.t : paths.length === 1 ? P.present(paths[0]!) : P.and(...paths.map(P.present));
+}
+
+function collectPaths(val: Val): Path[] {
+  switch (val.k) {
+    case "path":
+      return [val.path];
+    case "call":
+      return val.args.flatMap(collectPaths);
+    case "list":
+      return val.items.flatMap(collectPaths);
+    case "strcat":
+      return val.parts.flatMap(collectPaths);
+    case "concat":
+      return val.lists.flatMap(collectPaths);
+    case "project":
+    case "filter":
+      return collectPaths(val.list);
+    default:
+      return [];
+  }
+}

@@ -4,6 +4,7 @@
 //  3. Compile time per policy (all expressions of a VAP, cold cache).
 //  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods.
 //  5. Kyverno (bench/kyverno.ts): whole-corpus conversion time vs only parsing its YAML; replay cases/s per engine.
+//  6. Gatekeeper (bench/gatekeeper.ts): converting every template vs only parsing it; gator cases/s per engine.
 import { celEnv, celList, celMap, isCelError, parse as bufParse, plan as bufPlan, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { RE2JS } from "@bufbuild/re2";
@@ -13,6 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { convertPsps } from "../converters/psp/convert.js";
 import { admitPod } from "../converters/psp/engine/index.js";
 import { parsePspFile } from "../converters/psp/parse.js";
+import { benchGatekeeper } from "./gatekeeper.js";
 import { benchKyverno } from "./kyverno.js";
 import { compile, type Activation } from "../src/cel/env.js";
 import { fromJSON, type Value } from "../src/cel/values.js";
@@ -262,6 +264,15 @@ if (hasCorpus) {
   if (k) {
     rows.push(...k.rows);
     results["kyverno"] = k.results;
+  }
+}
+
+// 6. Gatekeeper conversion and gator replay (skipped with a notice when the corpus has no gatekeeper/INDEX.tsv)
+{
+  const g = benchGatekeeper(CORPUS);
+  if (g) {
+    rows.push(...g.rows);
+    results["gatekeeper"] = g.results;
   }
 }
 

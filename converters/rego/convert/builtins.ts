@@ -105,6 +105,13 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
     const folded = fold(name, args.map((arg) => (arg as { value: Value }).value));
     if (folded !== NOT_FOLDED) return folded === undefined ? UNDEF : known(folded);
   }
+  const op = compareOp(name);
+  if (op) {
+    // a comparison used as a value (`f(x) := x != 0`): true or false, undefined only when an operand is
+    const test = compareSyms(args[0]!, op, args[1]!, loc);
+    if (test.k === "const") return known(test.value);
+    return rt(V.cond(test, V.lit(true), V.lit(false)));
+  }
   const vals = args.map(valOf);
   if (vals.some((val) => val === undefined)) throw new Unsupported(`${name} of a value the rule model cannot hold`, loc);
   const [a, b, c] = vals as Val[];

@@ -374,7 +374,7 @@ function guardPath(build: () => Sym, loc: Loc): Sym {
  */
 function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred): Pred {
   if (sym.k === "undef") return P.f;
-  if (scope.collect) return collectIteration(sym, hint, scope, loc, each);
+  if (scope.collect) return collectIteration(sym, hint, scope, loc, each, hint);
   if (sym.k === "lazy" || (sym.k === "rt" && sym.lazy)) {
     // iterating a comprehension: its body inlined, the element its head (sets: key = element)
     const lazy = sym.k === "lazy" ? sym.lazy : sym.lazy!;
@@ -406,12 +406,13 @@ function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym
 }
 
 /** The one iteration of a comprehension being materialized: the list, and the element bound to its variable. */
-function collectIteration(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred): Pred {
+function collectIteration(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred, keyVar?: string): Pred {
   const collect = scope.collect!;
   if (collect.list) throw new Unsupported("a comprehension with more than one iteration", loc);
   const list = sym.k === "known" ? valOf(sym) : sym.k === "rt" ? sym.val : undefined;
   if (!list) throw new Unsupported("a comprehension over a value the rule model cannot hold", loc);
-  const mapLike = sym.k === "rt" && isMapLike(sym.val);
+  // a named key var over a runtime value of unknown shape reads an object's keys (lists use `_` or i/j)
+  const mapLike = sym.k === "rt" && (isMapLike(sym.val) || (keyVar !== undefined && !/^(\$.*|i|j|n|idx|index)$/.test(keyVar)));
   const name = freshName(scope, hint.startsWith("$") ? elementHint(list) : hint);
   // iterating an undefined collection yields nothing: the comprehension is then empty, not undefined
   collect.list = mapLike ? V.call("keys", V.or(list, V.lit({}))) : sym.k === "rt" ? V.or(list, V.lit([])) : list;
@@ -482,7 +483,7 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   if (node.partialSets.length > 0) {
     const element = path[index];
-    if (!element) throw new Unsupported("a partial set used as a whole value", loc);
+    if (!element) return then(partialSetValue(node, inner, loc), env);
     // iterating (or testing membership of) a partial set: one branch per rule body, the element its head key
     return or(
       ...node.partialSets.map((compiled) =>
@@ -496,6 +497,15 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
   }
   if (node.dynamic.length > 0) throw new Unsupported("partial object rules", loc);
   return completeValue(node, inner, loc, (value) => walk(value, path, index, env, scope, loc, then));
+}
+
+/** A partial set as a whole value: the union of its rules, each materialized like a set comprehension. */
+function partialSetValue(node: RuleNode, scope: Scope, loc: Loc): Sym {
+  const parts = node.partialSets.map((compiled) => comprehension({ type: "setcomp", head: compiled.rule.head.key ?? compiled.rule.head.value!, body: compiled.rule.body, loc: compiled.rule.loc }, new Map(), scope));
+  if (parts.every((part) => part.k === "known")) return known(new RSet(parts.flatMap((part) => [...((part as { value: Value }).value as RSet)])));
+  const vals = parts.map(valOf);
+  if (vals.some((val) => val === undefined)) throw new Unsupported("a partial set whose rules have no list form", loc);
+  return rt(vals.length === 1 ? vals[0]! : V.call("distinct", { k: "concat", lists: vals as Val[] }));
 }
 
 /** A complete rule's value: one branch per body (and else), the default when none holds. */

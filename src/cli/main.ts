@@ -2,6 +2,7 @@
 // its exit code; commander usage errors exit 2 (bad input), as do input errors.
 import { Command, CommanderError } from "commander";
 import { registerEval } from "./eval.js";
+import { registerGatekeeper } from "./gatekeeper.js";
 import { registerKyverno } from "./kyverno.js";
 import { registerPsp } from "./psp.js";
 import { registerRego } from "./rego.js";
@@ -15,7 +16,12 @@ Examples:
   migrate verify fixtures/psp/restricted.yaml --fixtures fixtures/psp/pods
                                                         replay pods through the PSP engine and the generated VAP
   migrate eval policy.yaml --request pod.yaml -o json   decide one admission request offline, as kube-apiserver would
+  migrate kyverno fixtures/kyverno/disallow-host-namespaces.yaml
+                                                        convert Kyverno policies to one VAP + binding each
+  migrate gatekeeper fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml
+                                                        convert a ConstraintTemplate (Rego) + constraints to VAPs
   migrate test kaptest.yaml                             run kaptest manifests through the VAP engine
+  migrate test fixtures/gatekeeper/suite.yaml           replay a gator suite through Rego and the converted VAP
   migrate rego eval 'data.pkg.violation' -d policy.rego -i input.json
                                                         evaluate a Rego query as opa eval does
 
@@ -33,6 +39,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerTest(program, ctx);
   registerPsp(program, ctx);
   registerKyverno(program, ctx);
+  registerGatekeeper(program, ctx);
   registerVerify(program, ctx);
   registerRego(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });

@@ -5,7 +5,7 @@ import type { Loc } from "../ast.js";
 import { isArray, RObject, RSet, type Value } from "../value.js";
 import { P, V, type Pred, type Val, type ValueKind } from "../../../src/ir/model.js";
 import { compareOp, compareSyms, truthy, Unsupported } from "./lower.js";
-import { known, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
+import { builtCollection, known, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
 
 /** A builtin call used as a condition. */
 export function lowerBuiltinPred(name: string, args: readonly Sym[], loc: Loc): Pred {
@@ -25,7 +25,10 @@ export function lowerBuiltinPred(name: string, args: readonly Sym[], loc: Loc): 
     case "re_match": {
       const [pattern, subject] = args as [Sym, Sym];
       if (pattern.k === "known" && typeof pattern.value === "string" && subject.k === "rt") return and2(isString(subject.val), P.match(subject.val, { k: "regex", re: pattern.value }, false));
-      throw new Unsupported(`${name} with a runtime pattern`, loc);
+      const patternVal = valOf(pattern);
+      const subjectVal = valOf(subject);
+      if (!patternVal || !subjectVal) throw new Unsupported(`${name} on values the rule model cannot hold`, loc);
+      return and2(isString(subjectVal), isString(patternVal), P.cmp(V.call("matches", subjectVal, patternVal), "==", true, false));
     }
     case "strings.any_prefix_match":
     case "strings.any_suffix_match":
@@ -93,7 +96,13 @@ function anyAffix(name: string, args: readonly Sym[], loc: Loc): Pred {
   };
   const subjects = members(subject) ?? [subject];
   const affixes = members(list);
-  if (!affixes) throw new Unsupported(`${name} over a runtime list`, loc);
+  if (!affixes) {
+    // a runtime list of affixes: some element is a prefix (suffix) of the subject
+    const listVal = valOf(list);
+    if (!listVal || subjects.length !== 1) throw new Unsupported(`${name} over this list`, loc);
+    const element = rt(V.at({ root: { k: "var", name: "affix" }, segs: [] }));
+    return P.any(listVal, "affix", lowerBuiltinPred(prefix ? "startswith" : "endswith", [subjects[0]!, element], loc));
+  }
   const tests = subjects.flatMap((s) => affixes.map((a) => lowerBuiltinPred(prefix ? "startswith" : "endswith", [s, a], loc)));
   return tests.length === 0 ? P.f : or2(tests);
 }
@@ -125,6 +134,12 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
     case "split":
       return rt(V.call("split", a!, b!));
     case "concat":
+      // a list literal of runtime values: concatenated with the separator (`':' + tag`), else joined
+      if (b!.k === "list" && a!.k === "lit" && typeof a!.value === "string") {
+        const separator = a!.value;
+        const parts = b!.items.flatMap((item, index) => (index === 0 ? [item] : [V.lit(separator), item])).filter((part) => !(part.k === "lit" && part.value === ""));
+        return rt(parts.length === 0 ? V.lit("") : { k: "strcat", parts });
+      }
       return rt(V.call("join", b!, a!));
     case "replace":
       return rt(V.call("replace", a!, b!, c!));
@@ -193,7 +208,7 @@ function sprintf(format: Sym, args: Val, loc: Loc): Sym {
 /** A set (or array) the policy built: a known collection, or a list the model computed. */
 function setValued(sym: Sym, val: Val): boolean {
   if (sym.k === "known") return typeof sym.value === "object" && sym.value !== null;
-  return (val.k === "call" && val.fn === "distinct") || val.k === "filter" || val.k === "project" || val.k === "list" || val.k === "concat";
+  return builtCollection(val);
 }
 
 /** `a - b` on runtime collections: Rego set difference → the elements of `a` not in `b`. */

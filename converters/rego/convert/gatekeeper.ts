@@ -10,10 +10,11 @@ import { constraintParameters, type Constraint, type ConstraintMatch, type Const
 import { templateRegoModules } from "../gatekeeper/run.js";
 import { fromJSON } from "../value.js";
 import { emitRules } from "../../../src/emit/index.js";
-import { P, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
+import { P, V, type Json, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../src/convert/types.js";
 import { buildVap, buildVapBinding, type ValidationAction } from "../../../src/vap/build.js";
 import { and, lowerBody, lowerTerm, Unsupported, type Scope } from "./lower.js";
+import { GATEKEEPER_MATCH_CONDITIONS } from "./match-conditions.js";
 import { defined, type ParamsSource } from "./sym.js";
 
 export interface GatekeeperConvertOptions extends CommonConvertOptions {
@@ -30,11 +31,8 @@ export function convertTemplate(template: ConstraintTemplate, constraints: reado
     gaps.push({ rule: template.name, reason: "[gatekeeper.no-rego] the template has no Rego to convert", line: template.line, file: template.file, id: "gatekeeper.no-rego", effect: "weaker" });
     return { manifests: [], gaps, status: "unsupported" };
   }
-  if (opts.params === "constraint") {
-    gaps.push({ rule: template.name, reason: "[gatekeeper.params-constraint] --params constraint is not implemented yet; use --params inline", line: template.line, file: template.file, id: "gatekeeper.params-constraint", effect: "weaker" });
-    return { manifests: [], gaps, status: "unsupported" };
-  }
   const { program, templatePackage } = compileTemplate(modules);
+  if (opts.params === "constraint") return convertWithConstraintParams(template, constraints, program, templatePackage, opts, gaps);
   const manifests: object[] = [];
   let converted = 0;
   for (const constraint of constraints) {
@@ -60,6 +58,66 @@ export function convertTemplate(template: ConstraintTemplate, constraints: reado
   }
   const status = converted === 0 ? "unsupported" : gaps.length ? "partial" : "converted";
   return { manifests, gaps: dedupeGaps(gaps), status };
+}
+
+/**
+ * `--params constraint`: one VAP per template whose params are the Constraint (paramKind = the constraint kind, as
+ * Gatekeeper's own generateVAP does, so it can run beside Gatekeeper), the Constraint's match evaluated from params
+ * in matchConditions, and one binding per constraint naming it in paramRef (selectors in matchResources).
+ */
+function convertWithConstraintParams(
+  template: ConstraintTemplate,
+  constraints: readonly Constraint[],
+  program: CompiledProgram,
+  templatePackage: readonly string[],
+  opts: GatekeeperConvertOptions,
+  gaps: ReportGap[],
+): ConvertResult {
+  const params: ParamsSource = { k: "runtime", val: V.at({ root: { k: "variable", name: "params" }, segs: [] }) };
+  const rules = violationRules(program, templatePackage, template, params, gaps);
+  if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
+  const operations = templateOperations(template);
+  const parameters = V.or(V.at({ root: { k: "params" }, segs: [{ k: "field", name: "spec" }, { k: "field", name: "parameters" }] }), V.lit({}));
+  const parts = emitRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations }, { targetVersion: opts.targetVersion ?? "1.36", variables: [{ name: "params", value: parameters }] });
+  const name = template.name.toLowerCase();
+  const manifests: object[] = [
+    buildVap({
+      name,
+      labels: LABELS,
+      annotations: { "vap-migrate.io/gatekeeper-template": template.name },
+      matchConstraints: parts.matchConstraints,
+      failurePolicy: "Fail",
+      paramKind: { apiVersion: "constraints.gatekeeper.sh/v1beta1", kind: template.kind },
+      matchConditions: [...GATEKEEPER_MATCH_CONDITIONS, ...parts.matchConditions],
+      variables: parts.variables,
+      validations: parts.validations,
+    }),
+    ...constraints.map((constraint) =>
+      buildVapBinding({
+        name: `${name}-${constraint.name}`.toLowerCase(),
+        policyName: name,
+        actions: opts.actions ?? actionsFor(constraint.enforcementAction),
+        labels: LABELS,
+        paramRef: { name: constraint.name, parameterNotFoundAction: "Allow" },
+        ...(bindingSelectors(constraint.match) ? { matchResources: bindingSelectors(constraint.match)! } : {}),
+      }),
+    ),
+  ];
+  return { manifests, gaps: dedupeGaps(gaps), status: gaps.length ? "partial" : "converted" };
+}
+
+/** A constraint's label and namespace selectors as a binding's matchResources. */
+function bindingSelectors(match: ConstraintMatch | undefined): { [key: string]: Json } | undefined {
+  if (!match?.labelSelector && !match?.namespaceSelector) return undefined;
+  return {
+    ...(match.namespaceSelector ? { namespaceSelector: match.namespaceSelector as unknown as Json } : {}),
+    ...(match.labelSelector ? { objectSelector: match.labelSelector as unknown as Json } : {}),
+  };
+}
+
+function templateOperations(template: ConstraintTemplate): Operation[] {
+  const operations = (template.targets[0]?.operations ?? ["CREATE", "UPDATE"]).filter((op): op is Operation => ["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(op));
+  return operations.length ? operations : ["CREATE", "UPDATE"];
 }
 
 /** The same gap found for every constraint is reported once. */
@@ -141,11 +199,11 @@ function formatIn(term: Term): string | undefined {
 
 /** A constraint's `spec.match` as the policy match (inline mode); the template's operations or CREATE/UPDATE. */
 function constraintMatch(match: ConstraintMatch | undefined, template: ConstraintTemplate): Match {
-  const operations = (template.targets[0]?.operations ?? ["CREATE", "UPDATE"]).filter((op): op is Operation => ["CREATE", "UPDATE", "DELETE", "CONNECT"].includes(op));
+  const operations = templateOperations(template);
   const kinds: KindMatch[] = (match?.kinds ?? []).flatMap((entry) =>
     (entry.apiGroups?.length ? entry.apiGroups : ["*"]).flatMap((group) => (entry.kinds?.length ? entry.kinds : ["*"]).map((kind) => ({ group, version: "*", kind }))),
   );
-  const out: Match = { kinds: kinds.length ? kinds : [{ group: "*", version: "*", kind: "*" }], operations: operations.length ? operations : ["CREATE", "UPDATE"] };
+  const out: Match = { kinds: kinds.length ? kinds : [{ group: "*", version: "*", kind: "*" }], operations };
   if (match?.namespaces?.length) out.namespaces = match.namespaces;
   if (match?.excludedNamespaces?.length) out.excludedNamespaces = match.excludedNamespaces;
   if (match?.labelSelector) out.objectSelector = match.labelSelector as Match["objectSelector"];

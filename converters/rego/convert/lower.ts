@@ -12,7 +12,7 @@ import { hasOwnRules } from "../engine/program.js";
 import { compare, equal, isArray, RObject, RSet, type Value } from "../value.js";
 import { P, V, type CompareOp, type Pred, type Val } from "../../../src/ir/model.js";
 import { lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
-import { defined, extend, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
+import { builtCollection, defined, extend, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
 
 export class Unsupported extends Error {
   constructor(
@@ -293,7 +293,9 @@ function collection(items: readonly Sym[], kind: "array" | "set", loc: Loc): Sym
   if (items.some((item) => item.k === "undef")) return UNDEF;
   const vals = items.map(valOf);
   if (vals.some((val) => val === undefined)) throw new Unsupported("a collection of values the rule model cannot hold", loc);
-  const list: Val = { k: "list", items: vals as Val[] };
+  // Kubernetes CEL wants homogeneous list literals: known items among runtime ones are made dyn too
+  const mixed = vals.some((val) => val!.k === "lit") && vals.some((val) => val!.k !== "lit");
+  const list: Val = { k: "list", items: mixed ? (vals as Val[]).map((val) => (val.k === "lit" ? V.call("dyn", val) : val)) : (vals as Val[]) };
   return rt(kind === "set" ? V.call("distinct", list) : list);
 }
 
@@ -334,12 +336,21 @@ function walk(sym: Sym, path: readonly Term[], index: number, env: Env, scope: S
     const name = element.name;
     return iterate(sym, name, scope, loc, (key, value) => walk(value, path, index + 1, bind(env, name, key), scope, loc, then));
   }
-  return lowerTerm(element, env, scope, (key, next) => walk(select(sym, key, scope, loc), path, index + 1, next, scope, loc, then));
+  return lowerTerm(element, env, scope, (key, next) => {
+    // `s[x]` on a set the policy built: x when it is a member (the model holds such sets as lists)
+    if (sym.k === "rt" && builtCollection(sym.val) && key.k !== "undef") {
+      const keyVal = valOf(key);
+      if (!keyVal) throw new Unsupported("a set lookup with a key the rule model cannot hold", loc);
+      return andThen(P.in(keyVal, sym.val, false), () => walk(key, path, index + 1, next, scope, loc, then));
+    }
+    return walk(select(sym, key, scope, loc), path, index + 1, next, scope, loc, then);
+  });
 }
 
 /** `sym[key]` for a known or runtime key. */
 function select(sym: Sym, key: Sym, scope: Scope, loc: Loc): Sym {
   if (key.k === "undef") return UNDEF;
+  if (key.k === "index" && sym.k === "rt" && sameVal(key.of, sym.val)) return key.element;
   if (key.k === "known" && typeof key.value === "string") return guardPath(() => selectKey(sym, key.value as string, scope.params), loc);
   if (sym.k === "known" && key.k === "known") {
     const value = sym.value;
@@ -357,6 +368,11 @@ function select(sym: Sym, key: Sym, scope: Scope, loc: Loc): Sym {
     return guardPath(() => rt(extend(sym.val, { k: "index", at })), loc);
   }
   throw new Unsupported("indexing a known value with a runtime key", loc);
+}
+
+function sameVal(a: Val, b: Val): boolean {
+  const strip = (val: Val): Val => (val.k === "default" ? val.of : val);
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
 function guardPath(build: () => Sym, loc: Loc): Sym {
@@ -388,7 +404,7 @@ function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym
   const keyName = freshName(scope, mapLike ? "key" : `${name}Index`);
   const ref = (varName: string): Sym => rt(V.at({ root: { k: "var", name: varName }, segs: [] }));
   // lists: v = element, index = position; maps (entries): v = key, index = value
-  const body = mapLike ? each(ref(name), ref(keyName)) : each(ref(keyName), ref(name));
+  const body = mapLike ? each(ref(name), ref(keyName)) : each({ k: "index", of: sym.val, element: ref(name), val: V.at({ root: { k: "var", name: keyName }, segs: [] }) }, ref(name));
   const usesIndex = JSON.stringify(body).includes(`"name":"${keyName}"`);
   if (!usesIndex) scope.names.delete(keyName);
   const label = scope.labelNames && !mapLike && namedElements(sym.val) ? V.at({ root: { k: "var", name }, segs: [{ k: "field", name: "name" }] }) : undefined;
@@ -422,16 +438,15 @@ function collectIteration(sym: Sym, hint: string, scope: Scope, loc: Loc, each: 
   void inner;
   if (mapLike) return each(element, rt(extend(list, { k: "index", at: V.at({ root: { k: "var", name }, segs: [] }) })));
   if (sym.k === "known" && !isArray(sym.value)) return each(element, element);
-  if (sym.k === "known" || !isMapLike(list)) return each(UNKNOWN_INDEX, element);
-  return each(UNKNOWN_INDEX, element);
+  // the position has no name in a filter: usable only to index the same list again (`xs[i].a` after `xs[i]`)
+  return each({ k: "index", of: list, element }, element);
 }
-
-/** The position of an element of a materialized comprehension, which the rule model cannot name. */
-const UNKNOWN_INDEX: Sym = { k: "lazy", lazy: { term: { type: "arraycomp", head: { type: "null", loc: { file: "", line: 0, col: 0 } }, body: [], loc: { file: "", line: 0, col: 0 } }, env: new Map() } };
 
 /** Maps by their field name (labels, annotations…): iterating them binds keys and values. */
 function isMapLike(val: Val): boolean {
-  const path = pathOf(val);
+  const path = pathOf(val.k === "default" ? val.of : val);
+  // parameters have the shapes the template's schema gives them, not Kubernetes field names
+  if (!path || path.root.k === "variable" || path.root.k === "params") return false;
   const last = path?.segs[path.segs.length - 1];
   const name = last?.k === "field" ? last.name : last?.k === "key" ? last.key : "";
   return /^(labels|annotations|matchLabels|nodeSelector|data|stringData|selector|limits|requests|capacity|allocatable)$/.test(name);

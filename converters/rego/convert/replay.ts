@@ -7,7 +7,7 @@ import type { CaseResult, Verdict } from "../../../src/equivalence/contract.js";
 import { evaluate } from "../../../src/vap/engine.js";
 import { requestFromDocument } from "../../../src/vap/load.js";
 import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../../../src/vap/types.js";
-import type { Constraint, ConstraintTemplate } from "../gatekeeper/model.js";
+import { constraintParameters, type Constraint, type ConstraintTemplate } from "../gatekeeper/model.js";
 import { regoEngineEval } from "../gatekeeper/rego-eval.js";
 import { runSuite, type GatorCaseRow } from "../gatekeeper/run.js";
 import { loadCaseInventory, loadCaseObject, readConstraintFile, readSuite, readTemplateFile } from "../gatekeeper/suite.js";
@@ -20,7 +20,7 @@ export interface GatorReplayRow extends CaseResult {
 }
 
 /** The converted VAP's verdict on one case object (bindings forced to Deny, as a test run does). */
-export function vapVerdict(converted: ConvertResult, objectDoc: unknown, inventory: readonly KObject[]): { vap: Verdict; messages: string[]; cost: number } {
+export function vapVerdict(converted: ConvertResult, objectDoc: unknown, inventory: readonly KObject[], params: readonly KObject[] = []): { vap: Verdict; messages: string[]; cost: number } {
   if (!converted.manifests.length) return { vap: "error", messages: [], cost: 0 };
   const policies = converted.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicy") as ValidatingAdmissionPolicy[];
   const bindings = (converted.manifests.filter((m) => (m as KObject).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[]).map((b) => ({ ...b, spec: { ...b.spec, validationActions: ["Deny" as const] } }));
@@ -28,8 +28,14 @@ export function vapVerdict(converted: ConvertResult, objectDoc: unknown, invento
   const namespaces = inventory.filter((o) => o.kind === "Namespace");
   const ns = request.namespace;
   const withOwn = ns && !namespaces.some((n) => n.metadata?.name === ns) ? [...namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }] : namespaces;
-  const decision = evaluate({ policies, bindings, namespaces: withOwn, params: [], request });
+  const decision = evaluate({ policies, bindings, namespaces: withOwn, params, request });
   return { vap: decision.verdict, messages: decision.messages, cost: decision.cost };
+}
+
+/** The Constraint as the API server stores it (schema defaults applied to its parameters): the VAP's params. */
+export function constraintObject(constraint: Constraint, template: ConstraintTemplate): KObject {
+  const doc = constraint.doc.doc as KObject & { spec?: Record<string, unknown> };
+  return { ...doc, spec: { ...(doc.spec ?? {}), parameters: constraintParameters(constraint, template) } } as KObject;
 }
 
 /** Every case of a gator suite on both sides. */
@@ -60,7 +66,7 @@ export function replayGatorSuite(suiteFile: string, opts: GatekeeperConvertOptio
     for (const kase of test.cases) {
       const source = sourceRows.find((row) => row.test === test.name && row.case === kase.name);
       if (!source || source.skipped) continue;
-      rows.push(replayCase(source, template, constraint, kase, convertFor));
+      rows.push(replayCase(source, template, constraint, kase, convertFor, opts));
     }
   }
   return rows;
@@ -72,6 +78,7 @@ function replayCase(
   constraint: Constraint | undefined,
   kase: Parameters<typeof loadCaseObject>[0] & { name: string; inventory: string[] },
   convertFor: (template: ConstraintTemplate, constraint: Constraint) => ConvertResult,
+  convertOpts: GatekeeperConvertOptions,
 ): GatorReplayRow {
   const base = { ...source, source: source.vap, test: source.test, case: source.case };
   if (!template || !constraint) return { ...base, vap: "error", pass: false, reason: source.reason, conversion: "unsupported" };
@@ -83,7 +90,8 @@ function replayCase(
   try {
     const object = loadCaseObject(kase);
     const inventory = loadCaseInventory(kase).map((o) => o.object);
-    ({ vap, messages, cost } = vapVerdict(converted, object.object, inventory));
+    const params = convertOpts.params === "constraint" ? [constraintObject(constraint, template)] : [];
+    ({ vap, messages, cost } = vapVerdict(converted, object.object, inventory, params));
   } catch (error) {
     reason = (error as Error).message;
   }

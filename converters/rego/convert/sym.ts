@@ -11,6 +11,9 @@ export type Sym =
   | { k: "rt"; val: Val; lazy?: Lazy }
   /** A comprehension that has no list form in the rule model: it can only be iterated (inlined). */
   | { k: "lazy"; lazy: Lazy }
+  /** The position of an element of the runtime list `of` during iteration: `of[i]` is `element` again; the
+   *  position itself is `val` (a quantifier's index var) when the model has it. */
+  | { k: "index"; of: Val; element: Sym; val?: Val }
   | { k: "input" }
   | { k: "review" }
   | { k: "undef" };
@@ -48,6 +51,7 @@ export function toJson(value: Value): Json | undefined {
 /** The IR value of a symbol (undefined for `input`/`review`/`undef`, and for known values JSON cannot hold). */
 export function valOf(sym: Sym): Val | undefined {
   if (sym.k === "rt") return sym.val;
+  if (sym.k === "index") return sym.val;
   if (sym.k !== "known") return undefined;
   const json = toJson(sym.value);
   return json === undefined ? undefined : V.lit(json);
@@ -76,6 +80,7 @@ export function selectKey(sym: Sym, key: string, params: ParamsSource): Sym {
       return rt(extend(sym.val, segmentFor(key)));
     case "undef":
     case "lazy":
+    case "index":
       return UNDEF;
   }
 }
@@ -109,6 +114,14 @@ function reviewField(key: string): Sym {
 /** A value extended by one segment; a non-path value goes through a computed index on a path of itself. */
 export function extend(val: Val, segment: Segment): Val {
   if (val.k === "path") return V.at({ root: val.path.root, segs: [...val.path.segs, segment] });
+  if (val.k === "default" && val.of.k === "path" && val.fallback.k === "lit") {
+    // (x or {…})[k] is x[k] or the fallback's k (absent when the fallback has no such key)
+    const fallback = val.fallback.value;
+    const key = segment.k === "field" ? segment.name : segment.k === "key" ? segment.key : undefined;
+    const inner = extend(val.of, segment);
+    const member = key !== undefined && fallback !== null && typeof fallback === "object" && !Array.isArray(fallback) && !("double" in fallback) ? (fallback as Record<string, Json>)[key] : undefined;
+    if (key !== undefined) return member === undefined ? inner : V.or(inner, V.lit(member));
+  }
   // a computed value is bound locally (inlined by the emitter) and indexed through that binding
   const name = `computed${++computedCounter}`;
   return { k: "let", name, value: val, body: V.at({ root: { k: "var", name }, segs: [segment] }) };
@@ -123,6 +136,11 @@ export class NotPath extends Error {
   }
 }
 
+/** A list the policy built (a set comprehension, a set difference…): input JSON itself holds no sets. */
+export function builtCollection(val: Val): boolean {
+  return (val.k === "call" && val.fn === "distinct") || val.k === "filter" || val.k === "project" || val.k === "list" || val.k === "concat";
+}
+
 /** A runtime value's path (for presence tests and quantifiers), if it is one. */
 export function pathOf(val: Val): Path | undefined {
   return val.k === "path" ? val.path : undefined;
@@ -132,6 +150,7 @@ export function pathOf(val: Val): Path | undefined {
 export function defined(sym: Sym): Pred {
   if (sym.k === "undef") return P.f;
   if (sym.k !== "rt") return P.t;
+  if (sym.lazy) return P.t;
   const paths = collectPaths(sym.val);
   return paths.length === 0 ? P.t : paths.length === 1 ? P.present(paths[0]!) : P.and(...paths.map(P.present));
 }

@@ -1,0 +1,259 @@
+// `migrate gatekeeper TEMPLATE... [CONSTRAINT...]`: Gatekeeper ConstraintTemplates (Rego) and their Constraints →
+// ValidatingAdmissionPolicies, as multi-document YAML or the JSON result contract: with `--params inline` (the
+// default) one VAP + binding per constraint, its parameters and match folded in; with `--params constraint` one VAP
+// per template taking the Constraint itself as its param, and one binding per constraint. Constraints are
+// matched to their template by kind (lowercase kind = template name). Nothing is written unless every input reads,
+// every constraint has its template and every template's Rego compiles.
+import { statSync } from "node:fs";
+import type { Command } from "commander";
+import { convertTemplate, type GatekeeperConvertOptions } from "../../converters/rego/convert/gatekeeper.js";
+import { RegoError } from "../../converters/rego/engine/errors.js";
+import {
+  checkConstraintForTemplate,
+  isConstraint,
+  isConstraintTemplate,
+  parseConstraint,
+  parseTemplate,
+  regoModules,
+  templateForConstraint,
+  type Constraint,
+  type ConstraintTemplate,
+} from "../../converters/rego/gatekeeper/model.js";
+import { lenientQuotedScalars } from "../../converters/rego/gatekeeper/suite.js";
+import type { ConversionStatus, ConvertResult, ReportGap } from "../convert/types.js";
+import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
+import {
+  convertOptions,
+  emitOutput,
+  EXIT,
+  expandPaths,
+  outputFormatOk,
+  printGaps,
+  readText,
+  renderJsonReport,
+  renderYaml,
+  reportInputError,
+  vapName,
+  type CommandContext,
+  type ConvertFlags,
+} from "./shared.js";
+
+export interface GatekeeperCliOptions extends ConvertFlags {
+  output: string;
+  out?: string;
+  params: string;
+}
+
+/** A template and the constraints given for it, in input order. */
+interface TemplateGroup {
+  template: ConstraintTemplate;
+  constraints: Constraint[];
+}
+
+interface Loaded {
+  groups: TemplateGroup[];
+  /** Files that held a template or a constraint. */
+  files: string[];
+  /** Documents of other kinds found while walking directories (left out). */
+  skipped: { file: string; line: number; kind: string }[];
+}
+
+/** Documents of a file, accepting the under-indented quoted scalars gator's yaml.v3 accepts (as gator suites do). */
+function fileDocuments(file: string): { docs: LoadedDoc[]; text: string } {
+  const text = readText(file);
+  try {
+    return { docs: parseDocuments(text, file), text };
+  } catch (e) {
+    if (!(e instanceof InputError) || !/Missing closing .?quote/i.test(e.message)) throw e;
+    const repaired = lenientQuotedScalars(text);
+    if (repaired === text) throw e;
+    try {
+      return { docs: parseDocuments(repaired, file), text: repaired };
+    } catch {
+      throw e;
+    }
+  }
+}
+
+const kindOf = (doc: unknown): string => {
+  const o = (doc && typeof doc === "object" ? doc : {}) as { kind?: unknown; apiVersion?: unknown };
+  return `kind ${String(o.kind)}, apiVersion ${String(o.apiVersion)}`;
+};
+
+/**
+ * Templates and constraints of the inputs, each constraint under its template. A file named on the command line
+ * must hold only templates and constraints; documents of other kinds found by walking a directory (gator suites,
+ * the objects they review) are left out.
+ */
+function loadGatekeeper(paths: readonly string[], mode: "inline" | "constraint"): Loaded {
+  const templates: ConstraintTemplate[] = [];
+  const constraints: Constraint[] = [];
+  const files: string[] = [];
+  const skipped: Loaded["skipped"] = [];
+  for (const p of paths) {
+    let walked = false;
+    try {
+      walked = statSync(p).isDirectory();
+    } catch {
+      throw new InputError("no such file or directory", p);
+    }
+    for (const file of expandPaths([p])) {
+      const { docs, text } = fileDocuments(file);
+      let used = false;
+      for (const d of docs) {
+        if (isConstraintTemplate(d.doc)) templates.push(parseTemplate(d, text));
+        else if (isConstraint(d.doc)) constraints.push(parseConstraint(d));
+        else if (walked) {
+          skipped.push({ file, line: d.line, kind: kindOf(d.doc) });
+          continue;
+        } else throw new InputError(`not a ConstraintTemplate or Constraint (${kindOf(d.doc)})`, file, d.line);
+        used = true;
+      }
+      if (used && !files.includes(file)) files.push(file);
+    }
+  }
+  if (!templates.length && !constraints.length) throw new InputError("no ConstraintTemplate or Constraint found", paths.join(", "));
+
+  const byName = new Map<string, ConstraintTemplate>();
+  for (const t of templates) {
+    const first = byName.get(t.name);
+    if (first) throw new InputError(`ConstraintTemplate "${t.name}" is given twice (first at ${first.file}:${first.line})`, t.file, t.line);
+    byName.set(t.name, t);
+  }
+  const groups: TemplateGroup[] = templates.map((template) => ({ template, constraints: [] }));
+  const seen = new Map<string, Constraint>();
+  for (const c of constraints) {
+    const key = `${c.kind}/${c.name}`;
+    const first = seen.get(key);
+    if (first) throw new InputError(`Constraint ${key} is given twice (first at ${first.file}:${first.line})`, c.file, c.line);
+    seen.set(key, c);
+    const template = templateForConstraint(c, templates);
+    if (!template) throw new InputError(`Constraint ${key}: its ConstraintTemplate "${c.kind.toLowerCase()}" is not among the inputs`, c.file, c.line);
+    checkConstraintForTemplate(c, template);
+    groups.find((g) => g.template === template)!.constraints.push(c);
+  }
+  if (mode === "inline") {
+    for (const g of groups) {
+      if (g.constraints.length) continue;
+      const t = g.template;
+      throw new InputError(
+        `ConstraintTemplate "${t.name}" has no Constraint (kind ${t.kind}) among the inputs: --params inline folds each constraint's parameters into its own policy, so there is nothing to convert without one`,
+        t.file,
+        t.line,
+      );
+    }
+  }
+  return { groups, files, skipped };
+}
+
+/** The named gap for a template without Rego (e.g. a K8sNativeValidation-only template). */
+function noRego(t: ConstraintTemplate): ConvertResult {
+  const cel = t.targets[0]?.cel ? " (its K8sNativeValidation CEL code is not converted yet)" : "";
+  const gap: ReportGap = { rule: t.name, reason: `[gatekeeper.no-rego] the template has no Rego to convert${cel}`, line: t.line, file: t.file, id: "gatekeeper.no-rego", effect: "weaker" };
+  return { manifests: [], gaps: [gap], status: "unsupported" };
+}
+
+/** One template's conversion; a Rego parse or compile error is bad input at its file line. */
+function convertGroup(g: TemplateGroup, opts: GatekeeperConvertOptions): ConvertResult {
+  if (!regoModules(g.template)) return noRego(g.template);
+  try {
+    return convertTemplate(g.template, g.constraints, opts);
+  } catch (e) {
+    if (!(e instanceof RegoError)) throw e;
+    throw new InputError(`ConstraintTemplate "${g.template.name}": ${e.code}: ${e.detail}`, e.loc?.file ?? g.template.file, e.loc?.line ?? g.template.line);
+  }
+}
+
+function combinedStatus(results: readonly ConvertResult[]): ConversionStatus {
+  if (results.every((r) => r.status === "converted")) return "converted";
+  if (results.every((r) => r.status === "unsupported")) return "unsupported";
+  return "partial";
+}
+
+interface Manifest {
+  kind?: string;
+  metadata?: { name?: string; annotations?: Record<string, string> };
+  spec?: { policyName?: string; paramRef?: { name?: string } };
+}
+
+/**
+ * The policy and binding generated for a constraint: with --params inline the VAP annotated with the constraint
+ * and its binding; with --params constraint the template's VAP and the binding whose paramRef names the
+ * constraint. Null when there is none (every violation rule of the template is a gap).
+ */
+function generatedFor(manifests: readonly object[], t: ConstraintTemplate, c: Constraint): { policy: string | null; binding: string | null } {
+  const ms = manifests as Manifest[];
+  const vaps = ms.filter((m) => m.kind === "ValidatingAdmissionPolicy" && m.metadata?.annotations?.["vap-migrate.io/gatekeeper-template"] === t.name);
+  const bindings = ms.filter((m) => m.kind === "ValidatingAdmissionPolicyBinding");
+  const own = vaps.find((m) => m.metadata?.annotations?.["vap-migrate.io/gatekeeper-constraint"] === `${c.kind}/${c.name}`);
+  const binding = own
+    ? bindings.find((b) => b.spec?.policyName === own.metadata?.name)
+    : bindings.find((b) => b.spec?.paramRef?.name === c.name && vaps.some((v) => v.metadata?.name === b.spec?.policyName));
+  return { policy: own?.metadata?.name ?? binding?.spec?.policyName ?? null, binding: binding?.metadata?.name ?? null };
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: CommandContext): number {
+  if (!outputFormatOk(opts.output, ["yaml", "json"], ctx.io)) return EXIT.badInput;
+  let loaded: Loaded;
+  let result: ConvertResult;
+  try {
+    if (opts.params !== "inline" && opts.params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(opts.params)}`, "<flags>");
+    const mode = opts.params;
+    const copts: GatekeeperConvertOptions = { ...convertOptions(opts, "gatekeeper"), params: mode };
+    loaded = loadGatekeeper(paths, mode);
+    if (loaded.skipped.length) {
+      const first = loaded.skipped[0]!;
+      ctx.io.err(`skipping ${plural(loaded.skipped.length, "document that is", "documents that are")} neither ConstraintTemplate nor Constraint (first: ${first.file}:${first.line}, ${first.kind})\n`);
+    }
+    const nc = loaded.groups.reduce((n, g) => n + g.constraints.length, 0);
+    ctx.io.err(`converting ${plural(loaded.groups.length, "ConstraintTemplate", "ConstraintTemplates")} with ${plural(nc, "constraint", "constraints")} from ${loaded.files.length} file(s)\n`);
+    const results = loaded.groups.map((g) => convertGroup(g, copts));
+    result = { manifests: results.flatMap((r) => r.manifests), gaps: results.flatMap((r) => r.gaps), status: combinedStatus(results) };
+  } catch (e) {
+    return reportInputError(e, ctx.io);
+  }
+  printGaps(result.gaps, ctx.io);
+  const json = opts.output === "json";
+  const templates = loaded.groups.map(({ template: t, constraints }) => ({
+    name: t.name,
+    kind: t.kind,
+    file: t.file,
+    line: t.line,
+    constraints: constraints.map((c) => ({ name: c.name, kind: c.kind, file: c.file, line: c.line, enforcementAction: c.enforcementAction, ...generatedFor(result.manifests, t, c) })),
+  }));
+  const text = json
+    ? renderJsonReport(result, { files: loaded.files, source: "gatekeeper", extra: { templates } })
+    : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: loaded.groups.map((g) => `${g.template.name} (${g.constraints.map((c) => c.name).join(", ") || "none"})`) });
+  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, ctx.io);
+  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+}
+
+export function registerGatekeeper(program: Command, ctx: CommandContext): void {
+  program
+    .command("gatekeeper")
+    .description("Convert Gatekeeper ConstraintTemplates (Rego) and their Constraints to ValidatingAdmissionPolicies")
+    .argument("<files...>", "ConstraintTemplate and Constraint YAML/JSON files or directories, in any order")
+    .option("-o, --output <format>", "yaml or json", "yaml")
+    .option("--out <dir>", "write the result into DIR instead of stdout")
+    .option("--params <mode>", "inline: one VAP + binding per constraint, its parameters folded in; constraint: one VAP per template with the Constraint as its param (paramKind), one binding per constraint", "inline")
+    .option("--target-version <version>", "oldest Kubernetes version the output must run on", "1.36")
+    .option("--actions <list>", "binding validationActions (default: from each constraint's enforcementAction: deny → Deny, warn → Warn, dryrun → Audit)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  migrate gatekeeper fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml
+  migrate gatekeeper library/general/requiredlabels/ -o json
+  migrate gatekeeper templates/ constraints/ --out generated/
+  migrate test fixtures/gatekeeper/suite.yaml           replay a gator suite through Rego and the converted VAP
+
+Constraints are matched to their template by kind (lowercase kind = template name); with --params inline every
+template needs at least one constraint (its parameters are what gets inlined). Documents of other kinds are left out when found in a directory and refused
+in a file named on the command line.
+Exit codes: 0 converted exactly, 3 converted with named gaps (listed in the header and on stderr), 2 bad input
+(YAML error, constraint without its template, template without constraint, Rego parse/compile error — file:line).`,
+    )
+    .action((files: string[], opts: GatekeeperCliOptions) => ctx.setExit(runGatekeeper(files, opts, ctx)));
+}

@@ -37,12 +37,16 @@ function show(t: Term): string {
     case "call":
       return `${t.name}(${t.args.map(show).join(", ")})`;
     case "template":
-      return `$<${t.parts.map((p) => (typeof p === "string" ? JSON.stringify(p) : `{${show(p)}}`)).join(" ")}>`;
+      return `$<${t.parts.map((p, i) => (typeof p === "string" ? JSON.stringify(p) : `{${show(p)}${showWiths(t.withs?.[i] ?? [])}}`)).join(" ")}>`;
   }
 }
 
+function showWiths(withs: readonly { target: Term; value: Term }[]): string {
+  return withs.map((w) => ` with ${show(w.target)} as ${show(w.value)}`).join("");
+}
+
 function showExpr(e: Expr): string {
-  const withs = e.with.map((w) => ` with ${show(w.target)} as ${show(w.value)}`).join("");
+  const withs = showWiths(e.with);
   const not = e.negated ? "not " : "";
   switch (e.type) {
     case "term":
@@ -53,6 +57,11 @@ function showExpr(e: Expr): string {
       return `some ${e.key ? `${show(e.key)}, ` : ""}${show(e.value)} in ${show(e.domain)}${withs}`;
     case "every":
       return `every ${e.key ? `${show(e.key)}, ` : ""}${show(e.value)} in ${show(e.domain)} { ${showBody(e.body)} }${withs}`;
+    case "and":
+    case "or":
+      return `(${e.operands.map((b) => `{ ${showBody(b)} }`).join(` ${e.type} `)})${withs}`;
+    case "notbody":
+      return `not { ${showBody(e.body)} }${withs}`;
   }
 }
 
@@ -226,6 +235,8 @@ describe("literals", () => {
     ["x := $`\\{y}\\n`", 'assign(x, $<"{y}\\\\n">)'],
     ['x := $"{ {1} } {$"{a}"}"', 'assign(x, $<{{1}} " " {$<{a}>}>)'],
     ['x := $""', "assign(x, $<>)"],
+    ['x := $"a {y with input as 1} {z}"', 'assign(x, $<"a " {y with input as 1} " " {z}>)'],
+    ['x := $"{f(y) with f as g with input.a as 2}"', "assign(x, $<{f(y) with f as g with input.a as 2}>)"],
   ])("%j", (src, want) => {
     const e = qerr(src);
     expect(e === "ok" ? query(src) : e.replace(/^\d+:\d+: /, "")).toBe(want);
@@ -238,6 +249,87 @@ describe("literals", () => {
     expect(qerr('x := $"{some y}"')).toBe("1:9: unexpected 'some' in template-string expression");
     expect(qerr('x := $"{}"')).toBe("1:9: unexpected } token");
     expect(qerr('x := $"abc')).toBe("1:6: non-terminated string");
+  });
+});
+
+// ----- and / or / not { } (experimental keywords) ------------------------------------------------------------------
+
+const LOGIC = "import future.keywords.and\nimport future.keywords.or\nimport future.keywords.not\n";
+
+/** The body of `p if { <src> }` in a v1 module importing the given experimental keywords. */
+function logic(src: string, imports = LOGIC): string {
+  const e = err(`${P}${imports}p if {\n${src}\n}`, 1);
+  if (e !== "ok") return e.replace(/^\d+:\d+: /, "");
+  return showBody(parseModule(`${P}${imports}p if {\n${src}\n}`, "t.rego", { regoVersion: 1 }).rules[0]!.body);
+}
+
+describe("logical operators (import future.keywords.and / or / not)", () => {
+  it.each([
+    ["a and b", "({ a } and { b })"],
+    ["a or b", "({ a } or { b })"],
+    ["a and b and c", "({ a } and { b } and { c })"],
+    ["a or b or c", "({ a } or { b } or { c })"],
+    ["a and b or c", "({ ({ a } and { b }) } or { c })"],
+    ["a or b and c", "({ a } or { ({ b } and { c }) })"],
+    ["a and b or c and d", "({ ({ a } and { b }) } or { ({ c } and { d }) })"],
+    ["x > 0 and count(y) == 1", "({ gt(x, 0) } and { equal(count(y), 1) })"],
+    ["x := 1 and y = 2", "({ assign(x, 1) } and { eq(y, 2) })"],
+    ["{ a := 1; a > 0 } and b", "({ assign(a, 1); gt(a, 0) } and { b })"],
+    ["a or { b\n c }", "({ a } or { b; c })"],
+    ["{ a or b } and { c or d }", "({ ({ a } or { b }) } and { ({ c } or { d }) })"],
+    ["{q} and {r}", "({ q } and { r })"],
+    ["a and {1} == x", "({ a } and { equal({1}, x) })"],
+    ["{1} == x", "equal({1}, x)"],
+    ["a and (b or c)", "({ a } and { ({ b } or { c }) })"],
+    ["(a or b) and c", "({ ({ a } or { b }) } and { c })"],
+    ["(((a or b)))", "({ a } or { b })"],
+    ["(1 + 2) * 3 == x and y", "({ equal(mul(plus(1, 2), 3), x) } and { y })"],
+    ["a and b with input as 1", "({ a } and { b }) with input as 1"],
+    ["(a with input.x as 1) and b", "({ a with input.x as 1 } and { b })"],
+    ["(a or b with input as 1)", "({ a } or { b }) with input as 1"],
+    ["{ q with input.x as 1 } and r", "({ q with input.x as 1 } and { r })"],
+    ["not a or b", "({ not { a } } or { b })"],
+    ["not a and not b or c", "({ ({ not { a } } and { not { b } }) } or { c })"],
+    ["not (a or b)", "not { ({ a } or { b }) }"],
+    ["not { a; b }", "not { a; b }"],
+    ["not not a", "not { not { a } }"],
+    ["not f(x) with input as 1", "not { f(x) } with input as 1"],
+    ["some x in xs; x > 0 or x < -1", "some x in xs; ({ gt(x, 0) } or { lt(x, -1) })"],
+    ["every x in xs { x > 0 or x < -1 }", "every x in xs { ({ gt(x, 0) } or { lt(x, -1) }) }"],
+    ["y := [x | some x in xs; x > 0 and x < 9]", "assign(y, [x | some x in xs; ({ gt(x, 0) } and { lt(x, 9) })])"],
+    ["not some x", "unexpected some keyword: illegal negation of 'some'"],
+    ['x := $"{a and b}"', "unexpected 'and' in template-string expression"],
+  ])("%j", (src, want) => {
+    expect(logic(src)).toBe(want);
+  });
+
+  it("each keyword needs its own import", () => {
+    expect(logic("a and b", "import future.keywords.and\n")).toBe("({ a } and { b })");
+    expect(logic("a or b", "import future.keywords.and\n")).toBe("unexpected identifier token: expected \\n or ; or }");
+    expect(logic("not a or b", "import future.keywords.or\n")).toBe("({ not a } or { b })");
+    expect(logic("not (a or b)", "import future.keywords.or\n")).toBe("non-terminated expression");
+    expect(logic("not f(x)", "import future.keywords.not\n")).toBe("not { f(x) }");
+    expect(logic("not f(x)", "")).toBe("not f(x)");
+    // `import future.keywords` and v1 bring only the released keywords; without the import `and` is a name
+    expect(logic("and := 1; or := 2", "import future.keywords\n")).toBe("assign(and, 1); assign(or, 2)");
+    expect(logic("{1} and x", "")).toBe("unexpected identifier token: expected \\n or ; or }");
+  });
+
+  it("rule bodies after if, else and default", () => {
+    const src = `${P}${LOGIC}p := 1 if input.x > 0 or input.y > 0\n  else := 2 if not { input.z }\nq if { a := 1; a > 0 } and b\nr if not { false }`;
+    expect(rules(src, 1)).toEqual([
+      "complete p := 1 { ({ gt(input.x, 0) } or { gt(input.y, 0) }) } else = 2 { not { input.z } }",
+      "complete q { ({ assign(a, 1); gt(a, 0) } and { b }) }",
+      "complete r { not { false } }",
+    ]);
+  });
+
+  it("locations: the expression starts at its first operand", () => {
+    const body = parseModule(`${P}import future.keywords.or\np if {\n  x or\n    { y }\n}`, "t.rego", { regoVersion: 1 }).rules[0]!.body;
+    const e = body[0]!;
+    expect(e.type).toBe("or");
+    expect(e.loc).toEqual({ file: "t.rego", line: 4, col: 3 });
+    if (e.type === "or") expect(e.operands[1]![0]!.loc).toEqual({ file: "t.rego", line: 5, col: 7 });
   });
 });
 
@@ -494,7 +586,7 @@ describe("errors", () => {
     [`${P}import data.x as y.z`, "2:21: unexpected eof token: expected var"],
     [`${P}import data.x[y]`, "2:15: unexpected var token: expecting string"],
     [`${P}import data.foo.not`, "2:17: unexpected import path, must not end with a keyword, got: not"],
-    [`${P}import future.keywords.foo`, "2:8: unexpected keyword, must be one of [contains every if in]"],
+    [`${P}import future.keywords.foo`, "2:8: unexpected keyword, must be one of [and contains every if in not or]"],
     [`${P}import future.stuff`, "2:8: invalid import, must be `future.keywords`"],
     [`${P}import future.keywords as k`, "2:8: `future` imports cannot be aliased"],
     [`${P}import rego.v2`, "2:8: invalid import `rego.v2`, must be `rego.v1`"],

@@ -30,8 +30,11 @@ export type Term =
    *  builtin name (`plus`, `minus`, `mul`, `div`, `rem`, `and` (&), `or` (|), `equal` (==), `neq`, `lt`, `lte`,
    *  `gt`, `gte`, `eq` (=), `assign` (:=), `internal.member_2`, `internal.member_3`). */
   | { type: "call"; name: string; args: Term[]; loc: Loc }
-  /** `$"a {x} b"` (Rego v1 string interpolation): literal parts and expression terms alternate. */
-  | { type: "template"; parts: (string | Term)[]; loc: Loc };
+  /** `$"a {x} b"` (Rego v1 string interpolation): literal parts and expression terms alternate. Each expression
+   *  part is its own scope (OPA evaluates it like a set comprehension): an undefined part prints `<undefined>`,
+   *  more than one value is an error. `withs`, when present, is aligned with `parts` and holds the `with`
+   *  modifiers written inside an expression part (`{a with input as {}}`); empty for the other parts. */
+  | { type: "template"; parts: (string | Term)[]; withs?: With[][]; loc: Loc };
 
 export type TermType = Term["type"];
 
@@ -50,7 +53,21 @@ export type Expr =
   /** `some v in xs` / `some k, v in xs` (key null when absent); key/value may be patterns (terms with vars). */
   | { type: "somein"; key: Term | null; value: Term; domain: Term; negated: false; with: With[]; loc: Loc }
   /** `every v in xs { body }` / `every k, v in xs { body }`. */
-  | { type: "every"; key: Term | null; value: Term; domain: Term; body: Body; negated: boolean; with: With[]; loc: Loc };
+  | { type: "every"; key: Term | null; value: Term; domain: Term; body: Body; negated: boolean; with: With[]; loc: Loc }
+  /** `a and b` (`import future.keywords.and`): every operand body succeeds, each evaluated once (no enumeration).
+   *  An operand is `{ body }` as written, a parenthesized group `( … )` (one expression), or one expression. Each
+   *  operand body is a scope of its own, like a comprehension body: the vars it shares with the enclosing body
+   *  are read (they must be bound first), all others stay local; nothing an operand binds escapes. Chains
+   *  `a and b and c` are one node with three operands. */
+  | { type: "and"; operands: Body[]; negated: false; with: With[]; loc: Loc }
+  /** `a or b` (`import future.keywords.or`): the first operand body that succeeds decides; the expression succeeds
+   *  at most once and the later operands are not evaluated. Operands as for `and`; `and` binds tighter than `or`,
+   *  `not` tighter than both. */
+  | { type: "or"; operands: Body[]; negated: false; with: With[]; loc: Loc }
+  /** `not { body }`, and every `not expr` under `import future.keywords.not` (then `not x` is `not { x }`): true
+   *  when the body has no solution. Unlike a negated expression, everything the body computes (nested calls, refs
+   *  given as call arguments) stays inside the negation, so `not f(input.missing)` is true. */
+  | { type: "notbody"; body: Body; negated: false; with: With[]; loc: Loc };
 
 export type Body = Expr[];
 

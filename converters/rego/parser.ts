@@ -8,7 +8,11 @@
 //   `with` target is always a ref too (`with count as f` targets the ref `count`);
 // - a head with empty parentheses (`f() = 1`) is a plain rule `f`, not a function, as in OPA;
 // - `_` stays the var `_` (the engine makes each fresh); infix operators are `call` terms with OPA's builtin names;
-// - chained bodies `p { a } { b }` become separate rules, each with its own copy of the head.
+// - chained bodies `p { a } { b }` become separate rules, each with its own copy of the head;
+// - OPA's experimental keywords (`import future.keywords.and|or|not`, each only by its own import) route literals
+//   through a small logical grammar: `or` chains of `and` chains of operands, an operand being `not` + operand,
+//   `{ body }`, a parenthesized group (which may carry `with`) or one expression; see the `and` / `or` /
+//   `notbody` Expr variants in ast.ts. Without those imports nothing in the grammar changes.
 
 import {
   RegoParseError,
@@ -33,15 +37,23 @@ export interface ParseOptions {
 
 /** Nesting limit for terms and bodies (OPA's recursion limit, in nesting levels). */
 export const MAX_NESTING = 1000;
+const DEPTH_EXCEEDED = "max parsing recursion depth exceeded";
 
 const CORE_KEYWORDS = new Set(["package", "import", "as", "default", "else", "not", "some", "with", "null", "true", "false"]);
 const FUTURE_KEYWORDS = ["contains", "every", "if", "in"] as const;
 const FUTURE_SET = new Set<string>(FUTURE_KEYWORDS);
+/** OPA's experimental keywords: only an explicit `import future.keywords.<kw>` turns them on (not `import
+ *  future.keywords`, rego.v1 or v1). `and` / `or` join expressions; `not` (already a keyword) makes every
+ *  negation a negated body. */
+const LOGIC_KEYWORDS = ["and", "not", "or"] as const;
+const IMPORTABLE = new Set<string>([...FUTURE_KEYWORDS, ...LOGIC_KEYWORDS]);
+/** The token kinds of the `and` / `or` keywords (`and` / `or` name the `&` / `|` operators). */
+const LOGIC_KINDS: Record<string, Kind> = { and: "kw-and", or: "kw-or" };
 const V0_KEYWORDS = CORE_KEYWORDS;
 const V1_KEYWORDS = new Set([...CORE_KEYWORDS, ...FUTURE_KEYWORDS]);
 
 type Kind = TokenKind | "package" | "import" | "as" | "default" | "else" | "not" | "some" | "with" | "null" | "true"
-  | "false" | "contains" | "every" | "if" | "in";
+  | "false" | "contains" | "every" | "if" | "in" | "kw-and" | "kw-or";
 
 const BINARY_PREC: Partial<Record<Kind, number>> = {
   equal: 1,
@@ -87,6 +99,18 @@ interface State {
 }
 
 type CacheEntry = { term: Term; after: State } | { fail: Fail; after: State };
+
+/** One operand of `and` / `or` / `not` while parsing: a `{ body }` (or parenthesized group) or one expression. */
+type Operand = { type: "body"; body: Body; loc: Loc } | { type: "expr"; expr: Expr };
+
+function operandBody(o: Operand): Body {
+  return o.type === "body" ? o.body : [o.expr];
+}
+
+/** `with` modifiers written after a literal: they scope everything inside, so any inner ones apply after them. */
+function withAdded(expr: Expr, withs: With[]): Expr {
+  return { ...expr, with: [...withs, ...expr.with] };
+}
 
 /** A rule head while parsing, in OPA's shape (ref of var + path, OPA's `Key`, generated value flag). */
 interface PHead {
@@ -145,7 +169,7 @@ function guard<T>(text: string, file: string, opts: ParseOptions, run: (p: Parse
     return run(p);
   } catch (e) {
     if (e instanceof Fail) throw new RegoParseError(e.detail, e.loc);
-    if (e instanceof RangeError) throw new RegoParseError("max parsing recursion depth exceeded", p.curLoc());
+    if (e instanceof RangeError) throw new RegoParseError(DEPTH_EXCEEDED, p.curLoc());
     throw e;
   }
 }
@@ -317,6 +341,8 @@ class Parser {
     const s = t.text;
     if (CORE_KEYWORDS.has(s)) return s as Kind;
     if (FUTURE_SET.has(s) && !this.coreOnly && (this.allFuture || this.future.has(s))) return s as Kind;
+    const logic = LOGIC_KINDS[s];
+    if (logic !== undefined && !this.coreOnly && this.future.has(s)) return logic;
     return "ident";
   }
 
@@ -347,7 +373,7 @@ class Parser {
   }
 
   private isKeyword(k: Kind): boolean {
-    return CORE_KEYWORDS.has(k) || FUTURE_SET.has(k);
+    return CORE_KEYWORDS.has(k) || FUTURE_SET.has(k) || k === "kw-and" || k === "kw-or";
   }
 
   /** OPA's scanAheadRef: a keyword directly followed by `.` or `[` reads as an identifier. */
@@ -392,14 +418,14 @@ class Parser {
     const k = this.kind();
     if (k === "illegal") this.fail(t.error ?? "illegal token");
     const what = this.isKeyword(k) ? "keyword" : "token";
-    const name = k === "ident" ? "identifier" : k;
+    const name = k === "ident" ? "identifier" : k === "kw-and" ? "and" : k === "kw-or" ? "or" : k;
     this.fail(note ? `unexpected ${name} ${what}: ${note}` : `unexpected ${name} ${what}`);
   }
 
   private enter(): void {
     if (++this.depth > MAX_NESTING) {
       this.depth--;
-      this.fail("max parsing recursion depth exceeded");
+      this.fail(DEPTH_EXCEEDED);
     }
   }
 
@@ -551,7 +577,7 @@ class Parser {
     let kws: string[] = [...FUTURE_KEYWORDS];
     if (names.length === 2) {
       const kw = names[1] as string;
-      if (!FUTURE_SET.has(kw)) this.fail(`unexpected keyword, must be one of [${FUTURE_KEYWORDS.join(" ")}]`, imp.path.loc);
+      if (!IMPORTABLE.has(kw)) this.fail(`unexpected keyword, must be one of [${[...IMPORTABLE].sort().join(" ")}]`, imp.path.loc);
       kws = [kw];
     }
     for (const kw of kws) {
@@ -798,6 +824,7 @@ class Parser {
 
   private parseLiteralInner(): Expr {
     const loc = this.curLoc();
+    if (this.logicOn()) return this.parseLogicalLiteral(loc);
     if (this.isKeyword(this.kind()) && this.refFollows()) {
       this.override = this.pos;
       return this.parseLiteralExpr(false, loc);
@@ -817,6 +844,139 @@ class Parser {
       default:
         return this.parseLiteralExpr(negated, loc);
     }
+  }
+
+  // ----- and / or / not { } (experimental keywords) -------------------------------------------------------------
+
+  /** Any of `and`, `or`, `not` imported: literals go through the logical-expression grammar. */
+  private logicOn(): boolean {
+    return LOGIC_KEYWORDS.some((kw) => this.future.has(kw));
+  }
+
+  /** `not` reads as a negated body (`import future.keywords.not`). */
+  private notBodies(): boolean {
+    return this.future.has("not");
+  }
+
+  /** A literal: `some` / `every` as always, else `or` chains of `and` chains of (negated) operands, then `with`. */
+  private parseLogicalLiteral(loc: Loc): Expr {
+    const k = this.kind();
+    if (k === "some" && !this.refFollows()) return this.parseSome(loc);
+    if (k === "every" && !this.refFollows()) return this.parseEvery(loc);
+    const top = this.parseOr(true);
+    let expr = top.type === "expr" ? top.expr : (top.body[0] as Expr);
+    if (this.kind() === "with") expr = withAdded(expr, this.parseWith());
+    return { ...expr, loc };
+  }
+
+  /** `a or b or …`: the loosest level. `first`: the operand opens the literal (see tryExplicitBody). */
+  private parseOr(first: boolean): Operand {
+    return this.parseChain("kw-or", "or", first, (f) => this.parseAnd(f));
+  }
+
+  private parseAnd(first: boolean): Operand {
+    return this.parseChain("kw-and", "and", first, (f) => this.parseUnary(f));
+  }
+
+  private parseChain(kind: Kind, type: "and" | "or", first: boolean, operand: (first: boolean) => Operand): Operand {
+    const loc = this.curLoc();
+    const lhs = operand(first);
+    if (this.kind() !== kind) return lhs;
+    const operands = [operandBody(lhs)];
+    let chained = 0;
+    try {
+      while (this.kind() === kind) {
+        this.enter();
+        chained++;
+        this.next();
+        operands.push(operandBody(operand(false)));
+      }
+    } finally {
+      this.depth -= chained;
+    }
+    return { type: "expr", expr: { type, operands, negated: false, with: [], loc } };
+  }
+
+  /** `not x` (negated expression, or with the `not` import a negated body), `{ body }`, `( … )` or an expression. */
+  private parseUnary(first: boolean): Operand {
+    const loc = this.curLoc();
+    if (this.kind() !== "not" || this.refFollows()) return this.parsePrimary(first);
+    this.next();
+    const k = this.kind();
+    if (k === "some") this.illegal("illegal negation of 'some'");
+    if (k === "every") this.illegal("illegal negation of 'every'");
+    if (!this.notBodies()) return { type: "expr", expr: { ...this.parseSimpleExpr(loc), negated: true } };
+    this.enter();
+    try {
+      const body = operandBody(this.parseUnary(false));
+      return { type: "expr", expr: { type: "notbody", body, negated: false, with: [], loc } };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parsePrimary(first: boolean): Operand {
+    const k = this.kind();
+    const braced = k === "{" ? this.tryExplicitBody(first) : undefined;
+    if (braced !== undefined) return braced;
+    const group = k === "(" ? this.tryGroup() : undefined;
+    if (group !== undefined) return group;
+    return { type: "expr", expr: this.parseSimpleExpr(this.curLoc()) };
+  }
+
+  /** One expression (`x`, `f(x)`, `a := b`, `x == y`), without `with`. */
+  private parseSimpleExpr(loc: Loc): Extract<Expr, { type: "term" }> {
+    this.scanAheadRef();
+    const s = this.mark();
+    const term = this.parseExpr();
+    if (this.version === 0 && term.type === "var" && term.name === "every") this.everyHint(s, loc);
+    return { type: "term", term, negated: false, with: [], loc };
+  }
+
+  /** `{ body }` as an operand. Opening a literal it must be followed by `and` / `or` (else it is a set or object
+   *  term); after `and` / `or` / `not` it is a body unless an operator continues it as a term (`{1} == x`). */
+  private tryExplicitBody(first: boolean): Operand | undefined {
+    const loc = this.curLoc();
+    const s = this.mark();
+    try {
+      this.next();
+      const body = this.parseBody("}");
+      this.next();
+      if (first ? this.kind() === "kw-and" || this.kind() === "kw-or" : !this.continuesTerm()) return { type: "body", body, loc };
+    } catch (err) {
+      if (!(err instanceof Fail) || err.detail.startsWith(DEPTH_EXCEEDED)) throw err;
+    }
+    this.reset(s);
+    return undefined;
+  }
+
+  /** The current token would continue a term or expression (an operator, `=`, `:=`, `in`, a ref suffix). */
+  private continuesTerm(): boolean {
+    const k = this.kind();
+    if (BINARY_PREC[k] !== undefined || k === "eq" || k === "assign" || k === "in" || k === ",") return true;
+    return !this.tok().ws && (k === "." || k === "[" || k === "(");
+  }
+
+  /** `( logical [with …] )`: a group when it holds more than a term (`(a or b)`, `(not x)`, `(x with …)`);
+   *  anything else is left to the term parser (`(1 + 2) * 3`). */
+  private tryGroup(): Operand | undefined {
+    const loc = this.curLoc();
+    const s = this.mark();
+    try {
+      this.next();
+      const inner = this.parseOr(true);
+      let expr = inner.type === "expr" ? inner.expr : (inner.body[0] as Expr);
+      if (this.kind() === "with") expr = withAdded(expr, this.parseWith());
+      const plain = expr.type === "term" && !expr.negated && expr.with.length === 0;
+      if (this.kind() === ")" && !plain) {
+        this.next();
+        return { type: "body", body: [expr], loc };
+      }
+    } catch (err) {
+      if (!(err instanceof Fail) || err.detail.startsWith(DEPTH_EXCEEDED)) throw err;
+    }
+    this.reset(s);
+    return undefined;
   }
 
   private parseLiteralExpr(negated: boolean, loc: Loc): Expr {
@@ -1331,33 +1491,40 @@ class Parser {
   private parseTemplate(): Term {
     const loc = this.curLoc();
     const parts: (string | Term)[] = [];
+    const withs: With[][] = [];
     for (;;) {
       const t = this.tok();
       const text = t.raw || !t.text.includes("\\") ? t.text : decodeJsonString(t.text);
       if (text === undefined) this.fail(`illegal template-string part: ${t.text}`);
-      if (text.length > 0) parts.push(text);
+      if (text.length > 0) {
+        parts.push(text);
+        withs.push([]);
+      }
       if (t.kind === "template-string-end") break;
       this.next();
-      parts.push(this.templateExpr());
+      const e = this.templateExpr();
+      parts.push(e.term);
+      withs.push(e.with);
       if (this.kind() !== "}") this.fail("expected } to end template string expression");
       this.next();
       const k = this.kind();
       if (k !== "template-string-part" && k !== "template-string-end") this.illegal();
     }
-    return { type: "template", parts, loc };
+    return withs.some((w) => w.length > 0) ? { type: "template", parts, withs, loc } : { type: "template", parts, loc };
   }
 
-  private templateExpr(): Term {
+  /** One `{…}` expression of a template string: a term, with its `with` modifiers. */
+  private templateExpr(): { term: Term; with: With[] } {
     const e = this.parseLiteral();
-    if (e.negated) this.fail("unexpected negation ('not') in template-string expression", e.loc);
+    if (e.negated || e.type === "notbody") this.fail("unexpected negation ('not') in template-string expression", e.loc);
     if (e.type === "every" || e.type === "some" || e.type === "somein")
       this.fail(`unexpected '${e.type === "every" ? "every" : "some"}' in template-string expression`, e.loc);
+    if (e.type === "and" || e.type === "or") this.fail(`unexpected '${e.type}' in template-string expression`, e.loc);
     if (e.term.type === "call" && e.term.name === "eq")
       this.fail("unexpected unification ('=') in template-string expression", e.loc);
     if (e.term.type === "call" && e.term.name === "assign")
       this.fail("unexpected assignment (':=') in template-string expression", e.loc);
-    if (e.with.length > 0) this.fail("unexpected 'with' in template-string expression (not supported)", e.loc);
-    return e.term;
+    return { term: e.term, with: e.with };
   }
 }
 

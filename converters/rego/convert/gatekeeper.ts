@@ -2,20 +2,18 @@
 // (the default): one self-contained VAP per constraint, its parameters folded in as constants and its `spec.match`
 // as the policy's match. Each `violation` body becomes one validation (`!exists(bindings: body)`); a body that
 // cannot be expressed is a named `weaker` gap on that rule (the VAP lacks it), never dropped silently.
-import type { Body, Rule as RegoRule, Term } from "../ast.js";
 import type { CompiledProgram } from "../engine/compile.js";
-import { findNode } from "../engine/program.js";
 import { compileTemplate } from "../gatekeeper/rego-eval.js";
 import { constraintParameters, type Constraint, type ConstraintMatch, type ConstraintTemplate } from "../gatekeeper/model.js";
 import { templateRegoModules } from "../gatekeeper/run.js";
 import { fromJSON } from "../value.js";
 import { emitRules } from "../../../src/emit/index.js";
-import { P, V, type Json, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
+import { V, type Json, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../src/convert/types.js";
 import { buildVap, buildVapBinding, type ValidationAction } from "../../../src/vap/build.js";
-import { and, lowerBody, lowerTerm, Unsupported, type Scope } from "./lower.js";
+import { entryRules } from "./entry.js";
 import { GATEKEEPER_MATCH_CONDITIONS } from "./match-conditions.js";
-import { defined, type ParamsSource } from "./sym.js";
+import type { ParamsSource } from "./sym.js";
 
 export interface GatekeeperConvertOptions extends CommonConvertOptions {
   params?: "inline" | "constraint";
@@ -144,57 +142,7 @@ function actionsFor(enforcementAction: string): ValidationAction[] {
 
 /** One rule per `violation` body of the template module. */
 function violationRules(program: CompiledProgram, templatePackage: readonly string[], template: ConstraintTemplate, params: ParamsSource, gaps: ReportGap[]): Rule[] {
-  const node = findNode(program.root, [...templatePackage, "violation"]);
-  if (!node || node.partialSets.length === 0) {
-    gaps.push({ rule: template.name, reason: "[gatekeeper.no-violation] the template module defines no violation[...] rule", line: template.line, file: template.file, id: "gatekeeper.no-violation", effect: "weaker" });
-    return [];
-  }
-  const rules: Rule[] = [];
-  node.partialSets.forEach((compiled, index) => {
-    const id = `${template.name}.violation[${index}]`;
-    const scope: Scope = { program, params, names: new Set(), depth: 0, labelNames: true };
-    try {
-      const exists = lowerBody(compiled.rule.body, 0, new Map(), scope, (env) => lowerTerm(compiled.rule.head.key!, env, scope, (head) => and(defined(head), P.t)));
-      rules.push({
-        id,
-        field: "violation",
-        check: P.not(exists),
-        message: { text: messageText(compiled.rule, template) },
-        provenance: { file: template.file, line: compiled.rule.loc.line },
-        gaps: [],
-      });
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      gaps.push({ rule: id, reason: `[gatekeeper.rego] ${error.reason}; this violation rule is not in the VAP`, line: error.loc?.line ?? compiled.rule.loc.line, file: template.file, id: "gatekeeper.rego", effect: "weaker" });
-    }
-  });
-  return rules;
-}
-
-/** The fixed start of the rule's `sprintf` message (up to the first verb), else a generic text. */
-function messageText(rule: RegoRule, template: ConstraintTemplate): string {
-  const format = findFormat(rule.body);
-  const text = format?.split("%")[0]?.replace(/[\s:,;<(\[{'"-]+$/, "").trim();
-  return text || `${template.kind} violation`;
-}
-
-function findFormat(body: Body): string | undefined {
-  for (const expr of body) {
-    if (expr.type !== "term") continue;
-    const found = formatIn(expr.term);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function formatIn(term: Term): string | undefined {
-  if (term.type !== "call") return undefined;
-  if (term.name === "sprintf" && term.args[0]?.type === "string") return term.args[0].value;
-  for (const arg of term.args) {
-    const found = formatIn(arg);
-    if (found) return found;
-  }
-  return undefined;
+  return entryRules(program, [...templatePackage, "violation"], { params, input: "gatekeeper" }, { name: template.name, file: template.file, line: template.line, fallbackMessage: `${template.kind} violation`, gapPrefix: "gatekeeper" }, gaps);
 }
 
 /** A constraint's `spec.match` as the policy match (inline mode); the template's operations or CREATE/UPDATE. */

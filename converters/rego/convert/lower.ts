@@ -12,7 +12,7 @@ import { hasOwnRules } from "../engine/program.js";
 import { compare, equal, isArray, RObject, RSet, type Value } from "../value.js";
 import { P, V, type CompareOp, type Pred, type Val } from "../../../src/ir/model.js";
 import { lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
-import { builtCollection, defined, extend, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type ParamsSource, type Sym } from "./sym.js";
+import { builtCollection, defined, extend, inputSym, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type InputShape, type ParamsSource, type Sym } from "./sym.js";
 
 export class Unsupported extends Error {
   constructor(
@@ -36,6 +36,8 @@ export interface Scope {
   depth: number;
   /** Labels for quantifiers over lists whose elements have a `name` (containers, volumes). */
   labelNames: boolean;
+  /** What `input` is (default: Gatekeeper's). */
+  input?: InputShape;
   /** Set while materializing a comprehension: its one iteration becomes the list it filters and projects. */
   collect?: Collect;
 }
@@ -280,7 +282,7 @@ export function lowerTerm(term: Term, env: Env, scope: Scope, then: ThenSym): Pr
 function lowerVar(term: Extract<Term, { type: "var" }>, env: Env, scope: Scope, then: ThenSym): Pred {
   const sym = env.get(term.name);
   if (sym) return then(sym, env);
-  if (term.name === "input") return then({ k: "input" }, env);
+  if (term.name === "input") return then(inputSym(scope.input ?? "gatekeeper"), env);
   if (term.name === "data") throw new Unsupported("reading all of `data`", term.loc);
   throw new Unsupported(`var ${term.name} is not bound here`, term.loc);
 }

@@ -14,7 +14,10 @@ export type Sym =
   /** The position of an element of the runtime list `of` during iteration: `of[i]` is `element` again; the
    *  position itself is `val` (a quantifier's index var) when the model has it. */
   | { k: "index"; of: Val; element: Sym; val?: Val }
+  /** Gatekeeper's input: {review, parameters}. */
   | { k: "input" }
+  /** A plain module's input that is an AdmissionReview: {request}. */
+  | { k: "admissionReview" }
   | { k: "review" }
   | { k: "undef" };
 
@@ -27,6 +30,21 @@ export interface Lazy {
 export const known = (value: Value): Sym => ({ k: "known", value });
 export const rt = (val: Val): Sym => ({ k: "rt", val });
 export const UNDEF: Sym = { k: "undef" };
+
+/** What `input` is: Gatekeeper's {review, parameters}, an AdmissionReview, or the object itself (conftest). */
+export type InputShape = "gatekeeper" | "admission" | "object";
+
+/** The `input` document for a shape. */
+export function inputSym(shape: InputShape): Sym {
+  switch (shape) {
+    case "gatekeeper":
+      return { k: "input" };
+    case "admission":
+      return { k: "admissionReview" };
+    case "object":
+      return rt(V.at({ root: { k: "object" }, segs: [] }));
+  }
+}
 
 /** How `input.parameters` is seen: the constraint's values (inline mode) or a runtime value (constraint mode). */
 export type ParamsSource = { k: "known"; value: Value } | { k: "runtime"; val: Val };
@@ -68,6 +86,11 @@ export function selectKey(sym: Sym, key: string, params: ParamsSource): Sym {
     case "input":
       if (key === "review") return { k: "review" };
       if (key === "parameters") return params.k === "known" ? known(params.value) : rt(params.val);
+      return UNDEF;
+    case "admissionReview":
+      if (key === "request") return { k: "review" };
+      if (key === "apiVersion") return known("admission.k8s.io/v1");
+      if (key === "kind") return known("AdmissionReview");
       return UNDEF;
     case "review":
       return reviewField(key);

@@ -1,12 +1,14 @@
 // Compiling Rego modules for evaluation: resolving names (package rules and imports become `data…` refs, calls
-// get their full function path, each `_` becomes a fresh var), ordering every body for safety as OPA's compiler
-// does (an expression runs once the vars it reads are bound), and building the rule tree.
-import type { Body, Expr, Module, Rule, Term, With } from "../ast.js";
+// get their full function path, each `_` becomes a fresh var, a var declared in a nested body under a name an
+// enclosing body uses gets a fresh name — `x$3`), ordering every body for safety as OPA's compiler does (an
+// expression runs once the vars it reads are bound; nested bodies — comprehensions, `every`, `and` / `or`
+// operands, `not { }`, template-string parts — read their closure), and building the rule tree.
+import type { Body, Expr, Loc, Module, Rule, Term, With } from "../ast.js";
 import { BUILTINS } from "./builtins/index.js";
 import { RegoError } from "./errors.js";
 import { hoistDynamics } from "./dynamics.js";
 import { newNode, nodeAt, type CompiledRule, type RuleNode } from "./program.js";
-import { collectUse, countVars, everyAsTerm, exprUse, isGenerated, type ArityOf } from "./vars.js";
+import { collectUse, countVars, exprUse, isGenerated, newUse, sourceName, type ArityOf } from "./vars.js";
 
 export interface CompiledProgram {
   modules: readonly Module[];
@@ -128,6 +130,18 @@ export function refPath(term: Term): string[] | undefined {
 }
 
 let wildcardCounter = 0;
+let renameCounter = 0;
+
+/** What names mean inside one scope (a rule or query body, or a nested body). */
+interface Scope {
+  /** Declared names (arguments, `:=` targets, `some` vars) visible here: they shadow package rules and imports. */
+  locals: ReadonlySet<string>;
+  /** Vars declared in a nested scope under a name an enclosing scope also uses, and their fresh names: OPA gives
+   *  such a declaration a var of its own (`a := 1; { a := 2; a > 1 } and a == 1`). */
+  renames: ReadonlyMap<string, string>;
+  /** Every var name occurring in this scope or an enclosing one (outside nested bodies). */
+  visible: ReadonlySet<string>;
+}
 
 class Resolver {
   constructor(private readonly globals: Map<string, Global>) {}
@@ -137,89 +151,138 @@ class Resolver {
     for (const arg of rule.head.args ?? []) for (const name of countVars(arg).keys()) locals.add(name);
     declaredIn(rule.body, locals);
     for (const branch of rule.elses) declaredIn(branch.body, locals);
+    const headTerms = [...rule.head.ref.slice(1), ...(rule.head.args ?? []), rule.head.key, rule.head.value];
+    const visible = scopeVars([...headTerms, rule.body, ...rule.elses.flatMap((branch) => [branch.body, branch.value])]);
+    const scope: Scope = { locals, renames: new Map(), visible };
     const head = {
       ...rule.head,
-      ref: rule.head.ref.map((term, index) => (index === 0 ? term : this.term(term, locals))),
-      args: rule.head.args?.map((arg) => this.term(arg, locals)),
-      key: rule.head.key && this.term(rule.head.key, locals),
-      value: rule.head.value && this.term(rule.head.value, locals),
+      ref: rule.head.ref.map((term, index) => (index === 0 ? term : this.term(term, scope))),
+      args: rule.head.args?.map((arg) => this.term(arg, scope)),
+      key: rule.head.key && this.term(rule.head.key, scope),
+      value: rule.head.value && this.term(rule.head.value, scope),
     };
     return {
       ...rule,
       head,
-      body: this.body(rule.body, locals),
-      elses: rule.elses.map((branch) => ({ ...branch, value: branch.value && this.term(branch.value, locals), body: this.body(branch.body, locals) })),
+      body: this.body(rule.body, scope),
+      elses: rule.elses.map((branch) => ({ ...branch, value: branch.value && this.term(branch.value, scope), body: this.body(branch.body, scope) })),
     };
   }
 
-  body(body: Body, outer: ReadonlySet<string>): Body {
-    const locals = new Set(outer);
+  /** A query: one scope, nothing renamed. */
+  query(body: Body): Body {
+    const locals = new Set<string>();
     declaredIn(body, locals);
-    return body.map((expr) => this.expr(expr, locals));
+    return this.body(body, { locals, renames: new Map(), visible: scopeVars([body]) });
   }
 
-  private expr(expr: Expr, locals: Set<string>): Expr {
-    const withs: With[] = expr.with.map((w) => ({ ...w, target: this.withTarget(w.target, locals), value: this.term(w.value, locals) }));
+  private body(body: Body, scope: Scope): Body {
+    return body.map((expr) => this.expr(expr, scope));
+  }
+
+  /** The scope of a nested body declaring `declared`, whose own vars occur in `nodes`. */
+  private nested(scope: Scope, declared: ReadonlySet<string>, nodes: readonly (Term | Body)[]): Scope {
+    const renames = new Map(scope.renames);
+    for (const name of declared) {
+      if (scope.visible.has(name)) renames.set(name, `${name}$${++renameCounter}`);
+      else renames.delete(name);
+    }
+    return { locals: new Set([...scope.locals, ...declared]), renames, visible: scopeVars(nodes, scope.visible) };
+  }
+
+  private nestedBody(body: Body, scope: Scope): Body {
+    const declared = new Set<string>();
+    declaredIn(body, declared);
+    return this.body(body, this.nested(scope, declared, [body]));
+  }
+
+  private expr(expr: Expr, scope: Scope): Expr {
+    const withs: With[] = expr.with.map((w) => this.with(w, scope));
     switch (expr.type) {
       case "term":
-        return { ...expr, term: this.term(expr.term, locals), with: withs };
+        return { ...expr, term: this.term(expr.term, scope), with: withs };
       case "some":
-        return { ...expr, with: withs };
+        return { ...expr, vars: expr.vars.map((name) => scope.renames.get(name) ?? name), with: withs };
       case "somein":
-        return { ...expr, key: expr.key && this.term(expr.key, locals), value: this.term(expr.value, locals), domain: this.term(expr.domain, locals), with: withs };
-      case "every": {
-        const inner = new Set(locals);
-        for (const term of expr.key ? [expr.key, expr.value] : [expr.value]) for (const name of countVars(term).keys()) inner.add(name);
-        return {
-          ...expr,
-          key: expr.key && this.term(expr.key, inner),
-          value: this.term(expr.value, inner),
-          domain: this.term(expr.domain, locals),
-          body: this.body(expr.body, inner),
-          with: withs,
-        };
-      }
+        return { ...expr, key: expr.key && this.term(expr.key, scope), value: this.term(expr.value, scope), domain: this.term(expr.domain, scope), with: withs };
+      case "every":
+        return this.every(expr, scope, withs);
+      case "and":
+      case "or":
+        return { ...expr, operands: expr.operands.map((operand) => this.nestedBody(operand, scope)), with: withs };
+      case "notbody":
+        return { ...expr, body: this.nestedBody(expr.body, scope), with: withs };
     }
   }
 
-  term(term: Term, locals: ReadonlySet<string>): Term {
+  private with(w: With, scope: Scope): With {
+    return { ...w, target: this.withTarget(w.target, scope.locals), value: this.term(w.value, scope) };
+  }
+
+  private every(expr: Extract<Expr, { type: "every" }>, scope: Scope, withs: With[]): Expr {
+    const declared = new Set<string>();
+    for (const term of expr.key ? [expr.key, expr.value] : [expr.value]) for (const name of countVars(term).keys()) declared.add(name);
+    declaredIn(expr.body, declared);
+    const inner = this.nested(scope, declared, [expr.body, expr.value, ...(expr.key ? [expr.key] : [])]);
+    return {
+      ...expr,
+      key: expr.key && this.term(expr.key, inner),
+      value: this.term(expr.value, inner),
+      domain: this.term(expr.domain, scope),
+      body: this.body(expr.body, inner),
+      with: withs,
+    };
+  }
+
+  term(term: Term, scope: Scope): Term {
     switch (term.type) {
       case "var":
-        return this.variable(term, locals);
+        return this.variable(term, scope);
       case "ref": {
-        const head = this.term(term.head, locals);
-        const path = term.path.map((element) => this.term(element, locals));
+        const head = this.term(term.head, scope);
+        const path = term.path.map((element) => this.term(element, scope));
         if (head.type === "ref") return { ...term, head: head.head, path: [...head.path, ...path] };
         return { ...term, head, path };
       }
       case "array":
       case "set":
-        return { ...term, items: term.items.map((item) => this.term(item, locals)) };
+        return { ...term, items: term.items.map((item) => this.term(item, scope)) };
       case "object":
-        return { ...term, entries: term.entries.map(([key, value]) => [this.term(key, locals), this.term(value, locals)] as [Term, Term]) };
+        return { ...term, entries: term.entries.map(([key, value]) => [this.term(key, scope), this.term(value, scope)] as [Term, Term]) };
       case "arraycomp":
-      case "setcomp": {
-        const inner = new Set(locals);
-        declaredIn(term.body, inner);
-        return { ...term, head: this.term(term.head, inner), body: this.body(term.body, inner) };
-      }
-      case "objectcomp": {
-        const inner = new Set(locals);
-        declaredIn(term.body, inner);
-        return { ...term, key: this.term(term.key, inner), value: this.term(term.value, inner), body: this.body(term.body, inner) };
-      }
+      case "setcomp":
+      case "objectcomp":
+        return this.comprehension(term, scope);
       case "call":
-        return { ...term, name: this.callName(term.name, locals), args: term.args.map((arg) => this.term(arg, locals)) };
+        return { ...term, name: this.callName(term.name, scope.locals), args: term.args.map((arg) => this.term(arg, scope)) };
       case "template":
-        return { ...term, parts: term.parts.map((part) => (typeof part === "string" ? part : this.term(part, locals))) };
+        return this.template(term, scope);
       default:
         return term;
     }
   }
 
-  private variable(term: Extract<Term, { type: "var" }>, locals: ReadonlySet<string>): Term {
+  private comprehension(term: Extract<Term, { type: "arraycomp" | "setcomp" | "objectcomp" }>, scope: Scope): Term {
+    const declared = new Set<string>();
+    declaredIn(term.body, declared);
+    const heads = term.type === "objectcomp" ? [term.key, term.value] : [term.head];
+    const inner = this.nested(scope, declared, [term.body, ...heads]);
+    const body = this.body(term.body, inner);
+    if (term.type === "objectcomp") return { ...term, key: this.term(term.key, inner), value: this.term(term.value, inner), body };
+    return { ...term, head: this.term(term.head, inner), body };
+  }
+
+  private template(term: Extract<Term, { type: "template" }>, scope: Scope): Term {
+    const parts = term.parts.map((part) => (typeof part === "string" ? part : this.term(part, scope)));
+    if (term.withs === undefined) return { ...term, parts };
+    return { ...term, parts, withs: term.withs.map((withs) => withs.map((w) => this.with(w, scope))) };
+  }
+
+  private variable(term: Extract<Term, { type: "var" }>, scope: Scope): Term {
     if (term.name === "_") return { ...term, name: `$_${++wildcardCounter}` };
-    if (locals.has(term.name)) return term;
+    const renamed = scope.renames.get(term.name);
+    if (renamed !== undefined) return { ...term, name: renamed };
+    if (scope.locals.has(term.name)) return term;
     const global = this.globals.get(term.name);
     if (!global) return term;
     return {
@@ -268,8 +331,9 @@ const ROOTS = ["data", "input"];
 
 interface OrderContext {
   arityOf: ArityOf;
-  /** Vars the enclosing body declares with `:=` / `some`: a comprehension before the declaration has its own. */
-  declared: ReadonlySet<string>;
+  /** Vars the enclosing body declares with `:=` / `some`, and where: a comprehension written before the
+   *  declaration has a var of its own (OPA: "referenced above"), one written after it reads the declared var. */
+  declared: ReadonlyMap<string, Loc>;
   /** Vars of the enclosing scopes outside any comprehension: a comprehension's vars among these are its closure. */
   outer: ReadonlySet<string>;
 }
@@ -281,11 +345,10 @@ function scopeVars(nodes: readonly (Term | Body | undefined)[], base: ReadonlySe
   return new Set([...base, ...counts.keys()]);
 }
 
-function orderRule(rule: Rule, program: CompiledProgram): Rule {
+function orderRule(original: Rule, program: CompiledProgram): Rule {
+  const rule = templateArgs(original);
   const outer = scopeVars([...rule.head.ref.slice(1), ...(rule.head.args ?? []), rule.head.key, rule.head.value, rule.body, ...rule.elses.flatMap((branch) => [branch.body, branch.value])]);
-  const declared = new Set<string>();
-  declaredIn(rule.body, declared);
-  const ctx: OrderContext = { arityOf: program.arityOf, outer, declared };
+  const ctx: OrderContext = { arityOf: program.arityOf, outer, declared: declarations(rule.body) };
   const initial = new Set<string>(ROOTS);
   for (const arg of rule.head.args ?? []) for (const name of countVars(arg).keys()) initial.add(name);
   const ordered = orderBody(rule.body, initial, ctx);
@@ -298,26 +361,75 @@ function orderRule(rule: Rule, program: CompiledProgram): Rule {
   return { ...rule, body: hoistDynamics(ordered.body), elses: elses.map((branch) => ({ ...branch, body: hoistDynamics(branch.body) })) };
 }
 
+let templateArgCounter = 0;
+
+/** A function argument holding a template string is no pattern (OPA lowers it to a call): the argument becomes a
+ *  fresh var, compared with the template once the body has bound the template's vars. */
+function templateArgs(rule: Rule): Rule {
+  const args = rule.head.args;
+  if (!args?.some(hasTemplate)) return rule;
+  const checks: Expr[] = [];
+  const replaced = args.map((arg) => {
+    if (!hasTemplate(arg)) return arg;
+    const variable: Term = { type: "var", name: `$targ${++templateArgCounter}`, loc: arg.loc };
+    checks.push({ type: "term", term: { type: "call", name: "eq", args: [variable, arg], loc: arg.loc }, negated: false, with: [], loc: arg.loc });
+    return variable;
+  });
+  return {
+    ...rule,
+    head: { ...rule.head, args: replaced },
+    body: [...rule.body, ...checks],
+    elses: rule.elses.map((branch) => ({ ...branch, body: [...branch.body, ...checks] })),
+  };
+}
+
+function hasTemplate(term: Term): boolean {
+  switch (term.type) {
+    case "template":
+      return true;
+    case "array":
+    case "set":
+      return term.items.some(hasTemplate);
+    case "object":
+      return term.entries.some(([key, value]) => hasTemplate(key) || hasTemplate(value));
+    default:
+      return false;
+  }
+}
+
 /** Orders a query body (no head; every var may be output). */
 export function orderQuery(body: Body, program: CompiledProgram): Body {
-  const declared = new Set<string>();
-  declaredIn(body, declared);
-  return hoistDynamics(orderBody(body, new Set(ROOTS), { arityOf: program.arityOf, outer: scopeVars([body]), declared }).body);
+  return hoistDynamics(orderBody(body, new Set(ROOTS), { arityOf: program.arityOf, outer: scopeVars([body]), declared: declarations(body) }).body);
 }
 
 function checkHeadSafe(terms: readonly (Term | undefined)[], bound: ReadonlySet<string>, ctx: OrderContext): void {
   for (const term of terms) {
     if (!term) continue;
-    const use = { needs: new Set<string>(), outputs: new Set<string>() };
+    const use = newUse();
     collectUse(term, false, use, closureOf(ctx, bound));
     for (const name of [...use.needs, ...use.outputs]) {
-      if (!bound.has(name) && !isGenerated(name)) throw new RegoError("rego_unsafe_var_error", `var ${name} is unsafe`, term.loc);
+      if (!bound.has(name) && !isGenerated(name)) throw new RegoError("rego_unsafe_var_error", `var ${sourceName(name)} is unsafe`, term.loc);
     }
   }
 }
 
 function closureOf(ctx: OrderContext, bound: ReadonlySet<string>): (comp: Term) => Iterable<string> {
-  return (comp) => [...countVars(comp).keys()].filter((name) => bound.has(name) || (ctx.outer.has(name) && !ctx.declared.has(name)));
+  return (comp) => [...countVars(comp).keys()].filter((name) => bound.has(name) || (ctx.outer.has(name) && !declaredAfter(ctx.declared.get(name), comp.loc)));
+}
+
+function declaredAfter(declaration: Loc | undefined, at: Loc): boolean {
+  return declaration !== undefined && (declaration.line > at.line || (declaration.line === at.line && declaration.col > at.col));
+}
+
+/** The vars a body declares (`:=` targets, `some`, `some … in`), each at its first declaration. */
+function declarations(body: Body): Map<string, Loc> {
+  const out = new Map<string, Loc>();
+  for (const expr of body) {
+    const names = new Set<string>();
+    declaredIn([expr], names);
+    for (const name of names) if (!out.has(name)) out.set(name, expr.loc);
+  }
+  return out;
 }
 
 function orderBody(body: Body, initiallyBound: ReadonlySet<string>, ctx: OrderContext): { body: Body; bound: Set<string> } {
@@ -336,7 +448,7 @@ function orderBody(body: Body, initiallyBound: ReadonlySet<string>, ctx: OrderCo
 
 function canRun(expr: Expr, bound: ReadonlySet<string>, ctx: OrderContext): boolean {
   const use = exprUse(expr, ctx.arityOf, closureOf(ctx, bound));
-  const needs = expr.negated ? [...use.needs, ...use.outputs] : [...use.needs];
+  const needs = expr.negated ? [...use.needs, ...use.outputs] : [...use.needs].filter((name) => !use.iteration.has(name));
   if (needs.some((name) => !bound.has(name) && !(expr.negated && isGenerated(name)))) return false;
   if (expr.type === "term" && expr.term.type === "call" && (expr.term.name === "eq" || expr.term.name === "assign")) {
     return unifiable(expr.term.args[0]!, expr.term.args[1]!, bound);
@@ -376,7 +488,7 @@ function patternVarsUnbound(term: Term, bound: ReadonlySet<string>): string[] {
 function unsafe(expr: Expr, bound: ReadonlySet<string>, ctx: OrderContext): RegoError {
   const use = exprUse(expr, ctx.arityOf, closureOf(ctx, bound));
   const names = [...use.needs, ...use.outputs].filter((name) => !bound.has(name) && !isGenerated(name));
-  return new RegoError("rego_unsafe_var_error", `var ${names[0] ?? "_"} is unsafe`, expr.loc);
+  return new RegoError("rego_unsafe_var_error", `var ${sourceName(names[0] ?? "_")} is unsafe`, expr.loc);
 }
 
 /** Orders the bodies nested in an expression (comprehensions, every), given what is bound when it runs. */
@@ -393,9 +505,21 @@ function orderNested(expr: Expr, bound: ReadonlySet<string>, ctx: OrderContext):
     case "every": {
       const inner = new Set(bound);
       for (const loopVar of expr.key ? [expr.key, expr.value] : [expr.value]) for (const name of countVars(loopVar).keys()) inner.add(name);
-      return { ...expr, domain: term(expr.domain), body: orderBody(expr.body, inner, { ...ctx, outer: scopeVars([expr.body], ctx.outer) }).body, with: withs };
+      return { ...expr, domain: term(expr.domain), body: orderBody(expr.body, inner, { ...ctx, outer: scopeVars([expr.body], ctx.outer), declared: declarations(expr.body) }).body, with: withs };
     }
+    case "and":
+    case "or":
+      return { ...expr, operands: expr.operands.map((operand) => orderScope(operand, bound, ctx)), with: withs };
+    case "notbody":
+      return { ...expr, body: orderScope(expr.body, bound, ctx), with: withs };
   }
+}
+
+/** Orders a nested body that sees only its closure (an `and` / `or` operand, a `not { }` body). */
+function orderScope(body: Body, bound: ReadonlySet<string>, ctx: OrderContext): Body {
+  const scope: Term = { type: "arraycomp", head: { type: "null", loc: body[0]!.loc }, body, loc: body[0]!.loc };
+  const inner = new Set([...closureOf(ctx, bound)(scope)].filter((name) => bound.has(name)));
+  return orderBody(body, new Set([...inner, ...ROOTS]), { ...ctx, outer: scopeVars([body], ctx.outer), declared: declarations(body) }).body;
 }
 
 function orderTerm(term: Term, bound: ReadonlySet<string>, ctx: OrderContext): Term {
@@ -417,9 +541,7 @@ function orderTerm(term: Term, bound: ReadonlySet<string>, ctx: OrderContext): T
     case "objectcomp": {
       const inner = new Set([...closureOf(ctx, bound)(term)].filter((name) => bound.has(name)));
       const heads = term.type === "objectcomp" ? [term.key, term.value] : [term.head];
-      const declared = new Set<string>();
-      declaredIn(term.body, declared);
-      const innerCtx = { ...ctx, outer: scopeVars([term.body, ...heads], ctx.outer), declared };
+      const innerCtx = { ...ctx, outer: scopeVars([term.body, ...heads], ctx.outer), declared: declarations(term.body) };
       const ordered = orderBody(term.body, new Set([...inner, ...ROOTS]), innerCtx);
       checkHeadSafe(heads, ordered.bound, innerCtx);
       return { ...term, body: ordered.body } as Term;
@@ -429,7 +551,7 @@ function orderTerm(term: Term, bound: ReadonlySet<string>, ctx: OrderContext): T
   }
 }
 
-/** Resolves a query body: no package, so only `_` and declared locals change. */
+/** Resolves a query body: no package, so only `_` and nested declarations change. */
 export function resolveQuery(body: Body): Body {
-  return new Resolver(new Map()).body(body, new Set());
+  return new Resolver(new Map()).query(body);
 }

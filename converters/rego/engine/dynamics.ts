@@ -2,7 +2,9 @@
 // RewriteExprTerms and RewriteDynamicTerms): a call nested in an expression, and a ref or comprehension given as a
 // call argument, become `$dN = term` expressions placed just before it — outside any `not`. So
 // `not f(input.missing)` is undefined (the body fails), not true. Gatekeeper's library depends on this (the
-// psp users template's `not accept_value(rule, v, params.ranges)` with no `ranges`). Runs on ordered bodies.
+// psp users template's `not accept_value(rule, v, params.ranges)` with no `ranges`). Nested bodies (comprehension,
+// `every`, `and` / `or` operands, `not { }`) are rewritten on their own, so what they compute stays inside them;
+// template-string parts are scopes too and keep their calls. Runs on ordered bodies.
 import type { Body, Expr, Term } from "../ast.js";
 
 let counter = 0;
@@ -32,6 +34,11 @@ function hoistExpr(expr: Expr, extras: Expr[]): Expr {
       return { ...expr, domain: nestedBodies(expr.domain) };
     case "every":
       return { ...expr, domain: nestedBodies(expr.domain), body: hoistDynamics(expr.body) };
+    case "and":
+    case "or":
+      return { ...expr, operands: expr.operands.map(hoistDynamics) };
+    case "notbody":
+      return { ...expr, body: hoistDynamics(expr.body) };
     case "term":
       break;
   }
@@ -59,7 +66,7 @@ function expandCalls(term: Term, expr: Expr, extras: Expr[]): Term {
     case "object":
       return { ...term, entries: term.entries.map(([key, value]) => [expandCalls(key, expr, extras), expandCalls(value, expr, extras)] as [Term, Term]) };
     case "template":
-      return { ...term, parts: term.parts.map((part) => (typeof part === "string" ? part : expandCalls(part, expr, extras))) };
+      return templateBodies(term);
     default:
       return nestedBodies(term);
   }
@@ -100,7 +107,31 @@ function nestedBodies(term: Term): Term {
     case "setcomp":
     case "objectcomp":
       return { ...term, body: hoistDynamics(term.body) };
+    case "template":
+      return templateBodies(term);
     default:
       return term;
+  }
+}
+
+/** A template string keeps its parts (each is evaluated on its own); comprehensions inside them are rewritten. */
+function templateBodies(term: Extract<Term, { type: "template" }>): Term {
+  return { ...term, parts: term.parts.map((part) => (typeof part === "string" ? part : inComprehensions(part))) };
+}
+
+/** Rewrites the bodies of the comprehensions anywhere inside a term. */
+function inComprehensions(term: Term): Term {
+  switch (term.type) {
+    case "ref":
+      return { ...term, head: inComprehensions(term.head), path: term.path.map(inComprehensions) };
+    case "array":
+    case "set":
+      return { ...term, items: term.items.map(inComprehensions) };
+    case "object":
+      return { ...term, entries: term.entries.map(([key, value]) => [inComprehensions(key), inComprehensions(value)] as [Term, Term]) };
+    case "call":
+      return { ...term, args: term.args.map(inComprehensions) };
+    default:
+      return nestedBodies(term);
   }
 }

@@ -1,13 +1,15 @@
 // Top-down Rego evaluation by backtracking: bodies, unification, refs over base and virtual documents, rules
 // (complete, partial set, partial object / general ref heads, default, else), functions, comprehensions, `some`,
-// `every`, `not` and `with`. Continuations return true to stop the enumeration early (negation, `every`).
+// `every`, `not`, `and` / `or` / `not { }` and `with`. Continuations return true to stop the enumeration early
+// (negation, `every`, logical operands).
 import type { Body, Expr, Term, With } from "../ast.js";
 import { equal, fromJSON, isArray, keyOf, RObject, RSet, type Value } from "../value.js";
 import { BUILTINS, BuiltinError } from "./builtins/index.js";
 import { refPath, type CompiledProgram } from "./compile.js";
 import { RegoError } from "./errors.js";
 import { hasOwnRules, type CompiledRule, type RuleNode } from "./program.js";
-import { formatTemplateValue } from "./template.js";
+import { sourceName } from "./vars.js";
+import { renderTemplatePart } from "./template.js";
 
 /** Continuation after a solution; true stops the enumeration. */
 type Next = () => boolean;
@@ -79,7 +81,20 @@ function evalExprCore(expr: Expr, frame: Frame, ctx: EvalContext, next: Next): b
       );
     case "every":
       return evalEvery(expr, frame, ctx, next);
+    case "and":
+      return expr.operands.every((operand) => succeeds(operand, frame, ctx)) ? next() : false;
+    case "or":
+      return expr.operands.some((operand) => succeeds(operand, frame, ctx)) ? next() : false;
+    case "notbody":
+      return succeeds(expr.body, frame, ctx) ? false : next();
   }
+}
+
+/** Whether a nested body has a solution; stops at the first, and leaves no binding behind. */
+function succeeds(body: Body, frame: Frame, ctx: EvalContext): boolean {
+  let found = false;
+  evalBody(body, 0, frame, ctx, () => (found = true));
+  return found;
 }
 
 function evalEvery(expr: Extract<Expr, { type: "every" }>, frame: Frame, ctx: EvalContext, next: Next): boolean {
@@ -216,7 +231,7 @@ function unify(left: Term, right: Term, frame: Frame, ctx: EvalContext, next: Ne
   if (left.type === "object" && right.type === "object" && bothPatterns) return unifyObjects(left, right, frame, ctx, next);
   if (hasUnboundPattern(left, frame)) {
     if (hasUnboundPattern(right, frame) && isUnboundVar(left, frame) && isUnboundVar(right, frame)) {
-      throw new RegoError("rego_unsafe_var_error", `var ${left.name} is unsafe`, left.loc);
+      throw new RegoError("rego_unsafe_var_error", `var ${sourceName(left.name)} is unsafe`, left.loc);
     }
     return evalTerm(right, frame, ctx, (value) => unifyValue(left, value, frame, ctx, next));
   }
@@ -317,16 +332,19 @@ export function evalTerm(term: Term, frame: Frame, ctx: EvalContext, emit: Emit)
     case "call":
       return evalCall(term, frame, ctx, emit);
     case "template":
-      return evalTerms(
-        term.parts.filter((part): part is Term => typeof part !== "string"),
-        frame,
-        ctx,
-        (values) => {
-          let index = 0;
-          return emit(term.parts.map((part) => (typeof part === "string" ? part : formatTemplateValue(values[index++]!))).join(""));
-        },
-      );
+      return emit(term.parts.map((part, index) => (typeof part === "string" ? part : templatePart(part, term.withs?.[index] ?? [], frame, ctx))).join(""));
   }
+}
+
+/** One expression part of a template string, evaluated on its own like a set comprehension (with its `with`s). */
+function templatePart(part: Term, withs: readonly With[], frame: Frame, ctx: EvalContext): string {
+  const scoped = withs.length > 0 ? applyWith(withs, frame, ctx) : ctx;
+  const values = new Map<string, Value>();
+  evalTerm(part, frame, scoped, (value) => {
+    values.set(keyOf(value), value);
+    return false;
+  });
+  return renderTemplatePart([...values.values()], part.loc);
 }
 
 function pairs(flat: readonly Value[]): [Value, Value][] {
@@ -368,7 +386,7 @@ function evalVar(term: Extract<Term, { type: "var" }>, frame: Frame, ctx: EvalCo
   if (bound !== undefined) return emit(bound);
   if (term.name === "input") return ctx.input === undefined ? false : emit(ctx.input);
   if (term.name === "data") return walkData(ctx.program.root, ctx.data, [], 0, frame, ctx, emit, []);
-  throw new RegoError("rego_unsafe_var_error", `var ${term.name} is unsafe`, term.loc);
+  throw new RegoError("rego_unsafe_var_error", `var ${sourceName(term.name)} is unsafe`, term.loc);
 }
 
 // ---- refs ------------------------------------------------------------------------------------------------------
@@ -389,18 +407,23 @@ function child(collection: Value, key: Value): Value | undefined {
   return undefined;
 }
 
-function walkValue(value: Value, path: readonly Term[], index: number, frame: Frame, ctx: EvalContext, emit: Emit): boolean {
+/** A base document's member as the store reads it: its paths are strings, so `data.x[2]` finds the key "2". */
+function storageChild(collection: Value, key: Value): Value | undefined {
+  const member = child(collection, key);
+  if (member !== undefined || typeof key !== "number" || !(collection instanceof RObject)) return member;
+  return collection.get(String(key));
+}
+
+/** Walks `path` from `value`; `storage`: the value is base data under `data` (see storageChild). */
+function walkValue(value: Value, path: readonly Term[], index: number, frame: Frame, ctx: EvalContext, emit: Emit, storage = false): boolean {
   if (index === path.length) return emit(value);
   const element = path[index]!;
-  if (isUnboundVar(element, frame)) {
-    return forEachMember(value, (key, member) => bindThen(frame, element.name, key, () => walkValue(member, path, index + 1, frame, ctx, emit)));
-  }
-  if (hasUnboundPattern(element, frame)) {
-    return forEachMember(value, (key, member) => unifyValue(element, key, frame, ctx, () => walkValue(member, path, index + 1, frame, ctx, emit)));
-  }
+  const rest = (member: Value): boolean => walkValue(member, path, index + 1, frame, ctx, emit, storage);
+  if (isUnboundVar(element, frame)) return forEachMember(value, (key, member) => bindThen(frame, element.name, key, () => rest(member)));
+  if (hasUnboundPattern(element, frame)) return forEachMember(value, (key, member) => unifyValue(element, key, frame, ctx, () => rest(member)));
   return evalTerm(element, frame, ctx, (key) => {
-    const member = child(value, key);
-    return member === undefined ? false : walkValue(member, path, index + 1, frame, ctx, emit);
+    const member = storage ? storageChild(value, key) : child(value, key);
+    return member === undefined ? false : rest(member);
   });
 }
 
@@ -416,7 +439,7 @@ function walkData(
 ): boolean {
   const override = ctx.overrides.length > 0 ? findOverride(ctx, at) : undefined;
   if (override !== undefined) return walkValue(override, path, index, frame, ctx, emit);
-  if (!node) return base === undefined ? false : walkValue(base, path, index, frame, ctx, emit);
+  if (!node) return base === undefined ? false : walkValue(base, path, index, frame, ctx, emit, true);
   if (index === path.length || hasOwnRules(node)) {
     const value = nodeValue(node, base, ctx);
     return value === undefined ? false : walkValue(value, path, index, frame, ctx, emit);
@@ -428,10 +451,10 @@ function walkData(
   }
   return evalTerm(element, frame, ctx, (key) => {
     const next = typeof key === "string" ? node.children.get(key) : undefined;
-    const baseChild = base === undefined ? undefined : (child(base, key) ?? (typeof key === "number" && base instanceof RObject ? base.get(String(key)) : undefined));
+    const baseChild = base === undefined ? undefined : storageChild(base, key);
     if (next) return walkData(next, baseChild, path, index + 1, frame, ctx, emit, [...at, key as string]);
     if (ctx.overrides.length > 0 && typeof key === "string") return walkData(undefined, baseChild, path, index + 1, frame, ctx, emit, [...at, key]);
-    return baseChild === undefined ? false : walkValue(baseChild, path, index + 1, frame, ctx, emit);
+    return baseChild === undefined ? false : walkValue(baseChild, path, index + 1, frame, ctx, emit, true);
   });
 }
 
@@ -466,8 +489,8 @@ function computeNodeValue(node: RuleNode, base: Value | undefined, ctx: EvalCont
   if (base instanceof RObject) for (const [key, value] of base.entries()) builder.set([key], value, undefined);
   else if (base !== undefined && !node.virtual) return base;
   for (const [name, childNode] of node.children) {
-    const override = findOverride(ctx, childNode.path);
-    const value = override ?? nodeValue(childNode, base instanceof RObject ? base.get(name) : undefined, ctx);
+    const baseChild = base instanceof RObject ? base.get(name) : undefined;
+    const value = findOverride(ctx, childNode.path) ?? childValue(childNode, baseChild, ctx);
     if (value !== undefined) builder.set([name], value, undefined);
   }
   for (const compiled of node.dynamic) {
@@ -488,6 +511,25 @@ function computeNodeValue(node: RuleNode, base: Value | undefined, ctx: EvalCont
   }
   if (builder.empty && !node.virtual && base === undefined) return undefined;
   return builder.build();
+}
+
+/** A child document inside its parent: where rules and base data both define it, objects merge and otherwise the
+ *  base document wins, as in OPA. */
+function childValue(node: RuleNode, base: Value | undefined, ctx: EvalContext): Value | undefined {
+  const virtual = nodeValue(node, base, ctx);
+  if (virtual === undefined || base === undefined || !hasOwnRules(node)) return virtual;
+  return mergeBase(base, virtual);
+}
+
+function mergeBase(base: Value, virtual: Value): Value {
+  if (!(base instanceof RObject) || !(virtual instanceof RObject)) return base;
+  const entries = new Map<string, [Value, Value]>();
+  for (const [key, value] of virtual.entries()) entries.set(keyOf(key), [key, value]);
+  for (const [key, value] of base.entries()) {
+    const other = entries.get(keyOf(key));
+    entries.set(keyOf(key), [key, other === undefined ? value : mergeBase(value, other[1])]);
+  }
+  return new RObject(entries.values());
 }
 
 function completeValue(node: RuleNode, ctx: EvalContext): Value | undefined {

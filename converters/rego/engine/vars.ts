@@ -1,6 +1,8 @@
 // Variable analysis over the Rego AST: which vars a term or expression needs bound before it can run, which it
 // binds (patterns, iteration vars in ref brackets, output arguments), and var occurrence counts for deciding a
-// comprehension's closure. Pure; used by safety ordering in compile.ts.
+// comprehension's closure. Nested scopes — comprehension, `every`, `and` / `or` operand and `not { }` bodies, and
+// template-string parts — read only their closure (the enclosing vars they mention) and bind nothing outside.
+// Pure; used by safety ordering in compile.ts.
 import type { Body, Expr, Term } from "../ast.js";
 
 /** Arity of a callable (builtin or user function), or undefined when unknown. */
@@ -10,7 +12,13 @@ export function isGenerated(name: string): boolean {
   return name.startsWith("$");
 }
 
-/** Every var occurring in a term (with `shallow`, outside comprehension and `every` bodies), with counts. */
+/** The name a var has in the source: a nested declaration the compiler renamed (`a$3`) prints as written. */
+export function sourceName(name: string): string {
+  return name.replace(/\$\d+$/, "");
+}
+
+/** Every var occurring in a term (with `shallow`, outside comprehension, `every`, `and` / `or` and `not { }`
+ *  bodies), with counts. */
 export function countVars(node: Term | Body | Expr, counts = new Map<string, number>(), shallow = false): Map<string, number> {
   const add = (name: string): void => void counts.set(name, (counts.get(name) ?? 0) + 1);
   const visitTerm = (term: Term): void => {
@@ -49,6 +57,7 @@ export function countVars(node: Term | Body | Expr, counts = new Map<string, num
         return;
       case "template":
         for (const part of term.parts) if (typeof part !== "string") visitTerm(part);
+        for (const w of (term.withs ?? []).flat()) visitTerm(w.value);
         return;
       default:
         return;
@@ -74,6 +83,13 @@ export function countVars(node: Term | Body | Expr, counts = new Map<string, num
         visitTerm(expr.value);
         visitBody(expr.body);
         break;
+      case "and":
+      case "or":
+        if (!shallow) expr.operands.forEach(visitBody);
+        break;
+      case "notbody":
+        if (!shallow) visitBody(expr.body);
+        break;
     }
     for (const w of expr.with) {
       visitTerm(w.target);
@@ -91,10 +107,13 @@ export function countVars(node: Term | Body | Expr, counts = new Map<string, num
 export interface VarUse {
   needs: Set<string>;
   outputs: Set<string>;
+  /** The outputs that are iteration vars in ref brackets (`xs[i]`): they are bound by the time the rest of the
+   *  expression reads them (`i == xs[i]` runs), as OPA's safety check has it. */
+  iteration: Set<string>;
 }
 
 export function newUse(): VarUse {
-  return { needs: new Set(), outputs: new Set() };
+  return { needs: new Set(), outputs: new Set(), iteration: new Set() };
 }
 
 /**
@@ -111,8 +130,10 @@ export function collectUse(term: Term, pattern: boolean, use: VarUse, closure: (
       if (term.head.type === "var") use.needs.add(term.head.name);
       else collectUse(term.head, false, use, closure);
       for (const element of term.path) {
-        if (element.type === "var") use.outputs.add(element.name);
-        else collectUse(element, elementIsPattern(element), use, closure);
+        if (element.type === "var") {
+          use.outputs.add(element.name);
+          use.iteration.add(element.name);
+        } else collectUse(element, elementIsPattern(element), use, closure);
       }
       return;
     case "array":
@@ -136,11 +157,24 @@ export function collectUse(term: Term, pattern: boolean, use: VarUse, closure: (
       term.args.forEach((arg) => collectUse(arg, false, use, closure));
       return;
     case "template":
-      for (const part of term.parts) if (typeof part !== "string") collectUse(part, false, use, closure);
+      for (const part of templateScopes(term)) for (const name of closure(part)) use.needs.add(name);
       return;
     default:
       return;
   }
+}
+
+/** Each expression part of a template string as a comprehension-like scope (OPA wraps each in a set comprehension),
+ *  its `with` values included. */
+export function templateScopes(term: Extract<Term, { type: "template" }>): Term[] {
+  const scopes: Term[] = [];
+  term.parts.forEach((part, index) => {
+    if (typeof part === "string") return;
+    const withTerms = (term.withs?.[index] ?? []).map((w) => w.value);
+    const head: Term = withTerms.length === 0 ? part : { type: "array", items: [part, ...withTerms], loc: part.loc };
+    scopes.push({ type: "setcomp", head, body: [], loc: part.loc });
+  });
+  return scopes;
 }
 
 /** `x[[a, b]]`: composite ref elements are patterns too (their vars bind when matched against keys). */
@@ -166,6 +200,11 @@ export function exprUse(expr: Expr, arityOf: ArityOf, closure: (comp: Term) => I
       collectUse(expr.domain, false, use, closure);
       for (const name of closure(everyAsTerm(expr))) use.needs.add(name);
       break;
+    case "and":
+    case "or":
+    case "notbody":
+      for (const scope of logicalScopes(expr)) for (const name of closure(scope)) use.needs.add(name);
+      break;
   }
   for (const w of expr.with) if (!namesFunction(w.value, arityOf)) collectUse(w.value, false, use, closure);
   return use;
@@ -182,6 +221,12 @@ function namesFunction(term: Term, arityOf: ArityOf): boolean {
 export function everyAsTerm(expr: Extract<Expr, { type: "every" }>): Term {
   const loopVars: Term[] = expr.key ? [expr.key, expr.value] : [expr.value];
   return { type: "arraycomp", head: { type: "array", items: loopVars, loc: expr.loc }, body: expr.body, loc: expr.loc };
+}
+
+/** The operand bodies of `and` / `or` (the body of `not { }`), each seen as a comprehension-like scope. */
+export function logicalScopes(expr: Extract<Expr, { type: "and" | "or" | "notbody" }>): Term[] {
+  const bodies = expr.type === "notbody" ? [expr.body] : expr.operands;
+  return bodies.map((body) => ({ type: "arraycomp", head: { type: "null", loc: expr.loc }, body, loc: expr.loc }));
 }
 
 function termExprUse(term: Term, arityOf: ArityOf, closure: (comp: Term) => Iterable<string>, use: VarUse): void {

@@ -1,0 +1,84 @@
+// An entry rule (Gatekeeper's `violation[...]`, a module's `deny[msg]` / `deny if …`) → one rule-model rule per
+// body: the request passes when no binding of the body holds. A body that cannot be expressed is a named `weaker`
+// gap on that rule (the VAP lacks it), never dropped silently. Messages: the fixed start of the body's sprintf.
+import type { Body, Rule as RegoRule, Term } from "../ast.js";
+import type { CompiledProgram } from "../engine/compile.js";
+import { findNode } from "../engine/program.js";
+import { P, type Rule } from "../../../src/ir/model.js";
+import type { ReportGap } from "../../../src/convert/types.js";
+import { and, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
+import { defined, type InputShape, type ParamsSource } from "./sym.js";
+
+export interface EntrySource {
+  /** Name of what is converted (template or package), prefix of the rule ids. */
+  name: string;
+  file: string;
+  line: number;
+  fallbackMessage: string;
+  /** Gap id prefix: `gatekeeper` or `rego`. */
+  gapPrefix: string;
+}
+
+/** One rule per body of the entry rule at `path` (a partial set, or complete rules whose value denies). */
+export function entryRules(program: CompiledProgram, path: readonly string[], base: { params: ParamsSource; input: InputShape }, source: EntrySource, gaps: ReportGap[]): Rule[] {
+  const node = findNode(program.root, path);
+  const entry = path[path.length - 1]!;
+  const bodies = node ? [...node.partialSets.map((compiled) => ({ compiled, set: true })), ...node.complete.map((compiled) => ({ compiled, set: false }))] : [];
+  if (!bodies.length) {
+    gaps.push({ rule: source.name, reason: `[${source.gapPrefix}.no-entry] no ${entry} rule at data.${path.join(".")}`, line: source.line, file: source.file, id: `${source.gapPrefix}.no-entry`, effect: "weaker" });
+    return [];
+  }
+  const rules: Rule[] = [];
+  bodies.forEach(({ compiled, set }, index) => {
+    const id = `${source.name}.${entry}[${index}]`;
+    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+    const rule = compiled.rule;
+    try {
+      if (rule.elses.length > 0) throw new Unsupported("`else` on the entry rule", rule.loc);
+      // a partial set denies with each element (which must be defined); a complete rule with a value other than false
+      const head: Term | undefined = set ? (rule.head.key ?? rule.head.value) : rule.head.value;
+      const exists = lowerBody(rule.body, 0, new Map(), scope, (env) => (head ? lowerTerm(head, env, scope, (value) => (set ? and(defined(value), P.t) : truthy(value))) : P.t));
+      rules.push({ id, field: entry, check: P.not(exists), message: { text: messageText(rule, source.fallbackMessage) }, provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      gaps.push({ rule: id, reason: `[${source.gapPrefix}.rego] ${error.reason}; this ${entry} rule is not in the VAP`, line: error.loc?.line ?? rule.loc.line, file: source.file, id: `${source.gapPrefix}.rego`, effect: "weaker" });
+    }
+  });
+  return rules;
+}
+
+/** The fixed start of the rule's message: its sprintf format up to the first verb, or its constant string. */
+function messageText(rule: RegoRule, fallback: string): string {
+  const format = findFormat(rule.body) ?? constantHead(rule);
+  const text = format?.split("%")[0]?.replace(/[\s:,;<(\[{'"-]+$/, "").trim();
+  return text || fallback;
+}
+
+function constantHead(rule: RegoRule): string | undefined {
+  const head = rule.head.key ?? rule.head.value;
+  if (head?.type === "string") return head.value;
+  if (head?.type === "object") {
+    const msg = head.entries.find(([key]) => key.type === "string" && key.value === "msg")?.[1];
+    if (msg?.type === "string") return msg.value;
+  }
+  return undefined;
+}
+
+function findFormat(body: Body): string | undefined {
+  for (const expr of body) {
+    if (expr.type !== "term") continue;
+    const found = formatIn(expr.term);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function formatIn(term: Term): string | undefined {
+  if (term.type !== "call") return undefined;
+  if (term.name === "sprintf" && term.args[0]?.type === "string") return term.args[0].value;
+  for (const arg of term.args) {
+    const found = formatIn(arg);
+    if (found) return found;
+  }
+  return undefined;
+}

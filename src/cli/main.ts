@@ -33,6 +33,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .version("0.1.0")
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError(false)
+    // options after a subcommand belong to it (`rego` and `rego eval` both have --input and --v0)
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .exitOverride();
   registerEval(program, ctx);

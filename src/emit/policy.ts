@@ -198,8 +198,8 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     const fields = failingFields(r.check, r.field, ctx);
     const template = messageExpr(r.message, ctx);
     // one element can fail (its parents' absence included): the message names it without a messageExpression
-    const only = template ? undefined : singleLabel(fields);
-    const msgExpr = template ?? (only === undefined && hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
+    const only = template || r.message.exact ? undefined : singleLabel(fields);
+    const msgExpr = template ?? (only === undefined && !r.message.exact && hasJoin(ctx) ? strcat([`${r.message.text}: `, C.method(fields, "join", C.lit(", "))]) : undefined);
     return { expr, message: only === undefined ? r.message.text : `${r.message.text}: ${only}`, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
   const variables = (opts.variables ?? []).map((v) => ({ name: v.name, expr: lowerVal(v.value, ctx) }));

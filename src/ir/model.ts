@@ -179,6 +179,8 @@ export interface Gap {
 /** A message: fixed text, optionally followed by bound values (→ messageExpression). */
 export interface Message {
   text: string;
+  /** The text says it all: the emitter appends no failing-field names. */
+  exact?: boolean;
   /** Appended in order after `text`; values are converted to strings. */
   parts?: (string | Val)[];
 }

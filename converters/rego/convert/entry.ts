@@ -4,7 +4,7 @@
 import type { Body, Rule as RegoRule, Term } from "../ast.js";
 import type { CompiledProgram } from "../engine/compile.js";
 import { findNode } from "../engine/program.js";
-import { P, type Rule } from "../../../src/ir/model.js";
+import { P, V, type Message, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
 import type { ReportGap } from "../../../src/convert/types.js";
 import { and, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
 import { defined, type InputShape, type ParamsSource } from "./sym.js";
@@ -38,7 +38,7 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
       // a partial set denies with each element (which must be defined); a complete rule with a value other than false
       const head: Term | undefined = set ? (rule.head.key ?? rule.head.value) : rule.head.value;
       const exists = lowerBody(rule.body, 0, new Map(), scope, (env) => (head ? lowerTerm(head, env, scope, (value) => (set ? and(defined(value), P.t) : truthy(value))) : P.t));
-      rules.push({ id, field: entry, check: P.not(exists), message: { text: messageText(rule, source.fallbackMessage) }, provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
+      rules.push({ id, field: entry, check: P.not(exists), message: namingMessage(messageText(rule, source.fallbackMessage), exists), provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       gaps.push({ rule: id, reason: `[${source.gapPrefix}.rego] ${error.reason}; this ${entry} rule is not in the VAP`, line: error.loc?.line ?? rule.loc.line, file: source.file, id: `${source.gapPrefix}.rego`, effect: "weaker" });
@@ -47,11 +47,52 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
   return rules;
 }
 
+/**
+ * The message: the fixed text, then the names of the offending elements where the body iterates over named ones
+ * (`…: nginx, sidecar`) — the elements of each top-level quantifier that satisfy its body.
+ */
+function namingMessage(text: string, exists: Pred): Message {
+  const quants = labelledQuantifiers(exists);
+  if (!quants.length) return { text, exact: true };
+  const names: Val[] = quants.map((q) => ({ k: "project", list: { k: "filter", list: V.or(q.over, V.lit([])), v: q.v, pred: q.body }, v: q.v, body: q.label! }));
+  const all: Val = names.length === 1 ? names[0]! : { k: "concat", lists: names };
+  return { text: `${text}: `, parts: [V.call("join", all, V.lit(", "))] };
+}
+
+/** `any` quantifiers with a label at the top of a conjunction / disjunction (not under a negation). */
+function labelledQuantifiers(pred: Pred): Extract<Pred, { k: "quant" }>[] {
+  switch (pred.k) {
+    case "quant":
+      return pred.q === "any" && pred.label ? [pred] : [];
+    case "and":
+    case "or":
+      return pred.of.flatMap(labelledQuantifiers);
+    default:
+      return [];
+  }
+}
+
 /** The fixed start of the rule's message: its sprintf format up to the first verb, or its constant string. */
 function messageText(rule: RegoRule, fallback: string): string {
-  const format = findFormat(rule.body) ?? constantHead(rule);
-  const text = format?.split("%")[0]?.replace(/[\s:,;<(\[{'"-]+$/, "").trim();
-  return text || fallback;
+  const format = findFormat(rule.body) ?? constantHead(rule) ?? constantAssigned(rule);
+  if (!format) return fallback;
+  // the text before the first verb when it says enough, else the whole format with its verbs as "…"
+  const prefix = format.split("%")[0]!.replace(/[\s:,;<(\[{'"-]+$/, "").trim();
+  if (prefix.split(/\s+/).length >= 3) return prefix;
+  return format.replace(/%[-+# 0-9.*]*[a-zA-Z%]/g, (verb) => (verb === "%%" ? "%" : "…")).replace(/\s+/g, " ").trim() || fallback;
+}
+
+/** `msg := "text"` in the body, where `msg` is the head's element (or its `msg` field). */
+function constantAssigned(rule: RegoRule): string | undefined {
+  const head = rule.head.key ?? rule.head.value;
+  const msgVar = head?.type === "var" ? head.name : head?.type === "object" ? head.entries.find(([key]) => key.type === "string" && key.value === "msg")?.[1] : undefined;
+  const name = typeof msgVar === "string" ? msgVar : msgVar?.type === "var" ? msgVar.name : undefined;
+  for (const expr of rule.body) {
+    if (expr.type !== "term" || expr.term.type !== "call" || (expr.term.name !== "assign" && expr.term.name !== "eq")) continue;
+    const [target, value] = expr.term.args;
+    if (target?.type === "var" && target.name === name && value?.type === "string") return value.value;
+  }
+  return undefined;
 }
 
 function constantHead(rule: RegoRule): string | undefined {

@@ -1,0 +1,93 @@
+// `migrate rego FILE.rego --entrypoint … --input admission|object` as scripts see it: the VAP and binding, the
+// JSON report, `--fixtures` replay through the Rego engine and the VAP (both bundled examples agree on every
+// fixture), gaps with exit 3, and bad input with exit 2 and file:line.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(["node", "migrate", ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+const ADMISSION = ["fixtures/rego/admission/policy.rego", "--entrypoint", "data.kubernetes.admission.deny"];
+const CONFTEST = ["fixtures/rego/conftest", "--entrypoint", "data.main.deny", "--input", "object"];
+
+function module(text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "migrate-rego-"));
+  const file = path.join(dir, "policy.rego");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("migrate rego (conversion)", () => {
+  it("converts an admission module to a VAP and a binding, one validation per deny body", async () => {
+    const r = await run("rego", ...ADMISSION);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS() as { kind: string; spec: { validations?: { expression: string; message: string }[]; validationActions?: string[] } });
+    expect(docs.map((d) => d.kind)).toEqual(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+    expect(docs[0]!.spec.validations).toHaveLength(2);
+    expect(docs[0]!.spec.validations![1]!.message).toBe("pods must set securityContext.runAsNonRoot");
+    expect(docs[1]!.spec.validationActions).toEqual(["Deny"]);
+  });
+
+  it.each([
+    ["admission", [...ADMISSION, "--fixtures", "fixtures/rego/admission/pods"]],
+    ["object (conftest)", [...CONFTEST, "--fixtures", "fixtures/rego/conftest/deployments"]],
+  ])("replays the %s fixtures through the Rego engine and the VAP: every one agrees", async (_shape, args) => {
+    const r = await run("rego", ...args, "-o", "json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { conversion: { status: string }; summary: { cases: number; passed: number }; cases: { source: string; vap: string }[] };
+    expect(report.conversion.status).toBe("converted");
+    expect(report.summary.cases).toBe(3);
+    expect(report.summary.passed).toBe(3);
+    expect(report.cases.map((c) => c.source).sort()).toEqual(["admit", "deny", "deny"]);
+  });
+
+  it("names the failing containers in the messageExpression", async () => {
+    const r = await run("rego", ...ADMISSION, "--fixtures", "fixtures/rego/admission/pods", "-o", "json");
+    const report = JSON.parse(r.out) as { cases: { resource: string; messages: string[] }[] };
+    expect(report.cases.find((c) => c.resource === "shop/latest")!.messages).toContain("container … uses the latest tag: sidecar");
+  });
+
+  it("writes the JSON report contract with the entrypoint and input shape", async () => {
+    const r = await run("rego", ...CONFTEST, "-o", "json");
+    expect(r.code).toBe(0);
+    const report = (JSON.parse(r.out) as { results: { status: string; gaps: unknown[]; manifests: unknown[]; entrypoint: string; input: string }[] }).results[0]!;
+    expect(report).toMatchObject({ status: "converted", gaps: [], entrypoint: "data.main.deny", input: "object" });
+    expect(report.manifests).toHaveLength(2);
+  });
+
+  it("a warn entrypoint binds with Warn", async () => {
+    const file = module('package k8s\nimport rego.v1\nwarn contains "no owner label" if not input.request.object.metadata.labels.owner\n');
+    const r = await run("rego", file, "--entrypoint", "data.k8s.warn");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("- Warn");
+  });
+
+  it("exit 3 with a named gap for a body it cannot express (data.inventory)", async () => {
+    const file = module('package k8s\nimport rego.v1\ndeny contains "taken" if {\n  some other in data.inventory.namespace[_]\n  other.metadata.name == input.request.object.metadata.name\n}\n');
+    const r = await run("rego", file, "--entrypoint", "data.k8s.deny", "-o", "json");
+    expect(r.code).toBe(3);
+    const report = (JSON.parse(r.out) as { results: { status: string; gaps: { id: string; line: number; reason: string }[] }[] }).results[0]!;
+    expect(report.status).toBe("unsupported");
+    expect(report.gaps[0]).toMatchObject({ id: "rego.rego", line: 4 });
+    expect(report.gaps[0]!.reason).toContain("data.inventory");
+  });
+
+  it.each([
+    ["a parse error, with file:line:col", ["package k8s\ndeny[msg] {\n  msg := \n}\n", "--entrypoint", "data.k8s.deny", "--v0"], /policy\.rego:\d+:\d+: rego_parse_error/],
+    ["a missing --entrypoint", ["package k8s\n"], /--entrypoint is required/],
+    ["a malformed --entrypoint", ["package k8s\n", "--entrypoint", "k8s.deny"], /--entrypoint must be a rule path/],
+    ["a bad --input", ["package k8s\n", "--entrypoint", "data.k8s.deny", "--input", "review"], /--input must be admission or object/],
+  ])("exit 2 on %s", async (_what, [text, ...flags], message) => {
+    const r = await run("rego", module(text!), ...flags);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message as RegExp);
+  });
+});

@@ -91,3 +91,20 @@ describe("migrate rego (conversion)", () => {
     expect(r.err).toMatch(message as RegExp);
   });
 });
+
+describe("migrate verify with ConstraintTemplates + Constraints", () => {
+  it.each(["inline", "constraint"])("replays the bundled cases through Gatekeeper's evaluation and the VAP (--params %s)", async (mode) => {
+    const r = await run("verify", "fixtures/gatekeeper/template.yaml", "fixtures/gatekeeper/constraint.yaml", "--fixtures", "fixtures/gatekeeper/cases", "--params", mode, "-o", "json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { summary: { cases: number; passed: number }; cases: { source: string; vap: string }[] };
+    expect(report.summary).toMatchObject({ cases: 6, passed: 6 });
+    expect(report.cases.filter((c) => c.source === "deny")).toHaveLength(4);
+    expect(report.cases.every((c) => c.source === c.vap)).toBe(true);
+  });
+
+  it("exit 2 on a bad --params", async () => {
+    const r = await run("verify", "fixtures/gatekeeper/template.yaml", "fixtures/gatekeeper/constraint.yaml", "--fixtures", "fixtures/gatekeeper/cases", "--params", "both");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--params must be inline or constraint");
+  });
+});

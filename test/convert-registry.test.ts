@@ -34,6 +34,8 @@ describe("converterFor", () => {
     ["List with a Pod", { apiVersion: "v1", kind: "List", items: [psp("a"), { apiVersion: "v1", kind: "Pod" }] }, undefined],
     ["Pod", { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }, undefined],
     ["ValidatingAdmissionPolicy", { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy" }, undefined],
+    ["ConstraintTemplate", { apiVersion: "templates.gatekeeper.sh/v1", kind: "ConstraintTemplate", metadata: { name: "k8sx" } }, "gatekeeper"],
+    ["Gatekeeper Constraint", { apiVersion: "constraints.gatekeeper.sh/v1beta1", kind: "K8sX", metadata: { name: "x" } }, "gatekeeper"],
     ["a string", "PodSecurityPolicy", undefined],
     ["null", null, undefined],
   ])("%s → %s", (_, doc, id) => {

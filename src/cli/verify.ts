@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { renderText, summarize, type ReplayReport } from "../equivalence/contract.js";
 import { countErrors } from "../equivalence/replay.js";
+import { InputError } from "../input/yaml.js";
 import {
   convertOptions,
   EXIT,
@@ -20,6 +21,7 @@ import {
 
 interface VerifyOptions extends ConvertFlags {
   fixtures: string[];
+  params?: string;
   output: string;
   authz?: string;
   verbose?: boolean;
@@ -31,7 +33,8 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
   try {
     const loaded = loadSources(sources);
     const conv = loaded.converter;
-    const result = conv.convert(loaded.sources, convertOptions(opts, conv.id));
+    if (opts.params !== undefined && opts.params !== "inline" && opts.params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(opts.params)}`, "<flags>");
+    const result = conv.convert(loaded.sources, { ...convertOptions(opts, conv.id), ...(opts.params ? { params: opts.params } : {}) });
     printGaps(result.gaps, ctx.io);
     const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
     ctx.io.err(`replaying ${fixtures.length} fixture(s) through the ${conv.id} source engine and the generated policies\n`);
@@ -50,13 +53,14 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command("verify")
     .description("Replay fixtures through the source engine and the generated VAP (+MAP); report every divergence")
-    .argument("<sources...>", "policy files or directories (one source language: PodSecurityPolicies)")
+    .argument("<sources...>", "policy files or directories (one source language: PodSecurityPolicies, Kyverno policies, or ConstraintTemplates + Constraints)")
     .requiredOption("--fixtures <paths...>", "pods or AdmissionReviews (files or directories)")
     .option("-o, --output <format>", "text or json", "text")
     .option("--target-version <version>", "as for `migrate psp`", "1.36")
     .option("--rbac <mode>", "PodSecurityPolicies only: as for `migrate psp` (default: authorizer)")
     .option("--controllers", "PodSecurityPolicies only: as for `migrate psp`")
     .option("--actions <list>", "as for `migrate psp`", "Deny")
+    .option("--params <mode>", "Gatekeeper only: inline or constraint, as for `migrate gatekeeper`")
     .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
     .option("-v, --verbose", "print details for passing cases too")
     .addHelpText(
@@ -65,6 +69,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
 Examples:
   migrate verify fixtures/psp/restricted.yaml --fixtures fixtures/psp/pods
   migrate verify psps/ --fixtures pods/ review.yaml -o json
+  migrate verify fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml --fixtures fixtures/gatekeeper/cases
 
 A fixture named allowed*.yaml must be admitted, disallowed*.yaml denied; any fixture may instead carry the annotation
 vap-migrate.io/expect: admit|deny. A case passes when both engines agree (and match the expectation).

@@ -2,6 +2,7 @@
 // CLI (`migrate verify`, later `repo`/`review`) dispatches on the detected source through this list only.
 import { kyvernoConverter } from "../../converters/kyverno/index.js";
 import { pspConverter } from "../../converters/psp/index.js";
+import { gatekeeperConverter } from "../../converters/rego/index.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import type { CommonConvertOptions, Converter } from "./types.js";
 
@@ -11,7 +12,7 @@ import type { CommonConvertOptions, Converter } from "./types.js";
  */
 export type AnyConverter = Converter<unknown, CommonConvertOptions>;
 
-const REGISTRY: readonly AnyConverter[] = [pspConverter, kyvernoConverter as unknown as AnyConverter];
+const REGISTRY: readonly AnyConverter[] = [pspConverter, kyvernoConverter as unknown as AnyConverter, gatekeeperConverter as unknown as AnyConverter];
 
 /** Every registered converter, in detection order. */
 export function converters(): readonly AnyConverter[] {

@@ -1,0 +1,76 @@
+// The Gatekeeper converter behind the converter seam (src/convert/types.ts), so `migrate verify` (and later
+// repo/review) take ConstraintTemplates + Constraints: detection, parsing with file:line (constraints paired with
+// their template by kind), conversion (./convert/gatekeeper.ts) and replay of plain fixtures through the Rego engine
+// as Gatekeeper's webhook runs it (every constraint; a violation denies) beside the converted VAPs.
+import type { Converter, ConvertResult } from "../../src/convert/types.js";
+import { replayFixtures, type ReplayAdapter, type SourceOutcome } from "../../src/equivalence/replay.js";
+import { InputError, type LoadedDoc } from "../../src/input/yaml.js";
+import type { AdmissionRequest, KObject } from "../../src/vap/types.js";
+import { convertTemplate, type GatekeeperConvertOptions } from "./convert/gatekeeper.js";
+import { constraintObject } from "./convert/replay.js";
+import { checkConstraintForTemplate, isConstraint, isConstraintTemplate, parseConstraint, parseTemplate, templateForConstraint, type Constraint, type ConstraintTemplate } from "./gatekeeper/model.js";
+import { regoEngineEval } from "./gatekeeper/rego-eval.js";
+import type { GkReview } from "./gatekeeper/review.js";
+import { gatekeeperViolations, WEBHOOK_ENFORCEMENT_POINT } from "./gatekeeper/run.js";
+
+/** One template with the constraints of its kind. */
+export interface GatekeeperSource {
+  template: ConstraintTemplate;
+  constraints: Constraint[];
+}
+
+function parse(docs: readonly LoadedDoc[]): GatekeeperSource[] {
+  const templates = docs.filter((d) => isConstraintTemplate(d.doc)).map((d) => parseTemplate(d));
+  const sources: GatekeeperSource[] = templates.map((template) => ({ template, constraints: [] }));
+  for (const d of docs.filter((doc) => isConstraint(doc.doc))) {
+    const constraint = parseConstraint(d);
+    const template = templateForConstraint(constraint, templates);
+    if (!template) throw new InputError(`Constraint ${constraint.kind}/${constraint.name}: its ConstraintTemplate "${constraint.kind.toLowerCase()}" is not among the inputs`, constraint.file, constraint.line);
+    checkConstraintForTemplate(constraint, template);
+    sources.find((s) => s.template === template)!.constraints.push(constraint);
+  }
+  if (!sources.length) throw new InputError("no ConstraintTemplate found", [...new Set(docs.map((d) => d.file))].join(", "));
+  return sources;
+}
+
+function convert(sources: readonly GatekeeperSource[], opts: GatekeeperConvertOptions): ConvertResult {
+  const results = sources.map((s) => convertTemplate(s.template, s.constraints, opts));
+  const statuses = new Set(results.map((r) => r.status));
+  return {
+    manifests: results.flatMap((r) => r.manifests),
+    gaps: results.flatMap((r) => r.gaps),
+    status: statuses.size === 1 ? results[0]!.status : statuses.has("converted") || statuses.has("partial") ? "partial" : "unsupported",
+  };
+}
+
+/** Gatekeeper's webhook on a request: the review is the AdmissionRequest; any violation of any constraint denies. */
+function gatekeeperAdapter(sources: readonly GatekeeperSource[], namespaces: readonly KObject[]): ReplayAdapter {
+  return {
+    label: "Gatekeeper",
+    inScope: () => null,
+    source(request: AdmissionRequest): SourceOutcome {
+      const review = { ...request, namespaceObject: {}, options: request.options ?? null, oldObject: request.oldObject ?? null, object: request.operation === "DELETE" ? (request.oldObject ?? null) : request.object } as unknown as GkReview;
+      const messages: string[] = [];
+      for (const { template, constraints } of sources) {
+        for (const constraint of constraints) {
+          const violations = gatekeeperViolations(template, constraint, review, namespaces, regoEngineEval, { enforcementPoint: WEBHOOK_ENFORCEMENT_POINT });
+          messages.push(...violations.map((v) => `[${constraint.name}] ${v.msg}`));
+        }
+      }
+      return messages.length ? { verdict: "deny", reason: messages.join("; ") } : { verdict: "admit" };
+    },
+  };
+}
+
+export const gatekeeperConverter: Converter<GatekeeperSource, GatekeeperConvertOptions> = {
+  id: "gatekeeper",
+  detect: (doc) => isConstraintTemplate(doc) || isConstraint(doc),
+  parse,
+  convert,
+  replay({ sources, manifests, fixtures, authz, suite }) {
+    const namespaces = fixtures.map((f) => f.doc as KObject).filter((o) => o?.kind === "Namespace");
+    // the VAPs of --params constraint take the Constraints as params, as the cluster would hold them
+    const params = sources.flatMap((s) => s.constraints.map((c) => constraintObject(c, s.template)));
+    return replayFixtures(gatekeeperAdapter(sources, namespaces), { manifests: [...manifests, ...params], fixtures, ...(authz ? { authz } : {}), ...(suite ? { suite } : {}) });
+  },
+};

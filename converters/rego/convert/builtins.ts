@@ -1,6 +1,7 @@
 // Rego builtins → the rule model, derived from OPA's documented semantics (independently of the engine's builtin
 // table): as conditions (`startswith(s, p)` → prefix match) and as values (`count(x)` → size). Known arguments
 // fold here; a runtime argument that Rego would leave undefined (wrong type) makes the leaf false.
+import { RE2JS } from "@bufbuild/re2";
 import type { Loc } from "../ast.js";
 import { isArray, RObject, RSet, type Value } from "../value.js";
 import { P, V, type Pred, type Val, type ValueKind } from "../../../src/ir/model.js";
@@ -24,6 +25,7 @@ export function lowerBuiltinPred(name: string, args: readonly Sym[], loc: Loc): 
     case "regex.match":
     case "re_match": {
       const [pattern, subject] = args as [Sym, Sym];
+      if (pattern.k === "known" && subject.k === "known") return typeof pattern.value === "string" && typeof subject.value === "string" && re2Find(pattern.value, subject.value) ? P.t : P.f;
       if (pattern.k === "known" && typeof pattern.value === "string" && subject.k === "rt") return and2(isString(subject.val), P.match(subject.val, { k: "regex", re: pattern.value }, false));
       const patternVal = valOf(pattern);
       const subjectVal = valOf(subject);
@@ -35,6 +37,15 @@ export function lowerBuiltinPred(name: string, args: readonly Sym[], loc: Loc): 
       return anyAffix(name, args, loc);
     default:
       return truthy(lowerBuiltinVal(name, args, loc));
+  }
+}
+
+/** RE2, unanchored (regex.match on known strings); an invalid pattern matches nothing (Rego: undefined). */
+function re2Find(pattern: string, subject: string): boolean {
+  try {
+    return RE2JS.compile(pattern).test(subject);
+  } catch {
+    return false;
   }
 }
 
@@ -148,12 +159,21 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
     case "trim_prefix":
       return rt(V.cond(P.cmp(V.call("startsWith", a!, b!), "==", true, false), V.call("substring", a!, V.call("size", b!)), a!));
     case "plus":
-      return rt(V.call("add", a!, b!));
+      return rt(arithmetic("add", a!, b!));
     case "minus":
       // input JSON holds no sets: a runtime value is a set only when the policy built one
-      return setValued(args[0]!, a!) || setValued(args[1]!, b!) ? setDifference(a!, b!, args[1]!) : rt(V.call("sub", a!, b!));
+      return setValued(args[0]!, a!) || setValued(args[1]!, b!) ? setDifference(a!, b!, args[1]!) : rt(arithmetic("sub", a!, b!));
     case "mul":
-      return rt(V.call("mul", a!, b!));
+      return rt(arithmetic("mul", a!, b!));
+    case "div":
+      return rt(V.call("divide", asDouble(a!), asDouble(b!)));
+    case "to_number":
+      // Rego numbers are one type; a string's number (the corpus validates it with a regex first) is a double
+      return rt(V.call("double", a!));
+    case "substring":
+      // Rego: (offset, length), length -1 = the rest; CEL: (start, end)
+      if (c!.k === "lit" && c!.value === -1) return rt(V.call("substring", a!, b!));
+      return rt(V.call("substring", a!, b!, V.call("add", b!, c!)));
     case "and":
       return rt({ k: "filter", list: a!, v: "x", pred: P.in(V.at({ root: { k: "var", name: "x" }, segs: [] }), b!, false) });
     case "or":
@@ -164,8 +184,6 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
       return sprintf(args[0]!, b!, loc);
     case "sum":
       return rt(V.call("sum", a!));
-    case "to_number":
-      throw new Unsupported("to_number on a runtime value", loc);
     default:
       throw new Unsupported(`builtin ${name}`, loc);
   }
@@ -203,6 +221,29 @@ function sprintf(format: Sym, args: Val, loc: Loc): Sym {
   }
   if (literal) parts.push(V.lit(literal));
   return rt({ k: "strcat", parts });
+}
+
+/**
+ * `a op b` in CEL, which has no mixed int/double arithmetic: integers when both sides are surely integers (sizes,
+ * integer literals, integer arithmetic), else doubles on both sides (JSON numbers may be either).
+ */
+function arithmetic(fn: "add" | "sub" | "mul", a: Val, b: Val): Val {
+  return surelyInt(a) && surelyInt(b) ? V.call(fn, a, b) : V.call(fn, asDouble(a), asDouble(b));
+}
+
+function surelyInt(val: Val): boolean {
+  if (val.k === "lit") return typeof val.value === "number" && Number.isInteger(val.value);
+  if (val.k !== "call") return false;
+  if (val.fn === "size" || val.fn === "int") return true;
+  return (val.fn === "add" || val.fn === "sub" || val.fn === "mul") && val.args.every(surelyInt);
+}
+
+function asDouble(val: Val): Val {
+  if (val.k === "lit" && typeof val.value === "number") return V.lit({ double: val.value });
+  if (val.k === "lit" && typeof val.value === "object" && val.value !== null && "double" in val.value) return val;
+  if (val.k === "call" && (val.fn === "double" || val.fn === "divide")) return val;
+  if (val.k === "call" && (val.fn === "add" || val.fn === "sub" || val.fn === "mul") && !val.args.every(surelyInt)) return val;
+  return V.call("double", val);
 }
 
 /** A set (or array) the policy built: a known collection, or a list the model computed. */
@@ -261,6 +302,23 @@ function fold(name: string, args: readonly Value[]): Value | undefined | typeof 
       return str(a) && str(b) ? a.split(b) : undefined;
     case "plus":
       return typeof a === "number" && typeof b === "number" ? a + b : NOT_FOLDED;
+    case "mul":
+      return typeof a === "number" && typeof b === "number" ? a * b : NOT_FOLDED;
+    case "div":
+      return typeof a === "number" && typeof b === "number" ? (b === 0 ? undefined : a / b) : NOT_FOLDED;
+    case "replace":
+      return str(a) && str(b) && str(args[2]) ? a.split(b).join(args[2] as string) : undefined;
+    case "substring": {
+      const length = args[2];
+      if (!str(a) || typeof b !== "number" || typeof length !== "number" || b < 0) return undefined;
+      const points = [...a];
+      return points.slice(b, length < 0 ? undefined : b + length).join("");
+    }
+    case "to_number":
+      if (typeof a === "number") return a;
+      if (a === null) return 0;
+      if (typeof a === "boolean") return a ? 1 : 0;
+      return str(a) && /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(a) ? Number(a) : undefined;
     case "minus":
       if (typeof a === "number" && typeof b === "number") return a - b;
       if (a instanceof RSet && b instanceof RSet) return new RSet([...a].filter((x) => !b.has(x)));

@@ -4,7 +4,10 @@
 import type { Body, Rule as RegoRule, Term } from "../ast.js";
 import type { CompiledProgram } from "../engine/compile.js";
 import { findNode } from "../engine/program.js";
-import { P, V, type Message, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
+import { emitRules, envFor, LowerError, type EmitOptions, type VapParts } from "../../../src/emit/index.js";
+import { validatePolicy } from "../../../src/vap/compilepolicy.js";
+import type { ValidatingAdmissionPolicy } from "../../../src/vap/types.js";
+import { P, V, type Match, type Message, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
 import type { ReportGap } from "../../../src/convert/types.js";
 import { and, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
 import { defined, type InputShape, type ParamsSource } from "./sym.js";
@@ -122,4 +125,62 @@ function formatIn(term: Term): string | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The VAP parts of the rules; a rule the emitter cannot express for the target (e.g. a value that can be absent in
+ * a map literal below CEL 1.28) is left out with a `weaker` gap. Undefined when no rule is left.
+ */
+export function emitEntryRules(
+  rules: readonly Rule[],
+  match: Match,
+  opts: EmitOptions,
+  source: Pick<EntrySource, "file" | "gapPrefix">,
+  gaps: ReportGap[],
+  paramKind?: { apiVersion: string; kind: string },
+): VapParts | undefined {
+  let kept = [...rules];
+  const drop = (rule: Rule, why: string): void => {
+    gaps.push({ rule: rule.id, reason: `[${source.gapPrefix}.emit] ${why}; this rule is not in the VAP`, line: rule.provenance.line, file: source.file, id: `${source.gapPrefix}.emit`, effect: "weaker" });
+    kept = kept.filter((other) => other !== rule);
+  };
+  for (let round = 0; round <= rules.length && kept.length > 0; round++) {
+    let parts: VapParts;
+    try {
+      parts = emitRules(kept, match, opts);
+    } catch (error) {
+      if (!(error instanceof LowerError)) throw error;
+      // find the rule the emitter cannot express alone
+      const culprit = kept.find((rule) => {
+        try {
+          emitRules([rule], match, opts);
+          return false;
+        } catch (inner) {
+          if (!(inner instanceof LowerError)) throw inner;
+          return true;
+        }
+      });
+      drop(culprit ?? kept[0]!, error.message);
+      continue;
+    }
+    // what the API server would refuse (a type error, an expression over its size limit) never ships
+    const issue = firstIssue(parts, opts.targetVersion, paramKind);
+    if (!issue) return parts;
+    const culprit = issue.validation !== undefined ? kept[issue.validation] : kept.find((rule, index) => parts.validations[index]?.expression.includes(`variables.${issue.variable}`));
+    drop(culprit ?? kept[0]!, `the generated CEL does not compile on the API server (${issue.message})`);
+  }
+  return undefined;
+}
+
+/** The first compile issue of the emitted parts, with the validation index or the variable it is in. */
+function firstIssue(parts: VapParts, targetVersion: string, paramKind?: { apiVersion: string; kind: string }): { validation?: number; variable?: string; message: string } | undefined {
+  const policy = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: "check" }, spec: { ...(paramKind ? { paramKind } : {}), matchConstraints: parts.matchConstraints, matchConditions: parts.matchConditions, variables: parts.variables, validations: parts.validations.map((v) => ({ expression: v.expression, ...(v.messageExpression ? { messageExpression: v.messageExpression } : {}) })) } } as unknown as ValidatingAdmissionPolicy;
+  const issue = validatePolicy(policy, undefined, envFor(targetVersion))[0];
+  if (!issue) return undefined;
+  const validation = /^spec\.validations\[(\d+)\]/.exec(issue.field);
+  const variable = /^spec\.variables\[(\d+)\]/.exec(issue.field);
+  const message = issue.message.length > 120 ? `${issue.message.slice(0, 117)}…` : issue.message;
+  if (validation) return { validation: Number(validation[1]), message };
+  if (variable) return { variable: parts.variables[Number(variable[1])]!.name, message };
+  return { validation: 0, message };
 }

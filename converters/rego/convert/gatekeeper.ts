@@ -7,11 +7,10 @@ import { compileTemplate } from "../gatekeeper/rego-eval.js";
 import { constraintParameters, type Constraint, type ConstraintMatch, type ConstraintTemplate } from "../gatekeeper/model.js";
 import { templateRegoModules } from "../gatekeeper/run.js";
 import { fromJSON } from "../value.js";
-import { emitRules } from "../../../src/emit/index.js";
 import { V, type Json, type KindMatch, type Match, type Operation, type Pred, type Rule } from "../../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../src/convert/types.js";
 import { buildVap, buildVapBinding, type ValidationAction } from "../../../src/vap/build.js";
-import { entryRules } from "./entry.js";
+import { emitEntryRules, entryRules } from "./entry.js";
 import { GATEKEEPER_MATCH_CONDITIONS } from "./match-conditions.js";
 import type { ParamsSource } from "./sym.js";
 
@@ -37,9 +36,10 @@ export function convertTemplate(template: ConstraintTemplate, constraints: reado
     const params: ParamsSource = { k: "known", value: fromJSON(constraintParameters(constraint, template)) };
     const rules = violationRules(program, templatePackage, template, params, gaps);
     if (!rules.length) continue;
-    converted++;
     const name = `${template.name}-${constraint.name}`.toLowerCase();
-    const parts = emitRules(rules, constraintMatch(constraint.match, template), { targetVersion: opts.targetVersion ?? "1.36" });
+    const parts = emitEntryRules(rules, constraintMatch(constraint.match, template), { targetVersion: opts.targetVersion ?? "1.36" }, { file: template.file, gapPrefix: "gatekeeper" }, gaps);
+    if (!parts) continue;
+    converted++;
     manifests.push(
       buildVap({
         name,
@@ -75,8 +75,10 @@ function convertWithConstraintParams(
   const rules = violationRules(program, templatePackage, template, params, gaps);
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const operations = templateOperations(template);
+  const paramKind = { apiVersion: "constraints.gatekeeper.sh/v1beta1", kind: template.kind };
   const parameters = V.or(V.at({ root: { k: "params" }, segs: [{ k: "field", name: "spec" }, { k: "field", name: "parameters" }] }), V.lit({}));
-  const parts = emitRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations }, { targetVersion: opts.targetVersion ?? "1.36", variables: [{ name: "params", value: parameters }] });
+  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations }, { targetVersion: opts.targetVersion ?? "1.36", variables: [{ name: "params", value: parameters }] }, { file: template.file, gapPrefix: "gatekeeper" }, gaps, paramKind);
+  if (!parts) return { manifests: [], gaps: dedupeGaps(gaps), status: "unsupported" };
   const name = template.name.toLowerCase();
   const manifests: object[] = [
     buildVap({
@@ -85,7 +87,7 @@ function convertWithConstraintParams(
       annotations: { "vap-migrate.io/gatekeeper-template": template.name },
       matchConstraints: parts.matchConstraints,
       failurePolicy: "Fail",
-      paramKind: { apiVersion: "constraints.gatekeeper.sh/v1beta1", kind: template.kind },
+      paramKind,
       matchConditions: [...GATEKEEPER_MATCH_CONDITIONS, ...parts.matchConditions],
       variables: parts.variables,
       validations: parts.validations,

@@ -149,11 +149,32 @@ export function truthy(sym: Sym): Pred {
     case "known":
       return sym.value === false ? P.f : P.t;
     case "rt":
-      return P.cmp(sym.val, "!=", false, false);
+      // values that are never `false` (built maps, lists, strings, numbers) succeed as they are
+      return neverFalse(sym.val) ? P.t : P.cmp(sym.val, "!=", false, false);
     case "undef":
       return P.f;
     default:
       return P.t;
+  }
+}
+
+function neverFalse(val: Val): boolean {
+  switch (val.k) {
+    case "map":
+    case "list":
+    case "strcat":
+    case "concat":
+    case "filter":
+    case "project":
+      return true;
+    case "lit":
+      return val.value !== false;
+    case "call":
+      return val.fn !== "bool" && val.fn !== "dyn";
+    case "cond":
+      return neverFalse(val.then) && neverFalse(val.else);
+    default:
+      return false;
   }
 }
 
@@ -200,7 +221,31 @@ function matchPattern(pattern: Term, sym: Sym, env: Env, scope: Scope, loc: Loc,
     const step = (index: number, current: Env): Pred => (index === items.length ? then(current) : matchPattern(pattern.items[index]!, known(items[index]!), current, scope, loc, (next) => step(index + 1, next)));
     return step(0, env);
   }
+  if (pattern.type === "object" && hasUnbound(pattern, env)) return matchObject(pattern, sym, env, scope, loc, then);
   return lowerTerm(pattern, env, scope, (own, next) => andThen(compareSyms(own, "==", sym, loc), () => then(next)));
+}
+
+/** An object pattern with vars (`{"msg": msg, "field": "containers"}`) against a value: same keys, values matched. */
+function matchObject(pattern: Extract<Term, { type: "object" }>, sym: Sym, env: Env, scope: Scope, loc: Loc, then: Then): Pred {
+  if (!pattern.entries.every(([key]) => key.type === "string")) throw new Unsupported("an object pattern with computed keys", loc);
+  const keys = pattern.entries.map(([key]) => (key as { value: string }).value);
+  let members: Sym[];
+  if (sym.k === "known") {
+    if (!(sym.value instanceof RObject) || sym.value.size !== keys.length) return P.f;
+    const object = sym.value;
+    const values = keys.map((key) => object.get(key));
+    if (values.some((value) => value === undefined)) return P.f;
+    members = values.map((value) => known(value!));
+  } else if (sym.k === "rt" && sym.val.k === "map") {
+    const entries = new Map(sym.val.entries);
+    if (entries.size !== keys.length || keys.some((key) => !entries.has(key))) return P.f;
+    members = keys.map((key) => rt(entries.get(key)!));
+  } else {
+    throw new Unsupported("matching an object pattern against a runtime object", loc);
+  }
+  const step = (index: number, current: Env): Pred =>
+    index === keys.length ? then(current) : matchPattern(pattern.entries[index]![1], members[index]!, current, scope, loc, (next) => step(index + 1, next));
+  return step(0, env);
 }
 
 // ---- comparisons -----------------------------------------------------------------------------------------------
@@ -504,9 +549,13 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
     // iterating (or testing membership of) a partial set: one branch per rule body, the element its head key
     return or(
       ...node.partialSets.map((compiled) =>
-        lowerBody(compiled.rule.body, 0, new Map(), inner, (ruleEnv) =>
+        lowerBody(compiled.rule.body, 0, preBound(compiled.rule.head.key, element, env), inner, (ruleEnv) =>
           lowerTerm(compiled.rule.head.key ?? compiled.rule.head.value!, ruleEnv, inner, (member) =>
-            isUnbound(element, env) ? walk(member, path, index + 1, bind(env, element.name, member), scope, loc, then) : lowerTerm(element, env, scope, (key, next) => andThen(compareSyms(key, "==", member, loc), () => walk(member, path, index + 1, next, scope, loc, then))),
+            isUnbound(element, env)
+              ? walk(member, path, index + 1, bind(env, element.name, member), scope, loc, then)
+              : hasUnbound(element, env)
+                ? matchPattern(element, member, env, scope, loc, (next) => walk(member, path, index + 1, next, scope, loc, then))
+                : lowerTerm(element, env, scope, (key, next) => andThen(compareSyms(key, "==", member, loc), () => walk(member, path, index + 1, next, scope, loc, then))),
           ),
         ),
       ),
@@ -514,6 +563,42 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
   }
   if (node.dynamic.length > 0) throw new Unsupported("partial object rules", loc);
   return completeValue(node, inner, loc, (value) => walk(value, path, index, env, scope, loc, then));
+}
+
+/**
+ * Looking up `p[{"msg": msg, "field": "containers"}]`: the rule's head vars that the pattern fixes to a literal are
+ * bound before its body is lowered (as OPA's rule indexing does), so `spec[field]` reads `spec.containers`.
+ */
+function preBound(head: Term | undefined, element: Term, env: Env): Env {
+  const bound = new Map<string, Sym>();
+  if (head?.type !== "object" || element.type !== "object") return bound;
+  for (const [key, value] of head.entries) {
+    if (key.type !== "string" || value.type !== "var") continue;
+    const given = element.entries.find(([k]) => k.type === "string" && k.value === key.value)?.[1];
+    const literal = given && literalValue(given, env);
+    if (literal !== undefined) bound.set(value.name, known(literal));
+  }
+  return bound;
+}
+
+/** A scalar literal term, or a var bound to a known value. */
+function literalValue(term: Term, env: Env): Value | undefined {
+  switch (term.type) {
+    case "string":
+      return term.value;
+    case "number":
+      return Number(term.text);
+    case "boolean":
+      return term.value;
+    case "null":
+      return null;
+    case "var": {
+      const sym = env.get(term.name);
+      return sym?.k === "known" ? sym.value : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** A partial set as a whole value: the union of its rules, each materialized like a set comprehension. */
@@ -575,18 +660,75 @@ function membership(item: Sym, domain: Sym, scope: Scope, loc: Loc): Sym {
 function inlineFunction(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
   if (scope.depth > MAX_DEPTH) throw new Unsupported("functions nested too deeply (recursion?)", loc);
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
-  const branches: Pred[] = [];
   for (const compiled of rules) {
-    const rule = compiled.rule;
-    if (rule.default) throw new Unsupported("default functions", rule.loc);
-    if (rule.elses.length > 0) throw new Unsupported("`else` in functions", rule.loc);
+    if (compiled.rule.default) throw new Unsupported("default functions", compiled.rule.loc);
+    if (compiled.rule.elses.length > 0) throw new Unsupported("`else` in functions", compiled.rule.loc);
+  }
+  const bodyOf = (rule: CompiledRule["rule"], onValue: (sym: Sym) => Pred): Pred => {
     const bindArgs = (index: number, env: Env): Pred =>
       index === args.length
-        ? lowerBody(rule.body, 0, env, inner, (bodyEnv) => (rule.head.value ? lowerTerm(rule.head.value, bodyEnv, inner, (value) => then(value)) : then(known(true))))
+        ? lowerBody(rule.body, 0, env, inner, (bodyEnv) => (rule.head.value ? lowerTerm(rule.head.value, bodyEnv, inner, onValue) : onValue(known(true))))
         : matchPattern(rule.head.args![index]!, args[index]!, env, inner, rule.loc, (next) => bindArgs(index + 1, next));
-    branches.push(bindArgs(0, new Map()));
+    return bindArgs(0, new Map());
+  };
+  const valued = valueForm(rules.map((compiled) => (onValue: (sym: Sym) => Pred) => bodyOf(compiled.rule, onValue)));
+  if (valued) return andThen(valued.defined, () => then(valued.value));
+  return or(...rules.map((compiled) => bodyOf(compiled.rule, then)));
+}
+
+/**
+ * A function (or rule) whose bodies each yield one value outside any quantifier, as one conditional value —
+ * `b1 ? v1 : b2 ? v2 : …` defined when some body holds — so the caller's continuation is lowered once instead of
+ * once per body (the quantity templates' suffix tables would otherwise multiply). Undefined when a body yields
+ * several values or one that reads its own iteration variables.
+ */
+function valueForm(bodies: readonly ((onValue: (sym: Sym) => Pred) => Pred)[]): { defined: Pred; value: Sym } | undefined {
+  const branches: { cond: Pred; value: Sym }[] = [];
+  for (const body of bodies) {
+    const values: Sym[] = [];
+    const cond = body((value) => {
+      values.push(value);
+      return P.t;
+    });
+    if (cond.k === "const" && !cond.value) continue;
+    if (values.length !== 1) return undefined;
+    const value = values[0]!;
+    // only constants (tables like suffix → multiplier): a runtime value read further (`probe.httpGet.host`) needs
+    // the caller's leaves inside each branch, which the per-body lowering gives
+    if (value.k !== "known") return undefined;
+    branches.push({ cond, value });
   }
-  return or(...branches);
+  if (branches.length === 0) return { defined: P.f, value: UNDEF };
+  if (branches.length === 1) return { defined: branches[0]!.cond, value: branches[0]!.value };
+  if (branches.every((b) => b.value.k === "known") && branches.every((b) => equal((b.value as { value: Value }).value, (branches[0]!.value as { value: Value }).value))) {
+    return { defined: or(...branches.map((b) => b.cond)), value: branches[0]!.value };
+  }
+  // CEL's conditional wants one type: numbers of a table become doubles when they are not all integers
+  const numbers = branches.every((b) => typeof (b.value as { value: Value }).value === "number");
+  const mixed = numbers && !branches.every((b) => Number.isInteger((b.value as { value: Value }).value as number));
+  const vals = branches.map((b) => (numbers && (mixed || branches.length > 1) ? V.lit({ double: (b.value as { value: number }).value }) : valOf(b.value)));
+  if (vals.some((val) => val === undefined)) return undefined;
+  let chain: Val = vals[vals.length - 1]!;
+  for (let index = branches.length - 2; index >= 0; index--) chain = V.cond(branches[index]!.cond, vals[index]!, chain);
+  return { defined: or(...branches.map((b) => b.cond)), value: rt(chain) };
+}
+
+/** The value reads a variable some quantifier of the condition binds (it would be out of scope outside it). */
+function readsQuantifierVars(val: Val, cond: Pred): boolean {
+  const bound = new Set<string>();
+  const collect = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(collect);
+    if (typeof node !== "object" || node === null) return;
+    const record = node as Record<string, unknown>;
+    if (record["k"] === "quant" || record["k"] === "filter" || record["k"] === "project") {
+      if (typeof record["v"] === "string") bound.add(record["v"]);
+      if (typeof record["index"] === "string") bound.add(record["index"]);
+    }
+    Object.values(record).forEach(collect);
+  };
+  collect(cond);
+  const json = JSON.stringify(val);
+  return [...bound].some((name) => json.includes(`"k":"var","name":"${name}"`));
 }
 
 // ---- comprehensions --------------------------------------------------------------------------------------------

@@ -5,12 +5,11 @@
 import type { Module } from "../ast.js";
 import { compileModules, evalPath, type Program } from "../engine/index.js";
 import { fromJSON, isArray, RObject, RSet } from "../value.js";
-import { emitRules } from "../../../src/emit/index.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../src/convert/types.js";
 import type { Verdict } from "../../../src/equivalence/contract.js";
 import { requestFromDocument } from "../../../src/vap/load.js";
 import { buildVap, buildVapBinding } from "../../../src/vap/build.js";
-import { entryRules } from "./entry.js";
+import { emitEntryRules, entryRules } from "./entry.js";
 import type { InputShape } from "./sym.js";
 
 export interface RegoModuleConvertOptions extends CommonConvertOptions {
@@ -43,7 +42,8 @@ export function convertModules(modules: readonly Module[], opts: RegoModuleConve
   const rules = entryRules(program, path, { params: { k: "known", value: new RObject() }, input: opts.input }, { name: path.join("."), file, line: 1, fallbackMessage: `${opts.entrypoint} denies the request`, gapPrefix: "rego" }, gaps);
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const name = opts.name ?? policyName(path);
-  const parts = emitRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations: ["CREATE", "UPDATE"] }, { targetVersion: opts.targetVersion ?? "1.36" });
+  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations: ["CREATE", "UPDATE"] }, { targetVersion: opts.targetVersion ?? "1.36" }, { file, gapPrefix: "rego" }, gaps);
+  if (!parts) return { manifests: [], gaps, status: "unsupported" };
   const warns = path[path.length - 1] === "warn";
   const manifests = [
     buildVap({

@@ -167,6 +167,12 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
       return rt(arithmetic("mul", a!, b!));
     case "div":
       return rt(V.call("divide", asDouble(a!), asDouble(b!)));
+    case "trim":
+    case "trim_left":
+    case "trim_right":
+      return trimCutset(name, a!, args[1]!, loc);
+    case "trim_space":
+      return rt(V.call("trim", a!));
     case "to_number":
       // Rego numbers are one type; a string's number (the corpus validates it with a regex first) is a double
       return rt(V.call("double", a!));
@@ -246,6 +252,21 @@ function asDouble(val: Val): Val {
   return V.call("double", val);
 }
 
+/**
+ * `trim(s, cutset)` and its left/right forms as an RE2 `find`: the span from the first to the last character not in
+ * the cutset (`[^/](?:(?:[^/]|[/])*[^/])?` for "/"); nothing left is "".
+ */
+function trimCutset(name: string, subject: Val, cutset: Sym, loc: Loc): Sym {
+  if (cutset.k !== "known" || typeof cutset.value !== "string") throw new Unsupported(`${name} with a runtime cutset`, loc);
+  if (cutset.value === "") return rt(subject);
+  const chars = [...new Set(cutset.value)].map((char) => (/[\\\]\[^-]/.test(char) ? `\\${char}` : char)).join("");
+  const not = `[^${chars}]`;
+  // any character, newlines included, as `(?:[^X]|[X])*` (no `(?s:…)` flag group, no `\s`)
+  const any = `(?:${not}|[${chars}])*`;
+  const pattern = name === "trim" ? `${not}(?:${any}${not})?` : name === "trim_left" ? `${not}${any}` : `${any}${not}`;
+  return rt(V.call("find", subject, V.lit(pattern)));
+}
+
 /** A set (or array) the policy built: a known collection, or a list the model computed. */
 function setValued(sym: Sym, val: Val): boolean {
   if (sym.k === "known") return typeof sym.value === "object" && sym.value !== null;
@@ -294,6 +315,16 @@ function fold(name: string, args: readonly Value[]): Value | undefined | typeof 
       return str(a) && str(b) ? (b !== "" && a.endsWith(b) ? a.slice(0, a.length - b.length) : a) : undefined;
     case "trim_prefix":
       return str(a) && str(b) ? (a.startsWith(b) ? a.slice(b.length) : a) : undefined;
+    case "trim": {
+      if (!str(a) || !str(b)) return undefined;
+      const cut = new Set(b);
+      const points = [...a];
+      let start = 0;
+      let end = points.length;
+      while (start < end && cut.has(points[start]!)) start++;
+      while (end > start && cut.has(points[end - 1]!)) end--;
+      return points.slice(start, end).join("");
+    }
     case "lower":
       return str(a) ? a.toLowerCase() : undefined;
     case "upper":

@@ -414,6 +414,10 @@ function select(sym: Sym, key: Sym, scope: Scope, loc: Loc): Sym {
     if (!at) throw new Unsupported("indexing with a value the rule model cannot hold", loc);
     return guardPath(() => rt(extend(sym.val, { k: "index", at })), loc);
   }
+  const literal = sym.k === "known" ? valOf(sym) : undefined;
+  const at = valOf(key);
+  // a runtime position in a known list (`allowed[i]` with i from another list): the literal indexed at runtime
+  if (literal && at && (isArray((sym as { value: Value }).value) || (sym as { value: Value }).value instanceof RObject)) return guardPath(() => rt(extend(literal, { k: "index", at })), loc);
   throw new Unsupported("indexing a known value with a runtime key", loc);
 }
 

@@ -3,7 +3,7 @@
 // statically undefined. Owns Gatekeeper's input shape (input.review.* → request roots, input.parameters → params).
 import { P, V, type Json, type Path, type Pred, type Root, type Segment, type Val } from "../../../src/ir/model.js";
 import type { Term } from "../ast.js";
-import { RObject, RSet, type Value } from "../value.js";
+import { fromJSON, RObject, RSet, type Value } from "../value.js";
 
 export type Sym =
   | { k: "known"; value: Value }
@@ -28,7 +28,12 @@ export interface Lazy {
 }
 
 export const known = (value: Value): Sym => ({ k: "known", value });
-export const rt = (val: Val): Sym => ({ k: "rt", val });
+/** A runtime value; a plain literal is a known value (so it folds). */
+export const rt = (val: Val): Sym => (val.k === "lit" && !isDoubleLiteral(val.value) ? known(fromJSON(val.value)) : { k: "rt", val });
+
+function isDoubleLiteral(json: Json): boolean {
+  return typeof json === "object" && json !== null && !Array.isArray(json) && "double" in json && Object.keys(json).length === 1;
+}
 export const UNDEF: Sym = { k: "undef" };
 
 /** What `input` is: Gatekeeper's {review, parameters}, an AdmissionReview, or the object itself (conftest). */

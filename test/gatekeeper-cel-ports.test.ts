@@ -34,22 +34,12 @@ function suiteFiles(dir: string): string[] {
  * with no operation (the Rego's `is_update` is then false) while the VAP engine sees it as a CREATE; the library CEL
  * only guards on `has(request.operation) && request.operation == "UPDATE"`, so "" and CREATE behave alike, and the
  * `update` cases are AdmissionReviews carrying UPDATE for all three. Every difference is ours not converting:
- *  - host-filesystem (both tests under --params constraint, test host-filesystem also inline): Rego `trim(p, "/")`
- *    (cutset trim in `path_array`) has no CEL form in our builtins → `gatekeeper.rego` gap, the violation rule is
- *    left out and the template is unsupported (no VAP). Inline, constraint no-host-paths has no parameters, so
- *    `get_allowed_paths` is [] and the `allowedPaths == []` body decides without reaching `path_matches`/`trim`.
  *  - seccomp: the Rego keys containers by name in a partial object rule (`input_containers[container.name] =
  *    container`; inline gap "partial object rules") and, with parameters unknown, builds `get_allowed_profiles` as
  *    a partial set with no list form (--params constraint gap) → `gatekeeper.rego` gap, unsupported in both modes.
  *    Theirs (per-container CEL lists) and the Rego agree on every case.
  */
 const KNOWN_DIFFERENCES: string[] = [
-  "pod-security-policy/host-filesystem host-filesystem/example-disallowed: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
-  "pod-security-policy/host-filesystem host-filesystem/example-allowed: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/host-filesystem host-filesystem/disallowed-ephemeral: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
-  "pod-security-policy/host-filesystem host-filesystem/update: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/host-filesystem no-host-paths/previously-allowed-path-disallowed: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
-  "pod-security-policy/host-filesystem no-host-paths/no-volumes-is-allowed: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
   "pod-security-policy/seccomp default-seccomp-required/example-disallowed-global: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
   "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
   "pod-security-policy/seccomp default-seccomp-required/example-allowed-container: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",

@@ -34,20 +34,19 @@ function suiteFiles(dir: string): string[] {
  * with no operation (the Rego's `is_update` is then false) while the VAP engine sees it as a CREATE; the library CEL
  * only guards on `has(request.operation) && request.operation == "UPDATE"`, so "" and CREATE behave alike, and the
  * `update` cases are AdmissionReviews carrying UPDATE for all three. Every difference is ours not converting:
- *  - seccomp: the Rego keys containers by name in a partial object rule (`input_containers[container.name] =
- *    container`; inline gap "partial object rules") and, with parameters unknown, builds `get_allowed_profiles` as
- *    a partial set with no list form (--params constraint gap) → `gatekeeper.rego` gap, unsupported in both modes.
- *    Theirs (per-container CEL lists) and the Rego agree on every case.
+ *  - seccomp under --params constraint: with parameters unknown, `get_allowed_profiles` is a partial set with no
+ *    list form → `gatekeeper.rego` gap, unsupported. Inline it converts and agrees on every case. Theirs
+ *    (per-container CEL lists) and the Rego agree on every case.
  */
 const KNOWN_DIFFERENCES: string[] = [
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-global: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-global: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/disallowed-ephemeral: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-exempt-image: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-localhost-profile: expected admit; rego admit, ours unconverted, theirs admit → supports rego+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container-localhost-profile: expected deny; rego deny, ours unconverted, theirs deny → supports rego+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-global: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-allowed-global: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/disallowed-ephemeral: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-exempt-image: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-localhost-profile: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
+  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container-localhost-profile: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
 ];
 
 type V = string;

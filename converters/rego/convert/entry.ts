@@ -22,6 +22,9 @@ export interface EntrySource {
   gapPrefix: string;
 }
 
+/** Rule-model size (JSON characters) beyond which the emitted CEL is far over the API server's limit. */
+const MAX_RULE_MODEL_SIZE = 600_000;
+
 /** One rule per body of the entry rule at `path` (a partial set, or complete rules whose value denies). */
 export function entryRules(program: CompiledProgram, path: readonly string[], base: { params: ParamsSource; input: InputShape }, source: EntrySource, gaps: ReportGap[]): Rule[] {
   const node = findNode(program.root, path);
@@ -41,6 +44,10 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
       // a partial set denies with each element (which must be defined); a complete rule with a value other than false
       const head: Term | undefined = set ? (rule.head.key ?? rule.head.value) : rule.head.value;
       const exists = lowerBody(rule.body, 0, new Map(), scope, (env) => (head ? lowerTerm(head, env, scope, (value) => (set ? and(defined(value), P.t) : truthy(value))) : P.t));
+      // a translation this large cannot fit the API server's 100,000-character expression limit: say so now,
+      // instead of spending seconds emitting and compiling CEL that would be refused anyway
+      const size = JSON.stringify(exists).length;
+      if (size > MAX_RULE_MODEL_SIZE) throw new Unsupported(`the translated rule is too large for one CEL expression (${size} characters of rule model; the API server takes 100,000 characters of CEL)`, rule.loc);
       rules.push({ id, field: entry, check: P.not(exists), message: namingMessage(messageText(rule, source.fallbackMessage), exists), provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;

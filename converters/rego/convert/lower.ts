@@ -565,7 +565,7 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
       ),
     );
   }
-  if (node.dynamic.length > 0) throw new Unsupported("partial object rules", loc);
+  if (node.dynamic.length > 0) return partialObjectLookup(node, path, index, env, inner, scope, loc, then);
   return completeValue(node, inner, loc, (value) => walk(value, path, index, env, scope, loc, then));
 }
 
@@ -605,6 +605,30 @@ function literalValue(term: Term, env: Env): Value | undefined {
   }
 }
 
+/**
+ * `p[k]` on a partial object (`p[key] = value { … }`, one-element ref heads): one branch per rule body, the key its
+ * head key — an unbound `k` iterates the entries, a bound one must equal the key — continued with the head value.
+ * Partial objects read whole, or with deeper ref heads, are unsupported.
+ */
+function partialObjectLookup(node: RuleNode, path: readonly Term[], index: number, env: Env, inner: Scope, scope: Scope, loc: Loc, then: ThenSym): Pred {
+  const element = path[index];
+  if (!element) throw new Unsupported("a partial object used as a whole value", loc);
+  if (node.complete.length + node.partialSets.length > 0 || node.dynamic.some((compiled) => compiled.suffix.length !== 1 || compiled.rule.kind === "partialset")) throw new Unsupported("partial object rules with deeper ref heads", loc);
+  return or(
+    ...node.dynamic.map((compiled) =>
+      lowerBody(compiled.rule.body, 0, new Map(), inner, (ruleEnv) =>
+        lowerTerm(compiled.suffix[0]!, ruleEnv, inner, (key, afterKey) =>
+          (compiled.rule.head.value ? (fn: ThenSym) => lowerTerm(compiled.rule.head.value!, afterKey, inner, fn) : (fn: ThenSym) => fn(known(true), afterKey))((value) =>
+            isUnbound(element, env)
+              ? walk(value, path, index + 1, bind(env, element.name, key), scope, loc, then)
+              : lowerTerm(element, env, scope, (given, next) => andThen(compareSyms(given, "==", key, loc), () => walk(value, path, index + 1, next, scope, loc, then))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 /** A partial set as a whole value: the union of its rules, each materialized like a set comprehension. */
 function partialSetValue(node: RuleNode, scope: Scope, loc: Loc): Sym {
   const parts = node.partialSets.map((compiled) => comprehension({ type: "setcomp", head: compiled.rule.head.key ?? compiled.rule.head.value!, body: compiled.rule.body, loc: compiled.rule.loc }, new Map(), scope));
@@ -616,23 +640,37 @@ function partialSetValue(node: RuleNode, scope: Scope, loc: Loc): Sym {
 
 /** A complete rule's value: one branch per body (and else), the default when none holds. */
 function completeValue(node: RuleNode, scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
-  const branches: Pred[] = [];
-  const guards: Pred[] = [];
-  for (const compiled of node.complete) {
-    if (compiled.rule.elses.length > 0) throw new Unsupported("`else` chains", compiled.rule.loc);
-    const body = (thenValue: (sym: Sym) => Pred): Pred =>
-      lowerBody(compiled.rule.body, 0, new Map(), scope, (ruleEnv) => (compiled.rule.head.value ? lowerTerm(compiled.rule.head.value, ruleEnv, scope, (value) => thenValue(value)) : thenValue(known(true))));
-    branches.push(body(then));
-    guards.push(body(() => P.t));
-  }
+  const bodies = node.complete.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map<string, Sym>() as Env, scope));
+  const valued = valueForm(bodies);
   const fallback = node.defaults[0];
+  if (valued && !fallback) return andThen(valued.defined, () => then(valued.value));
+  const branches = bodies.map((body) => body(then));
   if (fallback) {
+    const guards = bodies.map((body) => body(() => P.t));
     const value = fallback.rule.head.value;
     const defaultBranch = value ? lowerTerm(value, new Map(), scope, (sym) => then(sym)) : then(known(true));
-    branches.push(and(P.not(or(...guards)), defaultBranch));
+    branches.push(andThen(P.not(or(...guards)), () => defaultBranch));
   }
   void loc;
   return or(...branches);
+}
+
+type Branch = (onValue: (sym: Sym) => Pred) => Pred;
+
+/**
+ * A rule's bodies in `else` order, each as "this body holds (and no earlier one of its chain does), giving this
+ * value": `p = a { b1 } else = c { b2 }` is `b1 → a` and `¬b1 ∧ b2 → c`. `start(bodyIndex)` gives the env a branch
+ * starts from (functions: the arguments bound by their patterns), which is lowered once per branch.
+ */
+function ruleBranches(rule: CompiledRule["rule"], start: () => Env, scope: Scope, bindArgs?: (env: Env, then: Then) => Pred): Branch[] {
+  const parts = [{ body: rule.body, value: rule.head.value }, ...rule.elses.map((branch) => ({ body: branch.body, value: branch.value }))];
+  const withArgs = (then: Then): Pred => (bindArgs ? bindArgs(start(), then) : then(start()));
+  return parts.map((part, index) => (onValue: (sym: Sym) => Pred): Pred =>
+    withArgs((env) => {
+      const earlier = parts.slice(0, index).map((previous) => P.not(lowerBody(previous.body, 0, env, scope, () => P.t)));
+      return andThen(and(...earlier), () => lowerBody(part.body, 0, env, scope, (bodyEnv) => (part.value ? lowerTerm(part.value, bodyEnv, scope, (value) => onValue(value)) : onValue(known(true)))));
+    }),
+  );
 }
 
 // ---- calls -----------------------------------------------------------------------------------------------------
@@ -664,20 +702,18 @@ function membership(item: Sym, domain: Sym, scope: Scope, loc: Loc): Sym {
 function inlineFunction(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
   if (scope.depth > MAX_DEPTH) throw new Unsupported("functions nested too deeply (recursion?)", loc);
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
-  for (const compiled of rules) {
-    if (compiled.rule.default) throw new Unsupported("default functions", compiled.rule.loc);
-    if (compiled.rule.elses.length > 0) throw new Unsupported("`else` in functions", compiled.rule.loc);
-  }
-  const bodyOf = (rule: CompiledRule["rule"], onValue: (sym: Sym) => Pred): Pred => {
-    const bindArgs = (index: number, env: Env): Pred =>
-      index === args.length
-        ? lowerBody(rule.body, 0, env, inner, (bodyEnv) => (rule.head.value ? lowerTerm(rule.head.value, bodyEnv, inner, onValue) : onValue(known(true))))
-        : matchPattern(rule.head.args![index]!, args[index]!, env, inner, rule.loc, (next) => bindArgs(index + 1, next));
-    return bindArgs(0, new Map());
-  };
-  const valued = valueForm(rules.map((compiled) => (onValue: (sym: Sym) => Pred) => bodyOf(compiled.rule, onValue)));
+  for (const compiled of rules) if (compiled.rule.default) throw new Unsupported("default functions", compiled.rule.loc);
+  const bodies = rules.flatMap((compiled) => {
+    const rule = compiled.rule;
+    const bindArgs = (env: Env, done: Then): Pred => {
+      const step = (index: number, current: Env): Pred => (index === args.length ? done(current) : matchPattern(rule.head.args![index]!, args[index]!, current, inner, rule.loc, (next) => step(index + 1, next)));
+      return step(0, env);
+    };
+    return ruleBranches(rule, () => new Map(), inner, bindArgs);
+  });
+  const valued = valueForm(bodies);
   if (valued) return andThen(valued.defined, () => then(valued.value));
-  return or(...rules.map((compiled) => bodyOf(compiled.rule, then)));
+  return or(...bodies.map((body) => body(then)));
 }
 
 /**

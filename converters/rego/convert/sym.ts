@@ -104,13 +104,30 @@ export function selectKey(sym: Sym, key: string, params: ParamsSource): Sym {
       const member = sym.value.get(key);
       return member === undefined ? UNDEF : known(member);
     }
-    case "rt":
-      return rt(extend(sym.val, segmentFor(key)));
+    case "rt": {
+      // a field of an object the policy built (`{"profile": p, …}.profile`) is that entry, chosen per branch
+      const member = memberOf(sym.val, key);
+      if (member === null) return UNDEF;
+      return rt(member ?? extend(sym.val, segmentFor(key)));
+    }
     case "undef":
     case "lazy":
     case "index":
       return UNDEF;
   }
+}
+
+/** The entry `key` of a map literal (through conditionals whose branches all are map literals); null when a built
+ *  map has no such key; undefined when the value is not a built map. */
+function memberOf(val: Val, key: string): Val | null | undefined {
+  if (val.k === "map") return val.entries.find(([name]) => name === key)?.[1] ?? null;
+  if (val.k === "cond") {
+    const then = memberOf(val.then, key);
+    const otherwise = memberOf(val.else, key);
+    if (then === undefined || otherwise === undefined || then === null || otherwise === null) return undefined;
+    return V.cond(val.test, then, otherwise);
+  }
+  return undefined;
 }
 
 /** Gatekeeper's `input.review` (the AdmissionRequest) as request roots. */

@@ -162,7 +162,7 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
       return rt(arithmetic("add", a!, b!));
     case "minus":
       // input JSON holds no sets: a runtime value is a set only when the policy built one
-      return setValued(args[0]!, a!) || setValued(args[1]!, b!) ? setDifference(a!, b!, args[1]!) : rt(arithmetic("sub", a!, b!));
+      return setValued(args[0]!, a!) || setValued(args[1]!, b!) ? setDifference(a!, b!) : rt(arithmetic("sub", a!, b!));
     case "mul":
       return rt(arithmetic("mul", a!, b!));
     case "div":
@@ -274,8 +274,7 @@ function setValued(sym: Sym, val: Val): boolean {
 }
 
 /** `a - b` on runtime collections: Rego set difference → the elements of `a` not in `b`. */
-function setDifference(a: Val, b: Val, right: Sym): Sym {
-  void right;
+function setDifference(a: Val, b: Val): Sym {
   return rt({ k: "filter", list: a, v: "x", pred: P.not(P.in(V.at({ root: { k: "var", name: "x" }, segs: [] }), V.call("dyn", b), false)) });
 }
 

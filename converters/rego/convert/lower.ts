@@ -104,19 +104,16 @@ function lowerEvery(expr: Extract<Expr, { type: "every" }>, env: Env, scope: Sco
   return lowerTerm(expr.domain, env, scope, (domain, next) => {
     const val = valOf(domain);
     if (domain.k === "known") {
-      const members = knownMembers(domain.value, expr.loc);
+      const members = knownMembers(domain.value);
       return andThen(and(...members.map(([key, value]) => bodyHolds(expr, key, value, next, scope))), () => then(next));
     }
     if (!val) throw new Unsupported("`every` over this value", expr.loc);
     const name = freshName(scope, expr.value.type === "var" ? expr.value.name : "x");
     const element = rt(V.at({ root: { k: "var", name }, segs: [] }));
-    const body = matchPattern(expr.value, element, next, scope, expr.loc, (bound) => (expr.key ? Unsupport(expr.loc) : lowerBody(expr.body, 0, bound, scope, () => P.t)));
+    if (expr.key) throw new Unsupported("`every` with a key over a runtime collection", expr.loc);
+    const body = matchPattern(expr.value, element, next, scope, expr.loc, (bound) => lowerBody(expr.body, 0, bound, scope, () => P.t));
     return andThen(P.all(val, name, body), () => then(next));
   });
-}
-
-function Unsupport(loc: Loc): never {
-  throw new Unsupported("`every` with a key over a runtime collection", loc);
 }
 
 function bodyHolds(expr: Extract<Expr, { type: "every" }>, key: Value, value: Value, env: Env, scope: Scope): Pred {
@@ -448,7 +445,7 @@ function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym
     if (lazy.term.type === "arraycomp") throw new Unsupported("iterating an array comprehension by index", loc);
     return lowerBody(lazy.term.body, 0, lazy.env, scope, (inner) => lowerTerm(lazy.term.head, inner, scope, (element) => each(element, element)));
   }
-  if (sym.k === "known") return or(...knownMembers(sym.value, loc).map(([key, value]) => each(known(key), known(value))));
+  if (sym.k === "known") return or(...knownMembers(sym.value).map(([key, value]) => each(known(key), known(value))));
   if (sym.k !== "rt") throw new Unsupported("iterating over `input`", loc);
   const name = freshName(scope, hint.startsWith("$") ? elementHint(sym.val) : hint);
   const mapLike = isMapLike(sym.val);
@@ -485,8 +482,6 @@ function collectIteration(sym: Sym, hint: string, scope: Scope, loc: Loc, each: 
   collect.list = mapLike ? V.call("keys", V.or(list, V.lit({}))) : sym.k === "rt" ? V.or(list, V.lit([])) : list;
   collect.v = name;
   const element = rt(V.at({ root: { k: "var", name }, segs: [] }));
-  const inner: Scope = { ...scope, collect: undefined };
-  void inner;
   if (mapLike) return each(element, rt(extend(list, { k: "index", at: V.at({ root: { k: "var", name }, segs: [] }) })));
   if (sym.k === "known" && !isArray(sym.value)) return each(element, element);
   // the position has no name in a filter: usable only to index the same list again (`xs[i].a` after `xs[i]`)
@@ -519,11 +514,10 @@ function namedElements(val: Val): boolean {
   return /^(containers|initContainers|ephemeralContainers|volumes|volumeMounts|ports|env)$/.test(name) || val.k === "concat";
 }
 
-function knownMembers(value: Value, loc: Loc): [Value, Value][] {
+function knownMembers(value: Value): [Value, Value][] {
   if (isArray(value)) return value.map((item, index) => [index, item]);
   if (value instanceof RSet) return value.sorted().map((item) => [item, item]);
   if (value instanceof RObject) return value.sortedEntries();
-  void loc;
   return [];
 }
 
@@ -566,7 +560,7 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
     );
   }
   if (node.dynamic.length > 0) return partialObjectLookup(node, path, index, env, inner, scope, loc, then);
-  return completeValue(node, inner, loc, (value) => walk(value, path, index, env, scope, loc, then));
+  return completeValue(node, inner, (value) => walk(value, path, index, env, scope, loc, then));
 }
 
 /**
@@ -639,7 +633,7 @@ function partialSetValue(node: RuleNode, scope: Scope, loc: Loc): Sym {
 }
 
 /** A complete rule's value: one branch per body (and else), the default when none holds. */
-function completeValue(node: RuleNode, scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
+function completeValue(node: RuleNode, scope: Scope, then: (sym: Sym) => Pred): Pred {
   const bodies = node.complete.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map<string, Sym>() as Env, scope));
   const valued = valueForm(bodies);
   const fallback = node.defaults[0];
@@ -651,7 +645,6 @@ function completeValue(node: RuleNode, scope: Scope, loc: Loc, then: (sym: Sym) 
     const defaultBranch = value ? lowerTerm(value, new Map(), scope, (sym) => then(sym)) : then(known(true));
     branches.push(andThen(P.not(or(...guards)), () => defaultBranch));
   }
-  void loc;
   return or(...branches);
 }
 
@@ -659,8 +652,8 @@ type Branch = (onValue: (sym: Sym) => Pred) => Pred;
 
 /**
  * A rule's bodies in `else` order, each as "this body holds (and no earlier one of its chain does), giving this
- * value": `p = a { b1 } else = c { b2 }` is `b1 → a` and `¬b1 ∧ b2 → c`. `start(bodyIndex)` gives the env a branch
- * starts from (functions: the arguments bound by their patterns), which is lowered once per branch.
+ * value": `p = a { b1 } else = c { b2 }` is `b1 → a` and `¬b1 ∧ b2 → c`. Each branch starts from `start()`, with a
+ * function's arguments bound to its head patterns by `bindArgs`.
  */
 function ruleBranches(rule: CompiledRule["rule"], start: () => Env, scope: Scope, bindArgs?: (env: Env, then: Then) => Pred): Branch[] {
   const parts = [{ body: rule.body, value: rule.head.value }, ...rule.elses.map((branch) => ({ body: branch.body, value: branch.value }))];
@@ -685,17 +678,16 @@ function lowerCallValue(call: Extract<Term, { type: "call" }>, env: Env, scope: 
     return lowerDataRef({ type: "ref", head: { type: "var", name: "data", loc }, path, loc }, env, scope, then);
   }
   if (call.name === "object.get") return lowerTerms(call.args, env, scope, (args, next) => then(objectGet(args, scope.params, call.loc), next));
-  if (call.name === "internal.member_2") return lowerTerms(call.args, env, scope, (args, next) => then(membership(args[0]!, args[1]!, scope, call.loc), next));
+  if (call.name === "internal.member_2") return lowerTerms(call.args, env, scope, (args, next) => then(membership(args[0]!, args[1]!, call.loc), next));
   return lowerTerms(call.args, env, scope, (args, next) => then(lowerBuiltinVal(call.name, args, call.loc), next));
 }
 
 /** `x in xs` as a value: a known boolean, or a runtime test folded into a boolean value. */
-function membership(item: Sym, domain: Sym, scope: Scope, loc: Loc): Sym {
-  if (item.k === "known" && domain.k === "known") return known(knownMembers(domain.value, loc).some(([, value]) => equal(value, item.value)));
+function membership(item: Sym, domain: Sym, loc: Loc): Sym {
+  if (item.k === "known" && domain.k === "known") return known(knownMembers(domain.value).some(([, value]) => equal(value, item.value)));
   const itemVal = valOf(item);
   const domainVal = valOf(domain);
   if (!itemVal || !domainVal) throw new Unsupported("membership over values the rule model cannot hold", loc);
-  void scope;
   return rt(V.cond(P.in(itemVal, domainVal, false), V.lit(true), V.lit(false)));
 }
 

@@ -319,12 +319,12 @@ export function evalTerm(term: Term, frame: Frame, ctx: EvalContext, emit: Emit)
       );
     case "arraycomp": {
       const items: Value[] = [];
-      evalBody(term.body, 0, frame, ctx, () => evalTerm(term.head, frame, ctx, (value) => void items.push(value) as unknown as boolean));
+      evalBody(term.body, 0, frame, ctx, () => evalTerm(term.head, frame, ctx, (value) => items.push(value) < 0));
       return emit(items);
     }
     case "setcomp": {
       const items: Value[] = [];
-      evalBody(term.body, 0, frame, ctx, () => evalTerm(term.head, frame, ctx, (value) => void items.push(value) as unknown as boolean));
+      evalBody(term.body, 0, frame, ctx, () => evalTerm(term.head, frame, ctx, (value) => items.push(value) < 0));
       return emit(new RSet(items));
     }
     case "objectcomp":
@@ -689,7 +689,7 @@ function callByName(name: string, args: readonly Value[], call: Extract<Term, { 
       break;
   }
   const rules = ctx.program.functions.get(name);
-  if (rules) return callFunction(name, rules, args, ctx);
+  if (rules) return callFunction(rules, args, ctx);
   const builtin = BUILTINS.get(name);
   if (!builtin) throw new RegoError("rego_type_error", `undefined function ${name}`, call.loc);
   try {
@@ -707,7 +707,7 @@ function isMember(collection: Value, test: (key: Value, value: Value) => boolean
   return forEachMember(collection, test);
 }
 
-function callFunction(name: string, rules: readonly CompiledRule[], args: readonly Value[], ctx: EvalContext): Value | undefined {
+function callFunction(rules: readonly CompiledRule[], args: readonly Value[], ctx: EvalContext): Value | undefined {
   const outputs = new Map<string, Value>();
   let fallback: Value | undefined;
   for (const compiled of rules) {
@@ -734,7 +734,6 @@ function callFunction(name: string, rules: readonly CompiledRule[], args: readon
     }
   }
   if (outputs.size === 1) return outputs.values().next().value;
-  void name;
   return fallback;
 }
 

@@ -7,7 +7,7 @@ import { findNode } from "../engine/program.js";
 import { emitRules, envFor, LowerError, type EmitOptions, type VapParts } from "../../../src/emit/index.js";
 import { validatePolicy } from "../../../src/vap/compilepolicy.js";
 import type { ValidatingAdmissionPolicy } from "../../../src/vap/types.js";
-import { P, V, type Match, type Message, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
+import { P, V, type Match, type Message, type Path, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
 import type { ReportGap } from "../../../src/convert/types.js";
 import { and, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
 import { defined, type InputShape, type ParamsSource } from "./sym.js";
@@ -48,13 +48,69 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
       // instead of spending seconds emitting and compiling CEL that would be refused anyway
       const size = JSON.stringify(exists).length;
       if (size > MAX_RULE_MODEL_SIZE) throw new Unsupported(`the translated rule is too large for one CEL expression (${size} characters of rule model; the API server takes 100,000 characters of CEL)`, rule.loc);
-      rules.push({ id, field: entry, check: P.not(exists), message: namingMessage(messageText(rule, source.fallbackMessage), exists), provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
+      rules.push({ id, field: entry, check: P.not(withoutImpliedPresence(exists)), message: namingMessage(messageText(rule, source.fallbackMessage), exists), provenance: { file: source.file, line: rule.loc.line }, gaps: [] });
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       gaps.push({ rule: id, reason: `[${source.gapPrefix}.rego] ${error.reason}; this ${entry} rule is not in the VAP`, line: error.loc?.line ?? rule.loc.line, file: source.file, id: `${source.gapPrefix}.rego`, effect: "weaker" });
     }
   });
   return rules;
+}
+
+/**
+ * Drops `present(p)` from a conjunction where another conjunct reads `p` (or a path below it) and is false when it
+ * is absent (`has(c.image) && c.image == 'x'` → `c.image == 'x'`): the same truth value, less to read.
+ */
+export function withoutImpliedPresence(pred: Pred): Pred {
+  switch (pred.k) {
+    case "and": {
+      const parts = pred.of.map(withoutImpliedPresence).flatMap((part) => (part.k === "and" ? part.of : [part]));
+      const read = parts.flatMap(falseWhenAbsentPaths).map(pathKey);
+      const kept = parts.filter((part) => part.k !== "present" || !read.some((key) => key === pathKey(part.path) || key.startsWith(pathKey(part.path) + "\u0000")));
+      return kept.length === 1 ? kept[0]! : { k: "and", of: kept };
+    }
+    case "or":
+      return { k: "or", of: pred.of.map(withoutImpliedPresence) };
+    case "not":
+      return { k: "not", of: withoutImpliedPresence(pred.of) };
+    case "quant":
+      return { ...pred, body: withoutImpliedPresence(pred.body) };
+    case "let":
+      return { ...pred, body: withoutImpliedPresence(pred.body) };
+    default:
+      return pred;
+  }
+}
+
+/** Paths a leaf reads directly when it is false for their absence. */
+function falseWhenAbsentPaths(pred: Pred): Path[] {
+  const direct = (val: Val): Path[] => (val.k === "path" ? [val.path] : []);
+  switch (pred.k) {
+    case "cmp":
+      return pred.ifAbsent === false ? [...direct(pred.lhs), ...direct(pred.rhs)] : [];
+    case "match":
+    case "truthy":
+    case "kind":
+      return pred.ifAbsent === false ? direct(pred.value) : [];
+    case "in":
+      return pred.ifAbsent === false ? [...direct(pred.value), ...direct(pred.list)] : [];
+    case "quant":
+      return pred.ifAbsent === false ? direct(pred.over) : [];
+    case "or": {
+      // false for p's absence when every alternative is
+      const [first, ...rest] = pred.of.map((part) => falseWhenAbsentPaths(part).map(pathKey));
+      const common = (first ?? []).filter((key) => rest.every((keys) => keys.includes(key)));
+      return falseWhenAbsentPaths(pred.of[0]!).filter((path) => common.includes(pathKey(path)));
+    }
+    case "and":
+      return pred.of.flatMap(falseWhenAbsentPaths);
+    default:
+      return [];
+  }
+}
+
+function pathKey(path: Path): string {
+  return [JSON.stringify(path.root), ...path.segs.map((seg) => JSON.stringify(seg))].join("\u0000");
 }
 
 /**

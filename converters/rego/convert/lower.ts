@@ -77,7 +77,7 @@ function holds(expr: Expr, env: Env, scope: Scope): Pred {
 
 function lowerExpr(expr: Expr, env: Env, scope: Scope, then: Then): Pred {
   if (expr.with.length > 0) throw new Unsupported("`with` in a policy body", expr.loc);
-  if (expr.negated) return andThen(P.not(holds(expr, env, scope)), () => then(env));
+  if (expr.negated) return andThen(not(holds(expr, env, scope)), () => then(env));
   switch (expr.type) {
     case "some":
       return then(env);
@@ -92,7 +92,7 @@ function lowerExpr(expr: Expr, env: Env, scope: Scope, then: Then): Pred {
     case "term":
       return lowerTermExpr(expr.term, env, scope, expr.loc, then);
     case "notbody":
-      return andThen(P.not(lowerBody(expr.body, 0, env, scope, () => P.t)), () => then(env));
+      return andThen(not(lowerBody(expr.body, 0, env, scope, () => P.t)), () => then(env));
     case "and":
       return andThen(and(...expr.operands.map((operand) => lowerBody(operand, 0, env, scope, () => P.t))), () => then(env));
     case "or":
@@ -643,7 +643,7 @@ function completeValue(node: RuleNode, scope: Scope, then: (sym: Sym) => Pred): 
     const guards = bodies.map((body) => body(() => P.t));
     const value = fallback.rule.head.value;
     const defaultBranch = value ? lowerTerm(value, new Map(), scope, (sym) => then(sym)) : then(known(true));
-    branches.push(andThen(P.not(or(...guards)), () => defaultBranch));
+    branches.push(andThen(not(or(...guards)), () => defaultBranch));
   }
   return or(...branches);
 }
@@ -660,7 +660,7 @@ function ruleBranches(rule: CompiledRule["rule"], start: () => Env, scope: Scope
   const withArgs = (then: Then): Pred => (bindArgs ? bindArgs(start(), then) : then(start()));
   return parts.map((part, index) => (onValue: (sym: Sym) => Pred): Pred =>
     withArgs((env) => {
-      const earlier = parts.slice(0, index).map((previous) => P.not(lowerBody(previous.body, 0, env, scope, () => P.t)));
+      const earlier = parts.slice(0, index).map((previous) => not(lowerBody(previous.body, 0, env, scope, () => P.t)));
       return andThen(and(...earlier), () => lowerBody(part.body, 0, env, scope, (bodyEnv) => (part.value ? lowerTerm(part.value, bodyEnv, scope, (value) => onValue(value)) : onValue(known(true)))));
     }),
   );
@@ -828,6 +828,13 @@ function onlyTrue(pred: Pred): boolean {
 /** `pred && then()`, where `then` is not lowered at all when `pred` is false (its branch is dead). */
 function andThen(pred: Pred, then: () => Pred): Pred {
   return pred.k === "const" && !pred.value ? P.f : and(pred, then());
+}
+
+/** Negation with constant folding (`!true` → false, `!!x` → x). */
+export function not(pred: Pred): Pred {
+  if (pred.k === "const") return pred.value ? P.f : P.t;
+  if (pred.k === "not") return pred.of;
+  return P.not(pred);
 }
 
 /** Conjunction with constant folding. */

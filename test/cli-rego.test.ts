@@ -108,3 +108,22 @@ describe("migrate verify with ConstraintTemplates + Constraints", () => {
     expect(r.err).toContain("--params must be inline or constraint");
   });
 });
+
+describe("migrate verify with plain Rego modules", () => {
+  it("replays the fixtures through the Rego engine and the VAP, as migrate rego --fixtures", async () => {
+    const r = await run("verify", "fixtures/rego/conftest/policy.rego", "--entrypoint", "data.main.deny", "--input", "object", "--fixtures", "fixtures/rego/conftest/deployments", "-o", "json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { summary: { cases: number; passed: number }; cases: { source: string; vap: string }[] };
+    expect(report.summary).toMatchObject({ cases: 3, passed: 3 });
+    expect(report.cases.every((c) => c.source === c.vap)).toBe(true);
+  });
+
+  it("text output and exit 2 without --entrypoint", async () => {
+    const text = await run("verify", "fixtures/rego/admission/policy.rego", "--entrypoint", "data.kubernetes.admission.deny", "--fixtures", "fixtures/rego/admission/pods");
+    expect(text.code).toBe(0);
+    expect(text.out).toContain("Total: 3, Pass: 3, Fail: 0");
+    const missing = await run("verify", "fixtures/rego/admission/policy.rego", "--fixtures", "fixtures/rego/admission/pods");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--entrypoint is required");
+  });
+});

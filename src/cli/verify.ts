@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { renderText, summarize, type ReplayReport } from "../equivalence/contract.js";
 import { countErrors } from "../equivalence/replay.js";
 import { InputError } from "../input/yaml.js";
+import { runRegoConvert } from "./rego-convert.js";
 import {
   convertOptions,
   EXIT,
@@ -22,6 +23,8 @@ import {
 interface VerifyOptions extends ConvertFlags {
   fixtures: string[];
   params?: string;
+  entrypoint?: string;
+  input?: string;
   output: string;
   authz?: string;
   verbose?: boolean;
@@ -29,6 +32,11 @@ interface VerifyOptions extends ConvertFlags {
 
 export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandContext): number {
   if (!outputFormatOk(opts.output, ["text", "json"], ctx.io)) return EXIT.badInput;
+  // plain Rego modules: the entrypoint evaluated by the Rego engine beside the converted VAP (as `migrate rego --fixtures`)
+  if (opts.entrypoint || sources.some((source) => source.endsWith(".rego"))) {
+    const { output, fixtures, input, ...flags } = opts;
+    return runRegoConvert(sources, { ...flags, output: output === "json" ? "json" : "yaml", fixtures, input: input ?? "admission" }, ctx);
+  }
   let report: ReplayReport;
   try {
     const loaded = loadSources(sources);
@@ -61,6 +69,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option("--controllers", "PodSecurityPolicies only: as for `migrate psp`")
     .option("--actions <list>", "as for `migrate psp`", "Deny")
     .option("--params <mode>", "Gatekeeper only: inline or constraint, as for `migrate gatekeeper`")
+    .option("--entrypoint <rule>", "Rego modules only: the denying rule, as for `migrate rego`")
+    .option("--input <shape>", "Rego modules only: admission or object, as for `migrate rego`")
     .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
     .option("-v, --verbose", "print details for passing cases too")
     .addHelpText(
@@ -70,6 +80,7 @@ Examples:
   migrate verify fixtures/psp/restricted.yaml --fixtures fixtures/psp/pods
   migrate verify psps/ --fixtures pods/ review.yaml -o json
   migrate verify fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml --fixtures fixtures/gatekeeper/cases
+  migrate verify fixtures/rego/conftest/policy.rego --entrypoint data.main.deny --input object --fixtures fixtures/rego/conftest/deployments
 
 A fixture named allowed*.yaml must be admitted, disallowed*.yaml denied; any fixture may instead carry the annotation
 vap-migrate.io/expect: admit|deny. A case passes when both engines agree (and match the expectation).

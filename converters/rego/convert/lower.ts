@@ -745,24 +745,6 @@ function valueForm(bodies: readonly ((onValue: (sym: Sym) => Pred) => Pred)[]): 
   return { defined: or(...branches.map((b) => b.cond)), value: rt(chain) };
 }
 
-/** The value reads a variable some quantifier of the condition binds (it would be out of scope outside it). */
-function readsQuantifierVars(val: Val, cond: Pred): boolean {
-  const bound = new Set<string>();
-  const collect = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(collect);
-    if (typeof node !== "object" || node === null) return;
-    const record = node as Record<string, unknown>;
-    if (record["k"] === "quant" || record["k"] === "filter" || record["k"] === "project") {
-      if (typeof record["v"] === "string") bound.add(record["v"]);
-      if (typeof record["index"] === "string") bound.add(record["index"]);
-    }
-    Object.values(record).forEach(collect);
-  };
-  collect(cond);
-  const json = JSON.stringify(val);
-  return [...bound].some((name) => json.includes(`"k":"var","name":"${name}"`));
-}
-
 // ---- comprehensions --------------------------------------------------------------------------------------------
 
 /**

@@ -33,21 +33,10 @@ function suiteFiles(dir: string): string[] {
  * objects, `exemptImages: "*"`) are fixed upstream or not exercised by a case. Operation: gator wraps a plain object
  * with no operation (the Rego's `is_update` is then false) while the VAP engine sees it as a CREATE; the library CEL
  * only guards on `has(request.operation) && request.operation == "UPDATE"`, so "" and CREATE behave alike, and the
- * `update` cases are AdmissionReviews carrying UPDATE for all three. Every difference is ours not converting:
- *  - seccomp under --params constraint: with parameters unknown, `get_allowed_profiles` is a partial set with no
- *    list form → `gatekeeper.rego` gap, unsupported. Inline it converts and agrees on every case. Theirs
- *    (per-container CEL lists) and the Rego agree on every case.
+ * `update` cases are AdmissionReviews carrying UPDATE for all three. Ours converts all 12 templates in both params
+ * modes and agrees with both on every case, so the list is empty: any difference that appears is a regression.
  */
-const KNOWN_DIFFERENCES: string[] = [
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-global: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-global: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/disallowed-ephemeral: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-exempt-image: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-allowed-container-localhost-profile: expected admit; rego admit, ours inline admit / constraint unconverted, theirs admit → supports rego+ours(inline)+theirs",
-  "pod-security-policy/seccomp default-seccomp-required/example-disallowed-container-localhost-profile: expected deny; rego deny, ours inline deny / constraint unconverted, theirs deny → supports rego+ours(inline)+theirs",
-];
+const KNOWN_DIFFERENCES: string[] = [];
 
 type V = string;
 /** A VAP that does not match the request (`skip`) admits it. */

@@ -439,6 +439,7 @@ function guardPath(build: () => Sym, loc: Loc): Sym {
 function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym, value: Sym) => Pred): Pred {
   if (sym.k === "undef") return P.f;
   if (scope.collect) return collectIteration(sym, hint, scope, loc, each, hint);
+  if (sym.k === "union") return or(...sym.parts.map((part) => iterate(part, hint, scope, loc, each)));
   if (sym.k === "lazy" || (sym.k === "rt" && sym.lazy)) {
     // iterating a comprehension: its body inlined, the element its head (sets: key = element)
     const lazy = sym.k === "lazy" ? sym.lazy : sym.lazy!;
@@ -628,8 +629,13 @@ function partialSetValue(node: RuleNode, scope: Scope, loc: Loc): Sym {
   const parts = node.partialSets.map((compiled) => comprehension({ type: "setcomp", head: compiled.rule.head.key ?? compiled.rule.head.value!, body: compiled.rule.body, loc: compiled.rule.loc }, new Map(), scope));
   if (parts.every((part) => part.k === "known")) return known(new RSet(parts.flatMap((part) => [...((part as { value: Value }).value as RSet)])));
   const vals = parts.map(valOf);
-  if (vals.some((val) => val === undefined)) throw new Unsupported("a partial set whose rules have no list form", loc);
+  // a rule with no list form can still be iterated (its body inlined): the set is then only iterable
+  if (vals.some((val) => val === undefined)) return parts.every((part) => part.k === "known" || part.k === "rt" || part.k === "lazy") ? { k: "union", parts } : unsupported(loc);
   return rt(vals.length === 1 ? vals[0]! : V.call("distinct", { k: "concat", lists: vals as Val[] }));
+}
+
+function unsupported(loc: Loc): never {
+  throw new Unsupported("a partial set whose rules have no list form", loc);
 }
 
 /** A complete rule's value: one branch per body (and else), the default when none holds. */
@@ -679,7 +685,18 @@ function lowerCallValue(call: Extract<Term, { type: "call" }>, env: Env, scope: 
   }
   if (call.name === "object.get") return lowerTerms(call.args, env, scope, (args, next) => then(objectGet(args, scope.params, call.loc), next));
   if (call.name === "internal.member_2") return lowerTerms(call.args, env, scope, (args, next) => then(membership(args[0]!, args[1]!, call.loc), next));
+  const [format, list] = call.args;
+  if (call.name === "sprintf" && format && list?.type === "array") {
+    // message text only: a set without a list form (always defined) prints as "…"
+    return lowerTerm(format, env, scope, (formatSym, afterFormat) =>
+      lowerTerms(list.items, afterFormat, scope, (items, next) => then(lowerBuiltinVal("sprintf", [formatSym, collection(items.map(messagePart), "array", call.loc)], call.loc), next)),
+    );
+  }
   return lowerTerms(call.args, env, scope, (args, next) => then(lowerBuiltinVal(call.name, args, call.loc), next));
+}
+
+function messagePart(sym: Sym): Sym {
+  return sym.k === "lazy" || sym.k === "union" ? known("…") : sym;
 }
 
 /** `x in xs` as a value: a known boolean, or a runtime test folded into a boolean value. */

@@ -11,6 +11,8 @@ export type Sym =
   | { k: "rt"; val: Val; lazy?: Lazy }
   /** A comprehension that has no list form in the rule model: it can only be iterated (inlined). */
   | { k: "lazy"; lazy: Lazy }
+  /** A partial set some of whose rules have no list form: the union of its parts, iterated part by part. */
+  | { k: "union"; parts: Sym[] }
   /** The position of an element of the runtime list `of` during iteration: `of[i]` is `element` again; the
    *  position itself is `val` (a quantifier's index var) when the model has it. */
   | { k: "index"; of: Val; element: Sym; val?: Val }
@@ -112,6 +114,7 @@ export function selectKey(sym: Sym, key: string, params: ParamsSource): Sym {
     }
     case "undef":
     case "lazy":
+    case "union":
     case "index":
       return UNDEF;
   }

@@ -3,7 +3,7 @@
 // template model, Rego modules); and gator cases per second through the Rego engine (gatekeeperViolations with
 // the real evaluator; templates compiled once) and through the VAP engine on the converted policies. Files are
 // read before timing; every figure is the median of a few runs after a warm-up run.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { convertTemplate } from "../converters/rego/convert/gatekeeper.js";
 import { vapVerdict } from "../converters/rego/convert/replay.js";
@@ -11,12 +11,12 @@ import { regoModules, type Constraint, type ConstraintTemplate } from "../conver
 import { clearCompiledTemplates, regoEngineEval } from "../converters/rego/gatekeeper/rego-eval.js";
 import { gatorReview, type GkReview } from "../converters/rego/gatekeeper/review.js";
 import { gatekeeperViolations } from "../converters/rego/gatekeeper/run.js";
-import { loadCaseInventory, loadCaseObject, readConstraintFile, readDocs, readSuite, readTemplateFile } from "../converters/rego/gatekeeper/suite.js";
+import { loadCaseInventory, loadCaseObject, readConstraintFile, readDocs, readSuite, readTemplateFile, suiteFilesUnder } from "../converters/rego/gatekeeper/suite.js";
 import { parseModule } from "../converters/rego/parser.js";
 import type { ConvertResult } from "../src/convert/types.js";
 import type { KObject } from "../src/vap/types.js";
 import { parseTemplate } from "../converters/rego/gatekeeper/model.js";
-import type { BenchRow } from "./kyverno.js";
+import { medianMs as medianOf, type BenchRow } from "./kyverno.js";
 
 export interface GatekeeperBench {
   templates: number;
@@ -33,26 +33,7 @@ export interface GatekeeperBench {
 }
 
 const RUNS = 5;
-
-function medianMs(run: () => void): number {
-  run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
-}
-
-function suiteFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      return statSync(full).isDirectory() ? suiteFiles(full) : name === "suite.yaml" ? [full] : [];
-    });
-}
+const medianMs = (run: () => void): number => medianOf(run, RUNS);
 
 interface LoadedCase {
   template: ConstraintTemplate;
@@ -69,7 +50,7 @@ export function benchGatekeeper(corpusDir: string): { rows: BenchRow[]; results:
     console.error(`bench: ${path.join(dir, "INDEX.tsv")} not found — Gatekeeper benchmarks skipped`);
     return null;
   }
-  const suites = suiteFiles(dir).map((file) => readSuite(file)!);
+  const suites = suiteFilesUnder(dir).map((file) => readSuite(file)!);
   const firstTests = suites.map((suite) => suite.tests[0]!).filter((test) => test.template && test.constraint);
   const templateTexts = firstTests.map((test) => ({ file: test.template, text: readDocs(test.template).text, constraint: readConstraintFile(test.constraint) }));
 

@@ -48,8 +48,8 @@ export interface KyvernoBench {
 
 const RUNS = 3;
 
-/** Median wall time (ms) of `runs` runs after one warm-up run. */
-function medianMs(fn: () => void, runs = RUNS): number {
+/** Median wall time (ms) of `runs` runs after one warm-up run (shared by the bench sections). */
+export function medianMs(fn: () => void, runs = RUNS): number {
   fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

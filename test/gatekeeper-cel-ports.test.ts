@@ -4,23 +4,13 @@
 // generates from the template's CEL, converters/rego/gatekeeper/cel-vap.ts, through our VAP engine on the same case
 // object). Every case where the three are not all equal is listed below with the side(s) the suite's expectation
 // supports; the computed list must equal the checked-in one, so a change either way fails.
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { replayGatorSuite, type GatorReplayRow } from "../converters/rego/convert/replay.js";
 import { celVapVerdict, gatekeeperBindingName, gatekeeperCelVap, templateCel, type GatekeeperCelVap } from "../converters/rego/gatekeeper/cel-vap.js";
-import { loadCaseInventory, loadCaseObject, readConstraintFile, readSuite, readTemplateFile } from "../converters/rego/gatekeeper/suite.js";
+import { loadCaseInventory, loadCaseObject, readConstraintFile, readSuite, readTemplateFile, suiteFilesUnder } from "../converters/rego/gatekeeper/suite.js";
 import type { KObject, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "../src/vap/types.js";
 import { corpusPath, haveCorpus, readCorpusJsonl } from "./support/corpus.js";
-
-function suiteFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      return statSync(full).isDirectory() ? suiteFiles(full) : name === "suite.yaml" ? [full] : [];
-    });
-}
 
 /**
  * Every case where Rego, ours and theirs are not all equal. Format:
@@ -91,7 +81,7 @@ function compute(): { lines: Line[]; templates: number } {
   const root = corpusPath("gatekeeper");
   const lines: Line[] = [];
   const templates = new Set<string>();
-  for (const file of suiteFiles(root)) {
+  for (const file of suiteFilesUnder(root)) {
     const suite = readSuite(file);
     if (!suite) continue;
     const rel = path.relative(root, path.dirname(file));

@@ -2,20 +2,11 @@
 // gator case replayed on both sides: the Rego engine (gator's judgement) and the VAP engine on the converted
 // policy. Templates converted with no gap must meet the suite's expectation on every case; a partial conversion
 // may differ only under a named gap (never silently weaker).
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { replayGatorSuite, type GatorReplayRow } from "../converters/rego/convert/replay.js";
+import { suiteFilesUnder } from "../converters/rego/gatekeeper/suite.js";
 import { corpusPath, haveCorpus } from "./support/corpus.js";
-
-function suiteFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      return statSync(full).isDirectory() ? suiteFiles(full) : name === "suite.yaml" ? [full] : [];
-    });
-}
 
 /** Templates converted with no gap today, per params mode (the corpus test fails when one regresses). */
 const NO_GAP_AT_LEAST = { inline: 27, constraint: 24 };
@@ -26,7 +17,7 @@ describe.skipIf(!haveCorpus("gatekeeper-convert-corpus", "gatekeeper/INDEX.tsv")
   const replayed = (): NonNullable<typeof cache> => {
     if (cache) return cache;
     const root = corpusPath("gatekeeper");
-    const bySuite = new Map<string, GatorReplayRow[]>(suiteFiles(root).map((file) => [path.relative(root, path.dirname(file)), replayGatorSuite(file, { params: mode })]));
+    const bySuite = new Map<string, GatorReplayRow[]>(suiteFilesUnder(root).map((file) => [path.relative(root, path.dirname(file)), replayGatorSuite(file, { params: mode })]));
     const noGap = [...bySuite].filter(([, suiteRows]) => suiteRows.length > 0 && suiteRows.every((row) => row.conversion === "converted"));
     return (cache = { bySuite, rows: [...bySuite.values()].flat(), noGap });
   };
@@ -41,19 +32,19 @@ describe.skipIf(!haveCorpus("gatekeeper-convert-corpus", "gatekeeper/INDEX.tsv")
   });
 
   it("meets the suite's expectation on every case of a template converted with no gap", () => {
-    const { bySuite, rows, noGap } = replayed();
+    const { noGap } = replayed();
     const misses = noGap.flatMap(([suite, suiteRows]) => suiteRows.filter((row) => row.vap !== row.expected).map((row) => `${suite} ${row.test}/${row.case}: ${row.reason}`));
     expect(misses).toEqual([]);
   });
 
   it("agrees with the Rego engine wherever the conversion has no gap", () => {
-    const { bySuite, rows, noGap } = replayed();
+    const { noGap } = replayed();
     const differ = noGap.flatMap(([suite, suiteRows]) => suiteRows.filter((row) => row.vap !== row.source).map((row) => `${suite} ${row.test}/${row.case}: source ${row.source}, vap ${row.vap}`));
     expect(differ).toEqual([]);
   });
 
   it("is never silently weaker: a VAP that admits what gator denies comes with a gap", () => {
-    const { bySuite, rows, noGap } = replayed();
+    const { rows } = replayed();
     const silent = rows.filter((row) => row.expected === "deny" && row.vap === "admit" && row.conversion === "converted").map((row) => `${row.suite} ${row.test}/${row.case}`);
     expect(silent).toEqual([]);
   });

@@ -1,22 +1,13 @@
 // Every gator suite of the shared Gatekeeper corpus loads: tests, cases, objects (one per file), inventories,
 // templates and constraints; the per-template counts and expected verdicts agree with corpus/gatekeeper/INDEX.tsv.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConstraintForTemplate, regoModules, regoFileLine } from "../converters/rego/gatekeeper/model.js";
 import { gatorReview, inventoryData, isAdmissionReview } from "../converters/rego/gatekeeper/review.js";
 import { runSuite } from "../converters/rego/gatekeeper/run.js";
-import { expectedVerdict, listSuiteFiles, loadCaseInventory, loadCaseObject, readConstraintFile, readSuite, readTemplateFile } from "../converters/rego/gatekeeper/suite.js";
+import { expectedVerdict, listSuiteFiles, loadCaseInventory, loadCaseObject, readConstraintFile, readSuite, readTemplateFile, suiteFilesUnder } from "../converters/rego/gatekeeper/suite.js";
 import { corpusPath, haveCorpus } from "./support/corpus.js";
-
-function suiteFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = path.join(dir, f);
-      return statSync(p).isDirectory() ? suiteFiles(p) : f === "suite.yaml" ? [p] : [];
-    });
-}
 
 interface Counts {
   tests: number;
@@ -48,7 +39,7 @@ describe.skipIf(!haveCorpus("gatekeeper-corpus", "gatekeeper/INDEX.tsv"))("gatek
   // collection runs this body even when the corpus is missing (the tests are then skipped): read it lazily
   const root = corpusPath("gatekeeper");
   let cache: { files: string[]; index: ReturnType<typeof readIndex> } | undefined;
-  const corpus = (): { files: string[]; index: ReturnType<typeof readIndex> } => (cache ??= { files: suiteFiles(root), index: readIndex() });
+  const corpus = (): { files: string[]; index: ReturnType<typeof readIndex> } => (cache ??= { files: suiteFilesUnder(root), index: readIndex() });
 
   it("finds a suite for every INDEX row", () => {
     const { files, index } = corpus();

@@ -1,25 +1,16 @@
 // The Rego engine against gator's recorded expectations: every case of every suite in the shared Gatekeeper corpus
 // (inventory cases included), judged as gator judges it — violation counts and message regexes, not only yes/no.
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { regoEngineEval } from "../converters/rego/gatekeeper/rego-eval.js";
 import { runSuite, type GatorCaseRow } from "../converters/rego/gatekeeper/run.js";
+import { suiteFilesUnder } from "../converters/rego/gatekeeper/suite.js";
 import { corpusPath, haveCorpus } from "./support/corpus.js";
-
-function suiteFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      return statSync(full).isDirectory() ? suiteFiles(full) : name === "suite.yaml" ? [full] : [];
-    });
-}
 
 describe.skipIf(!haveCorpus("gatekeeper-rego-engine", "gatekeeper/INDEX.tsv"))("Rego engine on the gator suites", () => {
   // collection runs this body even when the corpus is missing (the tests are then skipped): read it lazily
   let cache: GatorCaseRow[] | undefined;
-  const allRows = (): GatorCaseRow[] => (cache ??= suiteFiles(corpusPath("gatekeeper")).flatMap((file) => runSuite(file, regoEngineEval)));
+  const allRows = (): GatorCaseRow[] => (cache ??= suiteFilesUnder(corpusPath("gatekeeper")).flatMap((file) => runSuite(file, regoEngineEval)));
   const describeRow = (row: GatorCaseRow): string => `${path.relative(corpusPath("gatekeeper"), row.suite)} ${row.test}/${row.case}: ${row.reason ?? ""}`;
 
   it("runs every case of the corpus", () => {

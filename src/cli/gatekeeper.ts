@@ -19,9 +19,9 @@ import {
   type Constraint,
   type ConstraintTemplate,
 } from "../../converters/rego/gatekeeper/model.js";
-import { lenientQuotedScalars } from "../../converters/rego/gatekeeper/suite.js";
+import { parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
 import type { ConversionStatus, ConvertResult, ReportGap } from "../convert/types.js";
-import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
+import { InputError, type LoadedDoc } from "../input/yaml.js";
 import {
   convertOptions,
   emitOutput,
@@ -58,21 +58,9 @@ interface Loaded {
   skipped: { file: string; line: number; kind: string }[];
 }
 
-/** Documents of a file, accepting the under-indented quoted scalars gator's yaml.v3 accepts (as gator suites do). */
+/** Documents of a file (size-limited read), accepting the under-indented quoted scalars gator's yaml.v3 accepts. */
 function fileDocuments(file: string): { docs: LoadedDoc[]; text: string } {
-  const text = readText(file);
-  try {
-    return { docs: parseDocuments(text, file), text };
-  } catch (e) {
-    if (!(e instanceof InputError) || !/Missing closing .?quote/i.test(e.message)) throw e;
-    const repaired = lenientQuotedScalars(text);
-    if (repaired === text) throw e;
-    try {
-      return { docs: parseDocuments(repaired, file), text: repaired };
-    } catch {
-      throw e;
-    }
-  }
+  return parseDocsLenient(readText(file), file);
 }
 
 const kindOf = (doc: unknown): string => {

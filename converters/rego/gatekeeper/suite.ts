@@ -131,7 +131,11 @@ export function lenientQuotedScalars(text: string): string {
 
 /** Parse a whole file (all documents), accepting the under-indented quoted scalars yaml.v3 accepts. */
 export function readDocs(file: string): { docs: LoadedDoc[]; text: string } {
-  const text = readText(file);
+  return parseDocsLenient(readText(file), file);
+}
+
+/** The documents of a file's text; on "Missing closing quote", once more with the quoted scalars re-indented. */
+export function parseDocsLenient(text: string, file: string): { docs: LoadedDoc[]; text: string } {
   try {
     return { docs: parseDocuments(text, file), text };
   } catch (e) {
@@ -261,6 +265,16 @@ function readAssertion(f: Fields, raw: unknown, p: FieldPathSeg[]): GatorAsserti
 }
 
 /** Every .yaml/.yml file under `dir` (recursively), sorted: what `gator verify dir/...` reads. */
+/** Every file named `suite.yaml` under `dir`, in directory-walk order (the library's layout: one per template). */
+export function suiteFilesUnder(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = path.join(dir, name);
+      return statSync(full).isDirectory() ? suiteFilesUnder(full) : name === "suite.yaml" ? [full] : [];
+    });
+}
+
 export function listSuiteFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {

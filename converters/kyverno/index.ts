@@ -48,6 +48,8 @@ function kyvernoAdapter(policies: readonly KyvernoPolicy[]): ReplayAdapter {
 
 export const kyvernoConverter: Converter<KyvernoPolicy, KyvernoConvertOptions> = {
   id: "kyverno",
+  label: "Kyverno policies",
+  names: (policies) => policies.map((p) => p.name),
   detect: isKyvernoPolicy,
   parse,
   convert: (policies, opts): ConvertResult => convertKyvernoPolicies(policies, opts),

@@ -49,6 +49,8 @@ function convert(psps: readonly PodSecurityPolicy[], opts: PspConvertOptions): C
 
 export const pspConverter: Converter<PodSecurityPolicy, PspConvertOptions> = {
   id: "psp",
+  label: "PodSecurityPolicies",
+  names: (psps) => psps.map((p) => p.metadata.name),
   detect,
   parse,
   convert,

@@ -2,13 +2,14 @@
 // repo/review) take ConstraintTemplates + Constraints: detection, parsing with file:line (constraints paired with
 // their template by kind), conversion (./convert/gatekeeper.ts) and replay of plain fixtures through the Rego engine
 // as Gatekeeper's webhook runs it (every constraint; a violation denies) beside the converted VAPs.
-import type { Converter, ConvertResult } from "../../src/convert/types.js";
+import type { ConversionStatus, Converter, ConvertResult, ReportGap } from "../../src/convert/types.js";
 import { replayFixtures, type ReplayAdapter, type SourceOutcome } from "../../src/equivalence/replay.js";
 import { InputError, type LoadedDoc } from "../../src/input/yaml.js";
 import type { AdmissionRequest, KObject } from "../../src/vap/types.js";
 import { convertTemplate, type GatekeeperConvertOptions } from "./convert/gatekeeper.js";
 import { constraintObject } from "./convert/replay.js";
-import { checkConstraintForTemplate, isConstraint, isConstraintTemplate, parseConstraint, parseTemplate, templateForConstraint, type Constraint, type ConstraintTemplate } from "./gatekeeper/model.js";
+import { RegoError } from "./engine/errors.js";
+import { checkConstraintForTemplate, isConstraint, isConstraintTemplate, parseConstraint, parseTemplate, regoModules, templateForConstraint, type Constraint, type ConstraintTemplate } from "./gatekeeper/model.js";
 import { regoEngineEval } from "./gatekeeper/rego-eval.js";
 import type { GkReview } from "./gatekeeper/review.js";
 import { gatekeeperViolations, WEBHOOK_ENFORCEMENT_POINT } from "./gatekeeper/run.js";
@@ -33,14 +34,33 @@ function parse(docs: readonly LoadedDoc[]): GatekeeperSource[] {
   return sources;
 }
 
+/** The named gap for a template without Rego (e.g. a K8sNativeValidation-only template). */
+function noRego(t: ConstraintTemplate): ConvertResult {
+  const cel = t.targets[0]?.cel ? " (its K8sNativeValidation CEL code is not converted yet)" : "";
+  const gap: ReportGap = { rule: t.name, reason: `[gatekeeper.no-rego] the template has no Rego to convert${cel}`, line: t.line, file: t.file, id: "gatekeeper.no-rego", effect: "weaker" };
+  return { manifests: [], gaps: [gap], status: "unsupported" };
+}
+
+/** One template's conversion; a Rego parse or compile error is bad input at its file line. */
+function convertGroup(s: GatekeeperSource, opts: GatekeeperConvertOptions): ConvertResult {
+  if (!regoModules(s.template)) return noRego(s.template);
+  try {
+    return convertTemplate(s.template, s.constraints, opts);
+  } catch (e) {
+    if (!(e instanceof RegoError)) throw e;
+    throw new InputError(`ConstraintTemplate "${s.template.name}": ${e.code}: ${e.detail}`, e.loc?.file ?? s.template.file, e.loc?.line ?? s.template.line);
+  }
+}
+
+function combinedStatus(results: readonly ConvertResult[]): ConversionStatus {
+  if (results.every((r) => r.status === "converted")) return "converted";
+  if (results.every((r) => r.status === "unsupported")) return "unsupported";
+  return "partial";
+}
+
 function convert(sources: readonly GatekeeperSource[], opts: GatekeeperConvertOptions): ConvertResult {
-  const results = sources.map((s) => convertTemplate(s.template, s.constraints, opts));
-  const statuses = new Set(results.map((r) => r.status));
-  return {
-    manifests: results.flatMap((r) => r.manifests),
-    gaps: results.flatMap((r) => r.gaps),
-    status: statuses.size === 1 ? results[0]!.status : statuses.has("converted") || statuses.has("partial") ? "partial" : "unsupported",
-  };
+  const results = sources.map((s) => convertGroup(s, opts));
+  return { manifests: results.flatMap((r) => r.manifests), gaps: results.flatMap((r) => r.gaps), status: combinedStatus(results) };
 }
 
 /** Gatekeeper's webhook on a request: the review is the AdmissionRequest; any violation of any constraint denies. */
@@ -64,6 +84,8 @@ function gatekeeperAdapter(sources: readonly GatekeeperSource[], namespaces: rea
 
 export const gatekeeperConverter: Converter<GatekeeperSource, GatekeeperConvertOptions> = {
   id: "gatekeeper",
+  label: "ConstraintTemplates (constraints)",
+  names: (sources) => sources.map((s) => `${s.template.name} (${s.constraints.map((c) => c.name).join(", ") || "none"})`),
   detect: (doc) => isConstraintTemplate(doc) || isConstraint(doc),
   parse,
   convert,

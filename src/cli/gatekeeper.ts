@@ -6,21 +6,20 @@
 // every constraint has its template and every template's Rego compiles.
 import { statSync } from "node:fs";
 import type { Command } from "commander";
-import { convertTemplate, type GatekeeperConvertOptions } from "../../converters/rego/convert/gatekeeper.js";
-import { RegoError } from "../../converters/rego/engine/errors.js";
+import type { GatekeeperConvertOptions } from "../../converters/rego/convert/gatekeeper.js";
+import { gatekeeperConverter } from "../../converters/rego/index.js";
 import {
   checkConstraintForTemplate,
   isConstraint,
   isConstraintTemplate,
   parseConstraint,
   parseTemplate,
-  regoModules,
   templateForConstraint,
   type Constraint,
   type ConstraintTemplate,
 } from "../../converters/rego/gatekeeper/model.js";
 import { parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
-import type { ConversionStatus, ConvertResult, ReportGap } from "../convert/types.js";
+import type { ConvertResult } from "../convert/types.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import {
   convertOptions,
@@ -134,30 +133,6 @@ function loadGatekeeper(paths: readonly string[], mode: "inline" | "constraint")
   return { groups, files, skipped };
 }
 
-/** The named gap for a template without Rego (e.g. a K8sNativeValidation-only template). */
-function noRego(t: ConstraintTemplate): ConvertResult {
-  const cel = t.targets[0]?.cel ? " (its K8sNativeValidation CEL code is not converted yet)" : "";
-  const gap: ReportGap = { rule: t.name, reason: `[gatekeeper.no-rego] the template has no Rego to convert${cel}`, line: t.line, file: t.file, id: "gatekeeper.no-rego", effect: "weaker" };
-  return { manifests: [], gaps: [gap], status: "unsupported" };
-}
-
-/** One template's conversion; a Rego parse or compile error is bad input at its file line. */
-function convertGroup(g: TemplateGroup, opts: GatekeeperConvertOptions): ConvertResult {
-  if (!regoModules(g.template)) return noRego(g.template);
-  try {
-    return convertTemplate(g.template, g.constraints, opts);
-  } catch (e) {
-    if (!(e instanceof RegoError)) throw e;
-    throw new InputError(`ConstraintTemplate "${g.template.name}": ${e.code}: ${e.detail}`, e.loc?.file ?? g.template.file, e.loc?.line ?? g.template.line);
-  }
-}
-
-function combinedStatus(results: readonly ConvertResult[]): ConversionStatus {
-  if (results.every((r) => r.status === "converted")) return "converted";
-  if (results.every((r) => r.status === "unsupported")) return "unsupported";
-  return "partial";
-}
-
 interface Manifest {
   kind?: string;
   metadata?: { name?: string; annotations?: Record<string, string> };
@@ -197,8 +172,7 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
     }
     const nc = loaded.groups.reduce((n, g) => n + g.constraints.length, 0);
     ctx.io.err(`converting ${plural(loaded.groups.length, "ConstraintTemplate", "ConstraintTemplates")} with ${plural(nc, "constraint", "constraints")} from ${loaded.files.length} file(s)\n`);
-    const results = loaded.groups.map((g) => convertGroup(g, copts));
-    result = { manifests: results.flatMap((r) => r.manifests), gaps: results.flatMap((r) => r.gaps), status: combinedStatus(results) };
+    result = gatekeeperConverter.convert(loaded.groups, copts);
   } catch (e) {
     return reportInputError(e, ctx.io);
   }
@@ -213,7 +187,7 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
   }));
   const text = json
     ? renderJsonReport(result, { files: loaded.files, source: "gatekeeper", extra: { templates } })
-    : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: loaded.groups.map((g) => `${g.template.name} (${g.constraints.map((c) => c.name).join(", ") || "none"})`) });
+    : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: gatekeeperConverter.names(loaded.groups) });
   emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, ctx.io);
   return result.gaps.length ? EXIT.gaps : EXIT.ok;
 }

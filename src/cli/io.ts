@@ -57,11 +57,14 @@ export function writeFileAtomic(path: string, content: string): void {
 export interface Streams {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** True when stderr is a terminal (progress bars are drawn only then). */
+  errIsTTY?: boolean;
 }
 
 export const stdStreams: Streams = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
+  errIsTTY: !!process.stderr.isTTY,
 };
 
 /** Print an input error (exit 2); rethrow anything else. */

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { kyvernoConverter } from "../../converters/kyverno/index.js";
 import type { KyvernoPolicy } from "../../converters/kyverno/model.js";
+import { asKyvernoTarget } from "../../converters/kyverno/target.js";
 import type { ConvertResult } from "../convert/types.js";
 import { InputError } from "../input/yaml.js";
 import {
@@ -27,27 +28,6 @@ export interface KyvernoCliOptions extends ConvertFlags {
   target: string;
 }
 
-type Obj = { [k: string]: unknown };
-
-/** A VAP + binding pair as Kyverno's ValidatingPolicy (policies.kyverno.io/v1): same CEL, actions on the policy. */
-function asValidatingPolicies(manifests: readonly object[]): object[] {
-  const bindings = manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as Obj[];
-  return manifests
-    .filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy")
-    .map((m) => {
-      const vap = m as Obj & { metadata: Obj & { name: string }; spec: Obj };
-      const binding = bindings.find((b) => (b.spec as Obj).policyName === vap.metadata.name);
-      const { failurePolicy, ...spec } = vap.spec;
-      return {
-        apiVersion: "policies.kyverno.io/v1",
-        kind: "ValidatingPolicy",
-        metadata: vap.metadata,
-        // Kyverno's own autogen is turned off: the CEL already covers the pod controllers it should (variables.pod)
-        spec: { ...spec, ...(failurePolicy ? { failurePolicy } : {}), validationActions: (binding?.spec as Obj | undefined)?.validationActions ?? ["Deny"], autogen: { podControllers: { controllers: [] } } },
-      };
-    });
-}
-
 export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: CommandContext): number {
   if (!outputFormatOk(opts.output, ["yaml", "json"], ctx.io)) return EXIT.badInput;
   let result: ConvertResult;
@@ -59,12 +39,7 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
     const n = loaded.sources.length;
     ctx.io.err(`converting ${n} Kyverno polic${n === 1 ? "y" : "ies"} from ${loaded.files.length} file(s)\n`);
     result = kyvernoConverter.convert(loaded.sources, copts);
-    if (opts.target === "kyverno") {
-      // a ValidatingPolicy has no binding to carry a paramRef: a policy that reads a ConfigMap param stays a gap
-      const withParams = result.manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicy" && ((m as Obj).spec as Obj).paramKind) as Obj[];
-      const gaps = withParams.map((m) => ({ rule: String((m.metadata as Obj).name), reason: "[kyverno.target.params] --target kyverno: a ValidatingPolicy cannot take the ConfigMap params (no binding paramRef); use --target vap", line: 0, id: "kyverno.target.params", effect: "weaker" as const }));
-      result = { ...result, manifests: asValidatingPolicies(result.manifests), gaps: [...result.gaps, ...gaps], status: gaps.length ? "partial" : result.status };
-    }
+    if (opts.target === "kyverno") result = asKyvernoTarget(result);
   } catch (e) {
     return reportInputError(e, ctx.io);
   }

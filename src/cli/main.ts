@@ -6,6 +6,9 @@ import { registerGatekeeper } from "./gatekeeper.js";
 import { registerKyverno } from "./kyverno.js";
 import { registerPsp } from "./psp.js";
 import { registerRego } from "./rego.js";
+import { registerImpact } from "./impact.js";
+import { registerRepo } from "./repo.js";
+import { registerReview } from "./review.js";
 import { EXIT, stdStreams, type CommandContext, type Streams } from "./shared.js";
 import { registerTest } from "./test.js";
 import { registerVerify } from "./verify.js";
@@ -44,6 +47,9 @@ export function buildProgram(ctx: CommandContext): Command {
   registerGatekeeper(program, ctx);
   registerVerify(program, ctx);
   registerRego(program, ctx);
+  registerRepo(program, ctx);
+  registerReview(program, ctx);
+  registerImpact(program, ctx);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
   return program;
 }

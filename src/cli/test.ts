@@ -1,20 +1,10 @@
 // `migrate test MANIFEST...`: run kaptest manifests through the VAP engine — and `kyverno test` suites / gator
 // suites through their source engine and the converted VAP — and print the shared result contract (and CEL cost
-// warnings on stderr).
+// warnings on stderr). The suites themselves run in src/equivalence/suites.ts.
 import type { Command } from "commander";
-import { dirname, resolve } from "node:path";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
-import { KaptestError, parseManifest, runKaptest } from "../equivalence/kaptest.js";
-import { parseKyvernoDocuments } from "../../converters/kyverno/parse.js";
-import { replayKyvernoSuite } from "../../converters/kyverno/replay.js";
-import { isKyvernoTest, loadKyvernoSuite } from "../../converters/kyverno/testsuite.js";
-import { replayGatorSuite } from "../../converters/rego/convert/replay.js";
-import { RegoError } from "../../converters/rego/engine/errors.js";
-import { TemplateError } from "../../converters/rego/gatekeeper/run.js";
-import { isGatorSuite } from "../../converters/rego/gatekeeper/suite.js";
-import { InputError, type LoadedDoc } from "../input/yaml.js";
-import { validatePolicy } from "../vap/compilepolicy.js";
-import type { ValidatingAdmissionPolicy } from "../vap/types.js";
+import { runSuiteFile, suiteKindOf } from "../equivalence/suites.js";
+import { InputError } from "../input/yaml.js";
 import { EXIT, expandPaths, loadAuthz, outputFormatOk, printCostWarnings, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
 interface TestOptions {
@@ -23,33 +13,6 @@ interface TestOptions {
   authz?: string;
   verbose?: boolean;
   params?: string;
-}
-
-/** Compile errors per policy name, as `field line:column: message`. */
-function policyCompileIssues(docs: readonly LoadedDoc[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const d of docs) {
-    const o = d.doc as ValidatingAdmissionPolicy;
-    if (!o || typeof o !== "object" || o.kind !== "ValidatingAdmissionPolicy" || !o.spec) continue;
-    const issues = validatePolicy(o, d.file);
-    const i = issues[0];
-    if (i) out.set(i.policy, `${i.field} ${i.line}:${i.column}: ${i.message}`);
-  }
-  return out;
-}
-
-/**
- * A gator suite's rows. The replay converts each template; one whose Rego does not compile (or that has no Rego)
- * cannot be converted at all, which is bad input at the template's file line.
- */
-function replayGator(file: string, params: "inline" | "constraint"): CaseResult[] {
-  try {
-    return replayGatorSuite(file, { params });
-  } catch (e) {
-    if (e instanceof RegoError) throw new InputError(`${e.code}: ${e.detail} (a template of ${file})`, e.loc?.file ?? file, e.loc?.line);
-    if (e instanceof TemplateError) throw new InputError(`${e.message} (a template of ${file})`, file);
-    throw e;
-  }
 }
 
 export function runTest(manifests: string[], opts: TestOptions, ctx: CommandContext): number {
@@ -61,41 +24,11 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
     if (params !== "inline" && params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(params)}`, "<flags>");
     const authorizer = loadAuthz(opts.authz);
     for (const file of expandPaths(manifests)) {
-      const docs = readDocuments([file]);
-      if (docs.length === 1 && isKyvernoTest(docs[0]!.doc)) {
-        // a `kyverno test` suite: the Kyverno engine and the converted VAP side by side, per case
-        ctx.io.err(`running ${file} (kyverno test)\n`);
-        const suite = loadKyvernoSuite(file);
-        const policies = parseKyvernoDocuments(readDocuments(suite.policyFiles), { ignoreOtherKinds: true });
-        all.push(...replayKyvernoSuite(suite, policies));
-        continue;
-      }
-      if (docs.length >= 1 && isGatorSuite(docs[0]!.doc)) {
-        // a gator suite (gator reads only its first document): the Rego engine and the converted VAP, per case
-        ctx.io.err(`running ${file} (gator suite)\n`);
-        all.push(...replayGator(file, params));
-        continue;
-      }
-      if (docs.length !== 1) throw new InputError(`expected one kaptest manifest document, found ${docs.length}`, file);
-      let m;
-      try {
-        m = parseManifest(docs[0]!.doc);
-      } catch (e) {
-        if (e instanceof KaptestError) throw new InputError(e.message, file, docs[0]!.line);
-        throw e;
-      }
-      const base = dirname(file);
-      const policyDocs = readDocuments(m.policies.map((p) => resolve(base, p)));
-      const compileIssues = policyCompileIssues(policyDocs);
-      const resourceDocs = readDocuments(m.resources.map((p) => resolve(base, p)));
-      ctx.io.err(`running ${file}\n`);
-      const r = runKaptest(file, m, policyDocs.map((d) => d.doc), resourceDocs.map((d) => d.doc), {
-        compat: !!opts.kaptestCompat,
-        compileIssues,
-        ...(authorizer ? { authorizer } : {}),
-      });
-      all.push(...r.cases);
-      errors += r.errors;
+      const kind = suiteKindOf(readDocuments([file]));
+      ctx.io.err(`running ${file}${kind === "kyverno" ? " (kyverno test)" : kind === "gator" ? " (gator suite)" : ""}\n`);
+      const run = runSuiteFile(file, { params, kaptestCompat: !!opts.kaptestCompat, ...(authorizer ? { authorizer } : {}) });
+      all.push(...run.cases);
+      errors += run.errors;
     }
   } catch (e) {
     return reportInputError(e, ctx.io);

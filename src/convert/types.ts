@@ -50,6 +50,10 @@ export interface Fixture {
 export interface Converter<Source, Options extends CommonConvertOptions = CommonConvertOptions> {
   /** `psp`, `kyverno`, `gatekeeper`, `rego`. */
   id: string;
+  /** What the sources are called in an output header: `PodSecurityPolicies`, `Kyverno policies`, … */
+  label: string;
+  /** One display name per source (sorted by the caller). */
+  names(sources: readonly Source[]): string[];
   /** True when a loaded document is a policy of this source (by apiVersion/kind). */
   detect(doc: unknown): boolean;
   /** Typed sources from the detected documents; errors carry file:line (InputError). */

@@ -59,7 +59,13 @@ function runOptions(dir: string, out: string, o: RepoCliOptions): RunRepoOptions
   }
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw flag(`--workers must be a whole number, not ${JSON.stringify(o.workers)}`);
-  const outRel = relative(realpathSync(dir), resolve(out));
+  let dirReal: string;
+  try {
+    dirReal = realpathSync(dir);
+  } catch {
+    throw new InputError("no such directory", dir);
+  }
+  const outRel = relative(dirReal, resolve(out));
   const outInside = outRel && !outRel.startsWith("..") && !isAbsolute(outRel);
   return {
     ...DEFAULT_REPO_OPTIONS,

@@ -1,12 +1,12 @@
 // `migrate gatekeeper`, gator suites in `migrate test`, and `migrate rego eval` as scripts see them: exit codes,
 // `-o json` shapes, error texts with file:line. Runs main() in-process on the bundled fixtures/gatekeeper example
 // and on small inputs written to a temporary directory.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
+import { tempDirs } from "./support/cli-run.js";
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -19,8 +19,12 @@ const G = "fixtures/gatekeeper";
 const TEMPLATE = `${G}/template.yaml`;
 const CONSTRAINT = `${G}/constraint.yaml`;
 
+// every folder tmp() makes is removed afterwards: a test run leaves nothing in the system temp dir
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+
 function tmp(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrate-gk-"));
+  const dir = temp.make("migrate-gk");
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
@@ -387,6 +391,20 @@ describe("migrate rego eval", () => {
     expect(fail.code).toBe(1);
     expect(JSON.parse(fail.out)).toEqual({});
     expect((await run("rego", "eval", "data.k8sdenyprivileged.violation", ...rego, "--fail")).code).toBe(0);
+  });
+
+  it("-o json prints the same result set as the default; any other -o is exit 2 with nothing on stdout", async () => {
+    const plain = await run("rego", "eval", "data.k8sdenyprivileged.violation", ...rego);
+    const json = await run("rego", "eval", "data.k8sdenyprivileged.violation", ...rego, "-o", "json");
+    expect(json.code).toBe(0);
+    expect(json.out).toBe(plain.out);
+    expect(JSON.parse(json.out)).toHaveProperty("result");
+    for (const format of ["yaml", "text"]) {
+      const r = await run("rego", "eval", "data.k8sdenyprivileged.violation", ...rego, "-o", format);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`error: -o must be json, not "${format}"\n`);
+      expect(r.out).toBe("");
+    }
   });
 
   it("exit 2 with file:line:col on a parse error", async () => {

@@ -1,12 +1,12 @@
 // `migrate rego FILE.rego --entrypoint … --input admission|object` as scripts see it: the VAP and binding, the
 // JSON report, `--fixtures` replay through the Rego engine and the VAP (both bundled examples agree on every
 // fixture), gaps with exit 3, and bad input with exit 2 and file:line.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
+import { tempDirs } from "./support/cli-run.js";
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -18,8 +18,12 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 const ADMISSION = ["fixtures/rego/admission/policy.rego", "--entrypoint", "data.kubernetes.admission.deny"];
 const CONFTEST = ["fixtures/rego/conftest", "--entrypoint", "data.main.deny", "--input", "object"];
 
+// every folder module() makes is removed afterwards: a test run leaves nothing in the system temp dir
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+
 function module(text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrate-rego-"));
+  const dir = temp.make("migrate-rego");
   const file = path.join(dir, "policy.rego");
   writeFileSync(file, text);
   return file;
@@ -78,6 +82,50 @@ describe("migrate rego (conversion)", () => {
     expect(report.status).toBe("unsupported");
     expect(report.gaps[0]).toMatchObject({ id: "rego.rego", line: 4 });
     expect(report.gaps[0]!.reason).toContain("data.inventory");
+  });
+
+  it("a fixture the Rego engine cannot evaluate (a builtin it lacks) is a failing case, not run: exit 1", async () => {
+    const file = module('package k8s\nimport rego.v1\ndeny contains "lookup failed" if http.send({"method": "GET", "url": "http://127.0.0.1:1/"}).status_code != 200\n');
+    const args = [file, "--entrypoint", "data.k8s.deny", "--fixtures", "fixtures/rego/admission/pods"];
+    const r = await run("rego", ...args, "-o", "json");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as { conversion: { status: string }; summary: object; cases: { expected: string | null; source: string; pass: boolean; reason: string }[] };
+    expect(Object.keys(report)).toEqual(["conversion", "summary", "cases"]);
+    expect(report.summary).toEqual({ cases: 3, passed: 0, failed: 3, errors: 3 });
+    for (const c of report.cases) {
+      expect([c.expected, c.source, c.pass]).toEqual([null, "error", false]);
+      expect(c.reason).toBe(`not run: the Rego engine could not evaluate data.k8s.deny: ${file}:3: rego_type_error: undefined function http.send`);
+    }
+    const text = await run("rego", ...args);
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/^Total: 3, Pass: 0, Fail: 3, Errors: 3$/m);
+    // migrate verify of a .rego source replays the same way
+    expect((await run("verify", ...args)).code).toBe(1);
+  });
+
+  it("only the fixtures the Rego engine cannot evaluate are errors; the others are compared as usual", async () => {
+    // the builtin is reached only for the pod named latest (fixtures/rego/admission/pods: good, latest, root); the VAP
+    // carries the other rule (root), which both engines agree on
+    const file = module(
+      'package k8s\nimport rego.v1\ndeny contains "root" if input.request.object.metadata.name == "root"\ndeny contains "lookup failed" if {\n  input.request.object.metadata.name == "latest"\n  http.send({"method": "GET", "url": "http://127.0.0.1:1/"}).status_code != 200\n}\n',
+    );
+    const r = await run("rego", file, "--entrypoint", "data.k8s.deny", "--fixtures", "fixtures/rego/admission/pods", "-o", "json");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as { summary: object; cases: { resource: string; source: string; pass: boolean }[] };
+    expect(report.summary).toEqual({ cases: 3, passed: 2, failed: 1, errors: 1 });
+    expect(report.cases.map((c) => [c.resource, c.source, c.pass])).toEqual([
+      ["shop/good", "admit", true],
+      ["shop/latest", "error", false],
+      ["shop/root", "deny", true],
+    ]);
+  });
+
+  it("a module that does not compile is still exit 2 with --fixtures", async () => {
+    const file = module('package k8s\nimport rego.v1\ndeny contains "x" if {\n  x == 1\n}\n');
+    const r = await run("rego", file, "--entrypoint", "data.k8s.deny", "--fixtures", "fixtures/rego/admission/pods");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`error: ${file}:4: rego_unsafe_var_error: var x is unsafe`);
+    expect(r.out).toBe("");
   });
 
   it.each([

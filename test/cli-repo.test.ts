@@ -88,6 +88,21 @@ describe("migrate repo on the bundled fixtures", () => {
     expect(snapshot(many)).toEqual(snapshot(one));
   });
 
+  it.each([
+    ["vap", "kaptest.yaml", /\.test\/kaptest\.yaml$/],
+    ["kyverno", "kyverno-test.yaml", /\.kyverno-test\/kyverno-test\.yaml$/],
+  ] as const)("--emit-tests --target %s keeps the replayed evidence as suites that pass on their own", async (target, _name, pattern) => {
+    const out = tmp();
+    await run(["repo", "fixtures", "--out", out, "--workers", "1", "--emit-tests", "--target", target]);
+    const suites = Object.keys(snapshot(out)).filter((f) => pattern.test(f)).sort();
+    expect(suites).toEqual(target === "vap" ? ["gatekeeper/template.test/kaptest.yaml", "kyverno/disallow-host-namespaces.test/kaptest.yaml"] : ["kyverno/disallow-host-namespaces.kyverno-test/kyverno-test.yaml"]);
+    const r = await run(["test", ...suites.map((f) => path.join(out, f)), "-o", "json"]);
+    const report = JSON.parse(r.out) as { summary: { cases: number; passed: number } };
+    expect(r.code).toBe(0);
+    expect(report.summary.cases).toBe(target === "vap" ? 8 : 4);
+    expect(report.summary.passed).toBe(report.summary.cases);
+  });
+
   it("draws a progress bar on a terminal only", async () => {
     const r = await run(["repo", "fixtures/psp", "--out", tmp(), "--workers", "1"], true);
     expect(r.err).toContain("[##############################] 3/3");

@@ -1,10 +1,33 @@
 // The command line as scripts see it: exit codes, `-o json` shapes, error texts with file:line. Runs main() in-process.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
+import { makeScratch, removeScratch, runMigrate, tempDirs } from "./support/cli-run.js";
 import { corpusPath, haveCorpus } from "./support/corpus.js";
+
+// every folder made here is removed afterwards: a test run leaves nothing in the system temp dir
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+// tiny inputs with gaps (support/cli-run.ts), named `$T/…`
+let scratch = "";
+beforeAll(() => {
+  scratch = makeScratch();
+});
+afterAll(() => removeScratch(scratch));
+
+describe("migrate (top level)", () => {
+  it("help names every exit code, 70 (internal error) included, and shows repo, review and impact", async () => {
+    for (const args of [[], ["--help"]]) {
+      const r = await run(...args);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("Exit codes: 0 success/admit, 1 deny/error/failing case, 2 bad input, 3 converted with gaps,\n70 internal error (a bug: please report).");
+      for (const example of ["migrate repo policies/ --out generated/ ", "migrate review --base origin/main -o markdown ", "migrate impact dump.yaml --policies policies/ "]) {
+        expect(r.out).toContain(`\n  ${example}`);
+      }
+    }
+  });
+});
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -53,7 +76,7 @@ describe("migrate eval", () => {
     ["a: [1,\n  b: c\n", /bad\.yaml:3: invalid YAML/],
     [`a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [${"*a,".repeat(20)}*a]\nc: &c [${"*b,".repeat(20)}*b]\nd: [${"*c,".repeat(80)}*c]\n`, /alias/i],
   ])("bad YAML is refused with exit 2 (%#)", async (text, re) => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrate-"));
+    const dir = temp.make("migrate");
     const f = path.join(dir, "bad.yaml");
     writeFileSync(f, text);
     const r = await run("eval", f, "--request", `${E}/deployment-3.yaml`);
@@ -115,7 +138,7 @@ describe("migrate test: CEL cost", () => {
   // limit, the case spends over 10% of the 10,000,000 per-evaluation budget.
   const EXPR = "object.data.all(k, object.data.all(k2, k == k2 || object.data[k] != object.data[k2] || true))";
   const setup = (keys: number): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrate-cost-"));
+    const dir = temp.make("migrate-cost");
     const policy = {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingAdmissionPolicy",
@@ -195,7 +218,7 @@ describe("migrate psp / verify", () => {
   });
 
   it("--out writes one file and nothing on stdout", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrate-out-"));
+    const dir = temp.make("migrate-out");
     const r = await run("psp", "fixtures/psp/restricted.yaml", "--out", dir);
     expect(r.code).toBe(0);
     expect(r.out).toBe("");
@@ -215,7 +238,7 @@ describe("migrate psp / verify", () => {
   });
 
   it("an invalid PSP is exit 2 with file:line", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrate-psp-"));
+    const dir = temp.make("migrate-psp");
     const f = path.join(dir, "bad.yaml");
     writeFileSync(
       f,
@@ -227,7 +250,7 @@ describe("migrate psp / verify", () => {
   });
 
   it("eval applies generated MutatingAdmissionPolicies before the VAP", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrate-gen-"));
+    const dir = temp.make("migrate-gen");
     const gen = await run("psp", "fixtures/psp/restricted.yaml", "--out", dir, "--rbac", "ignore");
     expect(gen.code).toBe(0);
     const file = path.join(dir, readdirSync(dir)[0]!);
@@ -274,10 +297,26 @@ describe("migrate psp / verify", () => {
     expect(r.out).toBe("");
   });
 
+  it("verify: every case passes but the conversion has a gap → exit 3 (same report shape); a failing case → exit 1", async () => {
+    const gap = await runMigrate(["verify", "$T/psp-gap.yaml", "--fixtures", "fixtures/psp/pods", "-o", "json"], scratch);
+    expect(gap.code).toBe(3);
+    expect(gap.err).toMatch(/^gap: restricted\.runAsGroup \(line \d+\): \[psp\.runAsGroup\.pod-level\]/m);
+    const j = JSON.parse(gap.out) as { summary: { cases: number; passed: number; failed: number; errors: number } };
+    expect(Object.keys(j)).toEqual(["summary", "cases"]);
+    expect(j.summary).toEqual({ cases: 7, passed: 7, failed: 0, errors: 0 });
+    const text = await runMigrate(["verify", "$T/psp-gap.yaml", "--fixtures", "fixtures/psp/pods"], scratch);
+    expect(text.code).toBe(3);
+    expect(text.out).toMatch(/^Total: 7, Pass: 7, Fail: 0$/m);
+    const failing = await runMigrate(["verify", "$T/psp-gap.yaml", "--fixtures", "$T/wrong-expectation"], scratch);
+    expect(failing.code).toBe(1);
+    expect(failing.out).toMatch(/^Total: 1, Pass: 0, Fail: 1$/m);
+  });
+
   it.each<[string[], number, RegExp]>([
     [["--rbac", "ignore"], 0, /^Total: 7, Pass: 7, Fail: 0$/m],
     [["--rbac", "maybe"], 2, /--rbac must be authorizer or ignore/],
-    [["--controllers", "-o", "json"], 0, /^replaying 7 fixture/m],
+    // --controllers adds the advisory-template gap: every case passes, so exit 3
+    [["--controllers", "-o", "json"], 3, /^gap: controllers: [^]*^replaying 7 fixture/m],
     [["--actions", "Deny,Warn"], 2, /Deny and Warn/],
     [["-o", "yaml"], 2, /-o must be text or json/],
   ])("verify passes PSP flags to the PSP converter: %j → exit %i", async (flags, code, re) => {
@@ -327,5 +366,21 @@ describe("migrate kyverno / test with kyverno suites", () => {
       ["default/good-pod", "admit", "pass", "admit", "admit", "converted"],
       ["default/good-cronjob", "admit", "pass", "admit", "admit", "converted"],
     ]);
+  });
+
+  it("migrate test: a suite whose policy converts with a gap passes every case → exit 3, noted on stderr", async () => {
+    const r = await runMigrate(["test", "$T/kyverno-gap-test/kyverno-test.yaml", "-o", "json"], scratch);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("note: name-label: name-label converted partial (with gaps)\n");
+    const j = JSON.parse(r.out) as { summary: object; cases: { pass: boolean; conversion: string; source: string; vap: string }[] };
+    expect(Object.keys(j)).toEqual(["summary", "cases"]);
+    expect(j.summary).toEqual({ cases: 1, passed: 1, failed: 0, errors: 0 });
+    expect(j.cases.map((c) => [c.pass, c.conversion, c.source, c.vap])).toEqual([[true, "partial", "deny", "deny"]]);
+    // beside a failing case the gap does not count: exit 1
+    expect((await runMigrate(["test", "$T/kaptest-fail/kaptest.json", "$T/kyverno-gap-test/kyverno-test.yaml"], scratch)).code).toBe(1);
+    // a suite whose policy converts exactly: no note, exit 0
+    const exact = await run("test", "fixtures/kyverno/test/kyverno-test.yaml");
+    expect(exact.code).toBe(0);
+    expect(exact.err).not.toContain("note:");
   });
 });

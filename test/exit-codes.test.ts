@@ -1,8 +1,7 @@
 // The exit-code contract, one row per (command, situation): 0 ok (admit, every case passes, converted exactly),
 // 1 mismatch (a failing case; deny or error for `migrate eval`), 2 usage or input error, 3 converted with gaps.
 // Runs main() in-process on the bundled fixtures and on tiny scratch inputs (support/cli-run.ts, removed afterwards).
-// A row whose command does not keep the contract yet names the contract's code in `code` and what happens today in
-// `deviation`; it asserts today's behaviour, so it fails (and must be flipped) once the command is fixed.
+// Every row asserts the contract's code; none may throw out of main() (bin/migrate.js would exit 70, internal error).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeScratch, removeScratch, runMigrate } from "./support/cli-run.js";
 
@@ -13,8 +12,6 @@ interface Row {
   args: readonly string[];
   /** The contract's exit code for this situation. */
   code: 0 | 1 | 2 | 3;
-  /** Set while the command deviates: what it does today instead (an exit code, or "throws" out of main()). */
-  deviation?: { today: number | "throws"; fix: string };
 }
 
 const F = "fixtures";
@@ -24,11 +21,6 @@ const PSP = `${F}/psp/restricted.yaml`;
 const KYV = `${F}/kyverno/disallow-host-namespaces.yaml`;
 const REGO_ADM = [`${F}/rego/admission/policy.rego`, "--entrypoint", "data.kubernetes.admission.deny"];
 const SIZED = ["$T/sized.rego", "--entrypoint", "data.sized.deny"];
-
-const VERIFY_GAPS = {
-  today: 0,
-  fix: "src/cli/verify.ts runVerify returns EXIT.ok when every case passes even if result.gaps is non-empty; return EXIT.gaps then (as runRegoConvert with --fixtures already does): `report.summary.failed ? EXIT.failed : result.gaps.length ? EXIT.gaps : EXIT.ok`",
-};
 
 const ROWS: readonly Row[] = [
   { command: "migrate", situation: "no arguments (help)", args: [], code: 0 },
@@ -68,16 +60,8 @@ const ROWS: readonly Row[] = [
   { command: "rego", situation: "--fixtures, every case agrees", args: ["rego", ...REGO_ADM, "--fixtures", `${F}/rego/admission/pods`], code: 0 },
   { command: "rego", situation: "--fixtures, every case agrees, with gaps", args: ["rego", ...SIZED, "--fixtures", "$T/small"], code: 3 },
   { command: "rego", situation: "--fixtures, a case differs", args: ["rego", ...SIZED, "--fixtures", "$T/big"], code: 1 },
-  {
-    command: "rego",
-    situation: "--fixtures, the Rego engine lacks a builtin (http.send)",
-    args: ["rego", "$T/lookup.rego", "--entrypoint", "data.lookup.deny", "--fixtures", "$T/small"],
-    code: 1,
-    deviation: {
-      today: "throws",
-      fix: "src/cli/rego-convert.ts replayModule lets the engine's RegoError (rego_type_error: undefined function http.send) escape: reportInputError rethrows it and bin/migrate.js exits 70 (internal error). Catch RegoError per fixture in replayModule and report the case as not run (source \"error\", pass false, reason = the error; count it in summary.errors), which makes the exit 1",
-    },
-  },
+  { command: "rego", situation: "--fixtures, the Rego engine lacks a builtin (http.send): the case is not run", args: ["rego", "$T/lookup.rego", "--entrypoint", "data.lookup.deny", "--fixtures", "$T/small"], code: 1 },
+  { command: "rego", situation: "--fixtures, an evaluation error (conflict): the case is not run", args: ["rego", "$T/conflict.rego", "--entrypoint", "data.p.x", "--input", "object", "--fixtures", "$T/ab.json"], code: 1 },
   { command: "rego", situation: "no files", args: ["rego"], code: 2 },
   { command: "rego", situation: "no --entrypoint", args: ["rego", `${F}/rego/admission/policy.rego`], code: 2 },
   { command: "rego", situation: "bad --entrypoint", args: ["rego", `${F}/rego/admission/policy.rego`, "--entrypoint", "deny["], code: 2 },
@@ -93,12 +77,17 @@ const ROWS: readonly Row[] = [
   { command: "rego eval", situation: "parse error in the query", args: ["rego", "eval", "x := "], code: 2 },
   { command: "rego eval", situation: "missing input file", args: ["rego", "eval", "input", "-i", "$T/nope.json"], code: 2 },
   { command: "rego eval", situation: "no query", args: ["rego", "eval"], code: 2 },
+  { command: "rego eval", situation: "defined, -o json", args: ["rego", "eval", "x := 1", "-o", "json"], code: 0 },
+  { command: "rego eval", situation: "undefined with --fail, -o json", args: ["rego", "eval", "data.nothing", "--fail", "-o", "json"], code: 1 },
+  { command: "rego eval", situation: "-o yaml (not json)", args: ["rego", "eval", "x := 1", "-o", "yaml"], code: 2 },
 
   { command: "verify", situation: "psp, every case passes", args: ["verify", PSP, "--fixtures", `${F}/psp/pods`], code: 0 },
   { command: "verify", situation: "psp, a case fails", args: ["verify", PSP, "--fixtures", "$T/wrong-expectation"], code: 1 },
-  { command: "verify", situation: "psp with a gap, every case passes", args: ["verify", "$T/psp-gap.yaml", "--fixtures", `${F}/psp/pods`], code: 3, deviation: VERIFY_GAPS },
+  { command: "verify", situation: "psp with a gap, every case passes", args: ["verify", "$T/psp-gap.yaml", "--fixtures", `${F}/psp/pods`], code: 3 },
+  { command: "verify", situation: "psp with a gap, a case fails", args: ["verify", "$T/psp-gap.yaml", "--fixtures", "$T/wrong-expectation"], code: 1 },
+  { command: "verify", situation: "psp with a gap, every case passes, -o json", args: ["verify", "$T/psp-gap.yaml", "--fixtures", `${F}/psp/pods`, "-o", "json"], code: 3 },
   { command: "verify", situation: "kyverno, every case passes", args: ["verify", KYV, "--fixtures", `${F}/kyverno/test/resources.yaml`], code: 0 },
-  { command: "verify", situation: "kyverno with a gap, every case passes", args: ["verify", "$T/kyverno-gap.yaml", "--fixtures", `${F}/kyverno/test/resources.yaml`], code: 3, deviation: VERIFY_GAPS },
+  { command: "verify", situation: "kyverno with a gap, every case passes", args: ["verify", "$T/kyverno-gap.yaml", "--fixtures", `${F}/kyverno/test/resources.yaml`], code: 3 },
   { command: "verify", situation: "gatekeeper, every case passes", args: ["verify", ...GK, "--fixtures", `${F}/gatekeeper/cases`], code: 0 },
   { command: "verify", situation: "rego, every case passes", args: ["verify", ...REGO_ADM, "--fixtures", `${F}/rego/admission/pods`], code: 0 },
   { command: "verify", situation: "rego with a gap, every case passes", args: ["verify", ...SIZED, "--fixtures", "$T/small"], code: 3 },
@@ -112,7 +101,10 @@ const ROWS: readonly Row[] = [
   { command: "test", situation: "kaptest, every case passes", args: ["test", "$T/kaptest-pass/kaptest.json"], code: 0 },
   { command: "test", situation: "kaptest, a case fails", args: ["test", "$T/kaptest-fail/kaptest.json"], code: 1 },
   { command: "test", situation: "kyverno test suite passes", args: ["test", `${F}/kyverno/test/kyverno-test.yaml`], code: 0 },
+  { command: "test", situation: "kyverno test suite passes, its policy converted with a gap", args: ["test", "$T/kyverno-gap-test/kyverno-test.yaml"], code: 3 },
   { command: "test", situation: "gator suite passes", args: ["test", `${F}/gatekeeper/suite.yaml`], code: 0 },
+  { command: "test", situation: "gator suite passes, its template converted with a gap", args: ["test", "$T/gator-gap/suite.yaml"], code: 3 },
+  { command: "test", situation: "a failing kaptest beside a suite with a gap", args: ["test", "$T/kaptest-fail/kaptest.json", "$T/kyverno-gap-test/kyverno-test.yaml"], code: 1 },
   { command: "test", situation: "not a kaptest manifest", args: ["test", "$T/not-kaptest/kaptest.yaml"], code: 2 },
   { command: "test", situation: "missing file", args: ["test", "$T/nope.yaml"], code: 2 },
   { command: "test", situation: "bad --params", args: ["test", `${F}/gatekeeper/suite.yaml`, "--params", "both"], code: 2 },
@@ -138,15 +130,7 @@ afterAll(() => removeScratch(scratch));
 
 describe("exit codes: 0 ok, 1 mismatch, 2 usage or input error, 3 converted with gaps", () => {
   it.each(ROWS.map((r) => [`${r.command}: ${r.situation}`, r] as const))("%s", async (_title, row) => {
-    if (!row.deviation) {
-      const r = await runMigrate(row.args, scratch);
-      expect(r.code, r.err).toBe(row.code);
-      return;
-    }
-    // a known deviation: today's behaviour, which differs from the contract (flip the row when the command is fixed)
-    const { today } = row.deviation;
-    expect(today).not.toBe(row.code);
-    if (today === "throws") await expect(runMigrate(row.args, scratch)).rejects.toThrow();
-    else expect((await runMigrate(row.args, scratch)).code).toBe(today);
+    const r = await runMigrate(row.args, scratch);
+    expect(r.code, r.err).toBe(row.code);
   });
 });

@@ -27,8 +27,12 @@ Examples:
   migrate test fixtures/gatekeeper/suite.yaml           replay a gator suite through Rego and the converted VAP
   migrate rego eval 'data.pkg.violation' -d policy.rego -i input.json
                                                         evaluate a Rego query as opa eval does
+  migrate repo policies/ --out generated/               convert a whole tree, with migration-report.json and MIGRATION.md
+  migrate review --base origin/main -o markdown         convert the policies at both refs, report what changed in the VAPs
+  migrate impact dump.yaml --policies policies/         replay a cluster dump through each source engine and its VAPs
 
-Exit codes: 0 success/admit, 1 deny/error/failing case, 2 bad input, 3 converted with gaps.`;
+Exit codes: 0 success/admit, 1 deny/error/failing case, 2 bad input, 3 converted with gaps,
+70 internal error (a bug: please report).`;
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command("migrate")

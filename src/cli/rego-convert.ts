@@ -1,15 +1,17 @@
 // The plain-module conversion `migrate rego FILE --entrypoint … --input …` and `migrate verify` (with .rego sources)
 // both run: parse the modules, convert the entrypoint to a VAP + binding, and with fixtures replay each one through
-// the Rego engine (the source) and the VAP, printing the result contract. Not a command itself.
+// the Rego engine (the source) and the VAP, printing the result contract. A fixture the Rego engine cannot evaluate
+// (a RegoError at run time, e.g. a builtin it lacks) is a failing row that was not run, never a crash. Not a command
+// itself.
 import { extname } from "node:path";
 import { RegoParseError, type Module } from "../../converters/rego/ast.js";
 import { convertModules, entrypointPath, moduleVerdict } from "../../converters/rego/convert/module.js";
 import { vapVerdict } from "../../converters/rego/convert/replay.js";
 import type { InputShape } from "../../converters/rego/convert/sym.js";
-import { compileModules, RegoError } from "../../converters/rego/engine/index.js";
+import { compileModules, RegoError, type Program } from "../../converters/rego/engine/index.js";
 import { parseModule } from "../../converters/rego/parser.js";
 import type { ConvertResult } from "../convert/types.js";
-import { renderText, summarize, type CaseResult } from "../equivalence/contract.js";
+import { renderText, summarize, type CaseResult, type Verdict } from "../equivalence/contract.js";
 import { InputError } from "../input/yaml.js";
 import { requestFromDocument } from "../vap/load.js";
 import {
@@ -44,31 +46,48 @@ function fixtureDocs(paths: string | readonly string[]): { doc: unknown; file: s
   return readDocuments(expandPaths(typeof paths === "string" ? [paths] : paths)).map((doc) => ({ doc: doc.doc, file: doc.file, line: doc.line }));
 }
 
-/** `--fixtures`: every fixture through the Rego engine (source) and the converted VAP, one row per fixture. */
-function replayModule(modules: readonly Module[], result: ConvertResult, opts: RegoConvertOptions & { entrypoint: string }, shape: InputShape): CaseResult[] {
+/** The entrypoint's verdict on one fixture; a RegoError while evaluating it (a builtin our engine lacks, such as
+ *  http.send, or a conflict) is the verdict "error" with the error as its reason: that case was not run. */
+function sourceVerdict(program: Program, entrypoint: string, shape: InputShape, doc: unknown): { verdict: Verdict; messages: string[]; error?: string } {
+  try {
+    return moduleVerdict(program, entrypoint, shape, doc);
+  } catch (error) {
+    if (error instanceof RegoError) return { verdict: "error", messages: [], error: error.message };
+    throw error;
+  }
+}
+
+/**
+ * `--fixtures`: every fixture through the Rego engine (source) and the converted VAP, one row per fixture. A fixture
+ * the Rego engine cannot evaluate is a failing row (source "error", no expectation) counted in `errors`.
+ */
+function replayModule(modules: readonly Module[], result: ConvertResult, opts: RegoConvertOptions & { entrypoint: string }, shape: InputShape): { rows: CaseResult[]; errors: number } {
   const program = compileModules(modules);
-  return fixtureDocs(opts.fixtures!).map(({ doc, file }) => {
-    const source = moduleVerdict(program, opts.entrypoint, shape, doc);
+  let errors = 0;
+  const rows = fixtureDocs(opts.fixtures!).map(({ doc, file }): CaseResult => {
+    const source = sourceVerdict(program, opts.entrypoint, shape, doc);
     const vap = vapVerdict(result, doc, []);
     const request = requestFromDocument(doc);
     const resource = request.namespace ? `${request.namespace}/${request.name ?? ""}` : (request.name ?? "");
-    const pass = source.verdict === vap.vap;
+    if (source.error !== undefined) errors++;
+    const pass = source.error === undefined && source.verdict === vap.vap;
     return {
       suite: typeof opts.fixtures === "string" ? opts.fixtures : opts.fixtures!.join(","),
       policy: opts.entrypoint,
       binding: null,
       resource,
       operation: request.operation,
-      expected: source.verdict,
+      expected: source.error === undefined ? source.verdict : null,
       source: source.verdict,
       vap: vap.vap,
       pass,
       messages: [...source.messages, ...vap.messages],
-      reason: pass ? null : `the Rego entrypoint says ${source.verdict}, the VAP ${vap.vap}`,
+      reason: source.error !== undefined ? `not run: the Rego engine could not evaluate ${opts.entrypoint}: ${source.error}` : pass ? null : `the Rego entrypoint says ${source.verdict}, the VAP ${vap.vap}`,
       cost: vap.cost,
       file,
     };
   });
+  return { rows, errors };
 }
 
 export function runRegoConvert(files: string[], opts: RegoConvertOptions, ctx: CommandContext): number {
@@ -108,13 +127,19 @@ export function runRegoConvert(files: string[], opts: RegoConvertOptions, ctx: C
   printGaps(result.gaps, ctx.io);
   const json = opts.output === "json";
   if (opts.fixtures) {
-    let rows: CaseResult[];
+    let replay: { rows: CaseResult[]; errors: number };
     try {
-      rows = replayModule(modules, result, { ...opts, entrypoint }, shape);
+      replay = replayModule(modules, result, { ...opts, entrypoint }, shape);
     } catch (error) {
+      // per-fixture evaluation errors are rows; what escapes is the module's own (compile) error or bad fixtures
+      if (error instanceof RegoError) {
+        ctx.io.err(`error: ${error.message}\n`);
+        return EXIT.badInput;
+      }
       return reportInputError(error, ctx.io);
     }
-    const report = summarize(rows, 0);
+    const { rows } = replay;
+    const report = summarize(rows, replay.errors);
     ctx.io.out(json ? JSON.stringify({ conversion: { status: result.status, gaps: result.gaps }, ...report }, null, 2) + "\n" : renderText(report));
     return rows.every((row) => row.pass) ? (result.gaps.length ? EXIT.gaps : EXIT.ok) : EXIT.failed;
   }

@@ -2,7 +2,8 @@
 // `--fixtures`, every fixture replayed through the Rego engine and the VAP). `migrate rego eval QUERY -d FILE...
 // [-i INPUT]`: evaluates a Rego query as `opa eval` does and prints its result
 // set as OPA's JSON (`{"result": [{"expressions": [...], "bindings": {...}}]}`, `{}` when undefined) — the way
-// users debug a module before converting it.
+// users debug a module before converting it. `-o json` is accepted (and is the only format) so scripts can pass
+// `-o` as to every other command.
 import type { Command } from "commander";
 import { extname } from "node:path";
 import { RegoParseError, type Module } from "../../converters/rego/ast.js";
@@ -11,7 +12,7 @@ import { parseModule, parseQuery } from "../../converters/rego/parser.js";
 import { fromJSON, RObject, toJSON, type Value } from "../../converters/rego/value.js";
 import { InputError, parseDocuments } from "../input/yaml.js";
 import { runRegoConvert, type RegoConvertOptions } from "./rego-convert.js";
-import { EXIT, expandRegoPaths, readText, reportInputError, type CommandContext } from "./shared.js";
+import { EXIT, expandRegoPaths, outputFormatOk, readText, reportInputError, type CommandContext } from "./shared.js";
 
 export interface RegoEvalOptions {
   data: string[];
@@ -19,6 +20,8 @@ export interface RegoEvalOptions {
   v0?: boolean;
   strictBuiltinErrors?: boolean;
   fail?: boolean;
+  /** `-o`: json, the only format (OPA's result set); absent means json. */
+  output?: string;
 }
 
 /** Modules and base data from `-d` paths (directories expanded to their .rego/.json/.yaml files). */
@@ -58,6 +61,7 @@ function expressionTexts(query: string, starts: readonly { line: number; col: nu
 }
 
 export function runRegoEval(queryText: string, opts: RegoEvalOptions, ctx: CommandContext): number {
+  if (!outputFormatOk(opts.output ?? "json", ["json"], ctx.io)) return EXIT.badInput;
   const regoVersion = opts.v0 ? 0 : 1;
   try {
     const { modules, data } = loadData(opts.data ?? [], regoVersion);
@@ -109,7 +113,8 @@ Examples:
   migrate rego policy/ --entrypoint data.main.deny --input object -o json
   migrate rego policy.rego --entrypoint data.main.deny --input object --fixtures manifests/
 
-Exit codes: 0 converted exactly (and every fixture agrees), 1 a fixture where the VAP and the Rego differ,
+Exit codes: 0 converted exactly (and every fixture agrees), 1 a fixture where the VAP and the Rego differ or
+that the Rego engine cannot evaluate (e.g. a builtin it lacks: the row's source is "error", counted in errors),
 2 bad input (unreadable file, Rego parse or compile error with file:line), 3 converted with named gaps.`,
     )
     .action((files: string[], opts: RegoConvertOptions) => {
@@ -129,6 +134,7 @@ Exit codes: 0 converted exactly (and every fixture agrees), 1 a fixture where th
     .option("--v0", "parse modules and the query as Rego v0 (default: v1, as opa 1.x)")
     .option("--strict-builtin-errors", "treat builtin errors as fatal instead of undefined")
     .option("--fail", "exit 1 when the result is undefined")
+    .option("-o, --output <format>", "json (the only format: OPA's result set)", "json")
     .addHelpText(
       "after",
       `
@@ -136,6 +142,7 @@ Examples:
   migrate rego eval 'data.k8sdisallowedtags.violation' -d template.rego -i review.json
   migrate rego eval 'x := count(input.spec.containers)' -i pod.yaml
   migrate rego eval --v0 'data.lib.helpers' -d lib/
+  migrate rego eval 'data.main.deny' -d policy.rego -i deployment.yaml -o json
 
 Exit codes: 0 evaluated (also when undefined, unless --fail), 1 evaluation error or --fail on undefined,
 2 bad input (unreadable file, parse or compile error with file:line:col).`,

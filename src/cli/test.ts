@@ -1,6 +1,7 @@
 // `migrate test MANIFEST...`: run kaptest manifests through the VAP engine — and `kyverno test` suites / gator
 // suites through their source engine and the converted VAP — and print the shared result contract (and CEL cost
-// warnings on stderr). The suites themselves run in src/equivalence/suites.ts.
+// warnings on stderr). The suites themselves run in src/equivalence/suites.ts. Exit 1 when a case fails, else 3 when
+// a kyverno/gator suite replayed a policy that did not convert exactly (its rows' `conversion`), else 0.
 import type { Command } from "commander";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { runSuiteFile, suiteKindOf } from "../equivalence/suites.js";
@@ -13,6 +14,12 @@ interface TestOptions {
   authz?: string;
   verbose?: boolean;
   params?: string;
+}
+
+/** The conversion status of a kyverno/gator suite row when it is not exact (partial, unsupported); kaptest rows
+ *  carry no conversion. */
+function inexactConversion(row: CaseResult): string | undefined {
+  return "conversion" in row && typeof row.conversion === "string" && row.conversion !== "converted" ? row.conversion : undefined;
 }
 
 export function runTest(manifests: string[], opts: TestOptions, ctx: CommandContext): number {
@@ -35,8 +42,15 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
   }
   const report = summarize(all, errors);
   printCostWarnings(report.cases, ctx.io);
+  // one note per suite policy whose conversion has gaps (the rows carry its status, `migrate verify` lists the gaps)
+  const inexact = new Map<string, string>();
+  for (const row of all) {
+    const status = inexactConversion(row);
+    if (status) inexact.set(`${row.suite}: ${row.policy}`, status);
+  }
+  for (const [policy, status] of inexact) ctx.io.err(`note: ${policy} converted ${status} (with gaps)\n`);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
-  return report.summary.failed ? EXIT.failed : EXIT.ok;
+  return report.summary.failed ? EXIT.failed : inexact.size ? EXIT.gaps : EXIT.ok;
 }
 
 export function registerTest(program: Command, ctx: CommandContext): void {
@@ -62,7 +76,8 @@ Examples:
 A case whose expectation holds only because kaptest ignores matchConstraints fails with that reason
 unless --kaptest-compat is given. kyverno test and gator suite rows carry "source" (the source engine's
 verdict) beside "vap"; such a case passes when the source engine meets the suite's expectation and the VAP
-agrees. Exit codes: 0 all cases pass, 1 a case failed, 2 bad input.`,
+agrees. Exit codes: 0 all cases pass, 1 a case failed, 2 bad input, 3 all cases pass but a kyverno test or
+gator suite policy converted with gaps (its rows' "conversion" is partial or unsupported; noted on stderr).`,
     )
     .action((manifests: string[], opts: TestOptions) => ctx.setExit(runTest(manifests, opts, ctx)));
 }

@@ -1,6 +1,7 @@
 // `migrate verify SOURCE... --fixtures PATH...`: detect the sources' language through the converter registry, convert
 // them, then replay every fixture through that converter's source engine and through the generated policies in the
-// VAP engine; print the shared result contract (and CEL cost warnings on stderr).
+// VAP engine; print the shared result contract (and CEL cost warnings on stderr). Exit 1 when a case fails, else 3
+// when the conversion had gaps, else 0.
 import type { Command } from "commander";
 import { renderText, summarize, type ReplayReport } from "../equivalence/contract.js";
 import { countErrors } from "../equivalence/replay.js";
@@ -38,12 +39,14 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
     return runRegoConvert(sources, { ...flags, output: output === "json" ? "json" : "yaml", fixtures, input: input ?? "admission" }, ctx);
   }
   let report: ReplayReport;
+  let gaps: number;
   try {
     const loaded = loadSources(sources);
     const conv = loaded.converter;
     if (opts.params !== undefined && opts.params !== "inline" && opts.params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(opts.params)}`, "<flags>");
     const result = conv.convert(loaded.sources, { ...convertOptions(opts, conv.id), ...(opts.params ? { params: opts.params } : {}) });
     printGaps(result.gaps, ctx.io);
+    gaps = result.gaps.length;
     const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
     ctx.io.err(`replaying ${fixtures.length} fixture(s) through the ${conv.id} source engine and the generated policies\n`);
     const authz = loadAuthz(opts.authz);
@@ -54,7 +57,8 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
   }
   printCostWarnings(report.cases, ctx.io);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
-  return report.summary.failed ? EXIT.failed : EXIT.ok;
+  // a failing case outranks the gaps: 1; every case passes but the conversion is not exact: 3 (as for .rego sources)
+  return report.summary.failed ? EXIT.failed : gaps ? EXIT.gaps : EXIT.ok;
 }
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -84,7 +88,8 @@ Examples:
 
 A fixture named allowed*.yaml must be admitted, disallowed*.yaml denied; any fixture may instead carry the annotation
 vap-migrate.io/expect: admit|deny. A case passes when both engines agree (and match the expectation).
-Exit codes: 0 all cases pass, 1 a case failed, 2 bad input.`,
+Exit codes: 0 all cases pass and the conversion is exact, 1 a case failed, 2 bad input, 3 all cases pass but the
+conversion has gaps (listed on stderr).`,
     )
     .action((sources: string[], opts: VerifyOptions) => ctx.setExit(runVerify(sources, opts, ctx)));
 }

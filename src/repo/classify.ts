@@ -21,6 +21,8 @@ export interface ClassifiedFile {
   sourceRefs?: string[];
   /** Gatekeeper templates: the constraint kinds they define. */
   constraintKinds?: string[];
+  /** Constraint files: `Kind/name` of each constraint. */
+  constraintKeys?: string[];
 }
 
 /** The file's text, read at most LIMITS.maxBytes (+1 to tell) bytes; a NUL byte marks a binary file. */
@@ -103,6 +105,7 @@ function classifyDocuments(path: string, docs: readonly LoadedDoc[]): Classified
   if (docs.length === 1 && isKaptestManifest(first)) return { path, role: { role: "suite", suite: "kaptest" }, ...suiteRefs(path, "kaptest", first as Obj) };
   const converterIds = new Set<string>();
   const constraintKinds: string[] = [];
+  const constraintKeys: string[] = [];
   let templates = 0;
   for (const d of docs) {
     const c = converterFor(d.doc);
@@ -113,11 +116,14 @@ function classifyDocuments(path: string, docs: readonly LoadedDoc[]): Classified
       const names = (((d.doc as Obj)["spec"] as Obj | undefined)?.["crd"] as Obj | undefined)?.["spec"] as Obj | undefined;
       const kind = (names?.["names"] as Obj | undefined)?.["kind"];
       if (typeof kind === "string") constraintKinds.push(kind);
-    } else if (isConstraint(d.doc) && !templates) constraintKinds.push(kindOfDoc(d.doc));
+    } else if (isConstraint(d.doc) && !templates) {
+      constraintKinds.push(kindOfDoc(d.doc));
+      constraintKeys.push(`${kindOfDoc(d.doc)}/${String(((d.doc as Obj)["metadata"] as Obj | undefined)?.["name"] ?? "")}`);
+    }
   }
   if (converterIds.size > 1) return { path, role: { role: "error", message: `policies of more than one source language in one file (${[...converterIds].sort().join(", ")})`, line: docs[0]?.line ?? 1 } };
   const id = [...converterIds][0];
-  if (id === "gatekeeper" && !templates) return { path, role: { role: "constraint", kind: [...new Set(constraintKinds)].sort().join(",") } };
+  if (id === "gatekeeper" && !templates) return { path, role: { role: "constraint", kind: [...new Set(constraintKinds)].sort().join(",") }, constraintKeys };
   if (id) return { path, role: { role: "policy", converter: id }, ...(id === "gatekeeper" ? { constraintKinds } : {}) };
   if (docs.some((d) => kindOfDoc(d.doc) === "ValidatingAdmissionPolicy" || kindOfDoc(d.doc) === "MutatingAdmissionPolicy")) return { path, role: { role: "vap" } };
   return { path, role: { role: "other" } };

@@ -24,9 +24,19 @@ export function planUnits(files: readonly ClassifiedFile[]): Plan {
   const skipped: SkippedFile[] = [];
   const errors: Plan["errors"] = [];
   const inputs = new Map<string, string[]>();
+  // a cluster holds one constraint of a kind and name: of files repeating one (gatekeeper-library samples), the
+  // first by path is converted and the others are reported
   const constraintsByKind = new Map<string, string[]>();
+  const firstWithKey = new Map<string, string>();
   for (const f of sorted) {
     if (f.role.role !== "constraint") continue;
+    const keys = f.constraintKeys ?? [];
+    const repeated = keys.filter((k) => firstWithKey.has(k));
+    if (keys.length && repeated.length === keys.length) {
+      skipped.push({ path: f.path, reason: `Constraint ${repeated[0]} repeats one in ${firstWithKey.get(repeated[0]!)} (a cluster holds one): only the first by path is converted` });
+      continue;
+    }
+    for (const k of keys) if (!firstWithKey.has(k)) firstWithKey.set(k, f.path);
     for (const kind of f.role.kind.split(",")) constraintsByKind.set(kind, [...(constraintsByKind.get(kind) ?? []), f.path]);
   }
   const claimedConstraints = new Set<string>();
@@ -66,7 +76,7 @@ export function planUnits(files: readonly ClassifiedFile[]): Plan {
     }
   }
   for (const f of sorted) {
-    if (f.role.role === "constraint" && !claimedConstraints.has(f.path)) skipped.push({ path: f.path, reason: `Constraint of kind ${f.role.kind}: its ConstraintTemplate is not in the tree` });
+    if (f.role.role === "constraint" && !claimedConstraints.has(f.path) && !skipped.some((k) => k.path === f.path)) skipped.push({ path: f.path, reason: `Constraint of kind ${f.role.kind}: its ConstraintTemplate is not in the tree` });
   }
   const unitBySource = new Map<string, Unit>();
   for (const u of units) unitBySource.set(u.id, u);

@@ -98,17 +98,18 @@ const equivalenceOf = (stats: ReplayStats): Equivalence => (!stats.cases ? "unte
 
 const relativeGap = (g: ReportGap, unit: Unit, scrub: (s: string) => string): ReportGap => ({ ...g, file: scrub(g.file ?? unit.id) });
 
-/** Run every suite of a unit; rows, or the first suite that could not be run. */
-function replaySuites(root: string, suites: readonly string[], opts: RepoOptions): { cases: CaseResult[]; error?: unknown } {
-  const cases: CaseResult[] = [];
-  for (const s of suites) {
+/** Run every suite of a unit; rows (all, and per suite), or the first suite that could not be run. */
+function replaySuites(root: string, suites: readonly string[], opts: RepoOptions): { cases: CaseResult[]; bySuite: { suite: string; cases: CaseResult[] }[]; error?: unknown } {
+  const bySuite: { suite: string; cases: CaseResult[] }[] = [];
+  const all = (): CaseResult[] => bySuite.flatMap((s) => s.cases);
+  for (const suite of suites) {
     try {
-      cases.push(...runSuiteFile(join(root, s), { params: opts.params }).cases);
+      bySuite.push({ suite, cases: runSuiteFile(join(root, suite), { params: opts.params }).cases });
     } catch (e) {
-      return { cases, error: e };
+      return { cases: all(), bySuite, error: e };
     }
   }
-  return { cases };
+  return { cases: all(), bySuite };
 }
 
 /** Convert one unit and replay its suites. */
@@ -126,7 +127,7 @@ export function runUnit(root: string, unit: Unit, opts: RepoOptions): UnitOutcom
   if (result.manifests.length) outputs.push({ path: outputPathFor(unit.id), text: renderYaml(result, { files: unit.files, label, names }) });
   const replay = replaySuites(root, unit.suites, opts);
   const stats = replayStats(unit.suites, replay.cases, scrub);
-  if (opts.emitTests && outputs.length) outputs.push(...emitTests(root, unit, outputs[0]!, result, replay.cases, opts));
+  if (opts.emitTests && outputs.length) outputs.push(...emitTests(root, unit, outputs[0]!, result, replay.bySuite, opts));
   const entry: SourceEntry = {
     ...base,
     names: [...names].sort(),

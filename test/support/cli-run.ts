@@ -1,6 +1,8 @@
 // Running `migrate` in-process for table-driven CLI tests: main() with captured streams, and a scratch folder of tiny
-// inputs (gaps in each converter, a Rego rule the VAP does not carry, kaptest manifests) that rows name as `$T/…`.
-// The folder is made with mkdtemp and removed by the caller's afterAll. No assertions here: tests assert.
+// inputs (gaps in each converter, a Rego rule the VAP does not carry, kaptest manifests, kyverno test and gator suites
+// whose policies convert with gaps) that rows name as `$T/…`.
+// The folder is made with mkdtemp and removed by the caller's afterAll; tempDirs() does the same for the folders a
+// test file makes on its own. No assertions here: tests assert.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,6 +50,36 @@ spec:
               app: "{{request.object.metadata.name}}"
 `;
 
+/** A `kyverno test` suite over KYVERNO_GAP: the pod's app label is not its name, so the Kyverno engine fails it as
+ *  the suite expects and the VAP (which denies every pod) agrees. Every case passes; the conversion is partial. */
+const KYVERNO_GAP_SUITE = `apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata:
+  name: name-label
+policies:
+  - ../kyverno-gap.yaml
+resources:
+  - pods.yaml
+results:
+  - policy: name-label
+    rule: label-is-name
+    resources: [web]
+    kind: Pod
+    result: fail
+`;
+
+const KYVERNO_GAP_PODS = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+  labels: {app: api}
+spec:
+  containers:
+    - name: web
+      image: nginx
+`;
+
 /** A template with only K8sNativeValidation code, and its constraint: status unsupported, one `weaker` gap. */
 const GATEKEEPER_CEL_ONLY = `apiVersion: templates.gatekeeper.sh/v1
 kind: ConstraintTemplate
@@ -77,6 +109,65 @@ spec:
       - apiGroups: [""]
         kinds: ["Pod"]
 `;
+
+/** A gator suite whose template converts partially: its first violation reads data.inventory (a gap), the second
+ *  (hostNetwork) converts. The case's pod sets hostNetwork, so gator, the Rego engine and the VAP all deny. */
+const GATOR_GAP = {
+  "gator-gap/template.yaml": `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8suniquehostpod
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sUniqueHostPod
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8suniquehostpod
+
+        violation[{"msg": msg}] {
+          other := data.inventory.namespace[ns][_]["Pod"][name]
+          name == input.review.object.metadata.name
+          msg := sprintf("pod name %v is already used in namespace %v", [name, ns])
+        }
+
+        violation[{"msg": msg}] {
+          input.review.object.spec.hostNetwork == true
+          msg := "hostNetwork is not allowed"
+        }
+`,
+  "gator-gap/constraint.yaml": `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sUniqueHostPod
+metadata:
+  name: unique-host-pod
+spec:
+  match:
+    kinds:
+      - apiGroups: [""]
+        kinds: ["Pod"]
+`,
+  "gator-gap/pod.yaml": `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  hostNetwork: true
+  containers: [{name: web, image: nginx}]
+`,
+  "gator-gap/suite.yaml": `apiVersion: test.gatekeeper.sh/v1alpha1
+kind: Suite
+tests:
+  - name: unique-host-pod
+    template: template.yaml
+    constraint: constraint.yaml
+    cases:
+      - name: host-network
+        object: pod.yaml
+        assertions:
+          - violations: yes
+`,
+};
 
 /** Two deny rules; the second uses units.parse_bytes, which the Rego engine runs but the VAP leaves out (a gap). */
 const REGO_GAP = `package sized
@@ -135,6 +226,9 @@ const kaptest = (expect: string): string =>
 const scratchFiles = (): Record<string, string> => ({
   "psp-gap.yaml": pspGap(),
   "kyverno-gap.yaml": KYVERNO_GAP,
+  "kyverno-gap-test/kyverno-test.yaml": KYVERNO_GAP_SUITE,
+  "kyverno-gap-test/pods.yaml": KYVERNO_GAP_PODS,
+  ...GATOR_GAP,
   "gatekeeper-cel-only.yaml": GATEKEEPER_CEL_ONLY,
   "sized.rego": REGO_GAP,
   "lookup.rego": REGO_UNKNOWN_BUILTIN,
@@ -173,4 +267,25 @@ function mkdirFor(file: string): void {
 /** Remove a folder made by makeScratch (nothing is left in the system temp dir). */
 export function removeScratch(dir: string): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Folders a test file makes in the system temp dir (`make`, named PREFIX-XXXXXX), all removed by `removeAll` (its
+ *  afterAll), so a test run leaves nothing behind. */
+export interface TempDirs {
+  make(prefix: string): string;
+  removeAll(): void;
+}
+
+export function tempDirs(): TempDirs {
+  const made: string[] = [];
+  return {
+    make(prefix) {
+      const dir = mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+      made.push(dir);
+      return dir;
+    },
+    removeAll() {
+      for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

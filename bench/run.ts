@@ -5,6 +5,7 @@
 //  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods.
 //  5. Kyverno (bench/kyverno.ts): whole-corpus conversion time vs only parsing its YAML; replay cases/s per engine.
 //  6. Gatekeeper (bench/gatekeeper.ts): converting every template vs only parsing it; gator cases/s per engine.
+//  7. Repo mode (bench/repo.ts): the whole corpus with 1 worker vs one per core, and vs the single-file CLI runs.
 import { celEnv, celList, celMap, isCelError, parse as bufParse, plan as bufPlan, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { RE2JS } from "@bufbuild/re2";
@@ -16,6 +17,7 @@ import { admitPod } from "../converters/psp/engine/index.js";
 import { parsePspFile } from "../converters/psp/parse.js";
 import { benchGatekeeper } from "./gatekeeper.js";
 import { benchKyverno } from "./kyverno.js";
+import { benchRepo } from "./repo.js";
 import { compile, type Activation } from "../src/cel/env.js";
 import { fromJSON, type Value } from "../src/cel/values.js";
 import { admissionEnv } from "../src/vap/celenv.js";
@@ -273,6 +275,15 @@ if (hasCorpus) {
   if (g) {
     rows.push(...g.rows);
     results["gatekeeper"] = g.results;
+  }
+}
+
+// 7. Repo mode over the whole corpus (skipped with a notice without the corpus or the built CLI)
+{
+  const r = benchRepo(CORPUS);
+  if (r) {
+    rows.push(...r.rows);
+    results["repo"] = r.results;
   }
 }
 

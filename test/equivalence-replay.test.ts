@@ -3,8 +3,9 @@
 import { describe, expect, it } from "vitest";
 import type { Fixture } from "../src/convert/types.js";
 import { costWarnings, type CaseResult } from "../src/equivalence/contract.js";
-import { countErrors, replayFixtures, type ReplayAdapter, type SourceOutcome } from "../src/equivalence/replay.js";
-import type { AdmissionRequest } from "../src/vap/types.js";
+import { asServed, countErrors, replayFixtures, replayNamespaces, type ReplayAdapter, type SourceOutcome } from "../src/equivalence/replay.js";
+import { requestForObject } from "../src/vap/load.js";
+import type { AdmissionRequest, KObject } from "../src/vap/types.js";
 
 // VAP: pods may not carry the label `bad`. MAP: pods labelled `mutate` get `mutated: "yes"`.
 const POD_RULES = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }];
@@ -100,6 +101,39 @@ describe("replayFixtures", () => {
     ]);
     for (const c of cases) expect(Number.isInteger(c.cost) && c.cost >= 0).toBe(true);
     expect(countErrors(cases)).toBe(1);
+  });
+});
+
+describe("what the source said, and the cluster's Namespaces", () => {
+  it.each<[string, SourceOutcome, string[] | undefined]>([
+    ["a denial's text", { verdict: "deny", reason: "no" }, ["no"]],
+    ["an admission says nothing", { verdict: "admit", note: "admitted by FAKE p1" }, undefined],
+  ])("sourceMessages: %s", (_, outcome, want) => {
+    expect(one(adapter({ b: outcome }), { doc: pod("b", { bad: "1" }), file: "x.yaml", line: 1 }).sourceMessages).toEqual(want);
+  });
+
+  // a binding that selects namespaces labelled env=dev: the VAP engine reads the replay's Namespaces
+  const selective = MANIFESTS.map((m) => (m.kind === "ValidatingAdmissionPolicyBinding" ? { ...m, spec: { ...m.spec, matchResources: { namespaceSelector: { matchLabels: { env: "dev" } } } } } : m));
+  const ns = (name: string, labels: Record<string, string>): KObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+  it.each<[string, KObject[], string]>([
+    ["a dev namespace: the binding applies", [ns("ns", { env: "dev" })], "deny"],
+    ["a prod namespace: it does not", [ns("ns", { env: "prod" })], "skip"],
+  ])("namespaces reach the VAP engine: %s", (_, namespaces, vap) => {
+    const [c] = replayFixtures(adapter({}), { manifests: selective, fixtures: [{ doc: pod("b", { bad: "1" }), file: "x.yaml", line: 1 }], namespaces });
+    expect(c!.vap).toBe(vap);
+  });
+
+  it("replayNamespaces: the given Namespaces, then the plain Namespace fixtures they do not name", () => {
+    const fixtures: Fixture[] = [ns("a", { from: "fixture" }), ns("b", { from: "fixture" }), pod("p")].map((doc) => ({ doc, file: "f.yaml", line: 1 }));
+    expect(replayNamespaces([ns("a", { from: "given" })], fixtures).map((n) => [n.metadata?.name, n.metadata?.labels?.["from"]])).toEqual([["a", "given"], ["b", "fixture"]]);
+    expect(replayNamespaces(undefined, fixtures).map((n) => n.metadata?.name)).toEqual(["a", "b"]);
+  });
+
+  it("asServed: the objects as the API server encodes them, without JSON nulls", () => {
+    const object = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", labels: null }, spec: { containers: [{ name: "c", readinessProbe: null }] } } as unknown as KObject;
+    const served = asServed(requestForObject(object, { operation: "UPDATE", oldObject: object }));
+    expect([served.object, served.oldObject].map((o) => JSON.stringify(o?.spec))).toEqual(['{"containers":[{"name":"c"}]}', '{"containers":[{"name":"c"}]}']);
+    expect(served.object?.metadata).toEqual({ name: "p", namespace: "ns" });
   });
 });
 

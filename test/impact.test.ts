@@ -148,15 +148,20 @@ describe("runImpact on fixtures/impact/dump.yaml", () => {
     expect(p.differences).toEqual([]);
   });
 
-  // The seam's replay has no way to hand Namespaces to the Kyverno engine (its adapter passes no namespaceLabels):
-  // Kyverno sees no labels and admits, the VAP sees env=dev and rejects. Passes (and must lose `.fails`) once it does.
-  it.fails("a Kyverno namespaceSelector sees the dump's namespace labels on both engines", () => {
-    const policy = docsOf(
-      "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: no-privileged-in-dev}\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: no-privileged\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n              namespaceSelector: {matchLabels: {env: dev}}\n      validate:\n        message: no privileged containers in dev\n        pattern:\n          spec:\n            containers:\n              - =(securityContext):\n                  =(privileged): \"false\"\n",
+  // the seam hands the dump's Namespaces to the Kyverno engine too (namespaceLabels), as Kyverno's namespace lister
+  const kyvernoPolicy = (selector: string): LoadedDoc[] =>
+    docsOf(
+      `apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: no-privileged-in-dev}\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: no-privileged\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n              namespaceSelector: ${selector}\n      validate:\n        message: no privileged containers in dev\n        pattern:\n          spec:\n            containers:\n              - =(securityContext):\n                  =(privileged): \"false\"\n`,
       "policy.yaml",
     );
-    const p = impact(policy).policies[0]!;
-    expect(p.rejectedByVap).toEqual(["Pod team-b/privileged", "Pod team-b/debug"]);
+  it.each([
+    ["{matchLabels: {env: dev}}", ["Pod team-b/privileged", "Pod team-b/debug"]],
+    ["{matchLabels: {env: prod}}", []],
+    ["{matchExpressions: [{key: env, operator: DoesNotExist}]}", ["Pod kube-system/agent"]],
+  ])("a Kyverno namespaceSelector %s sees the dump's namespace labels on both engines", (selector, rejected) => {
+    const p = impact(kyvernoPolicy(selector)).policies[0]!;
+    expect(p.rejectedBySource).toEqual(rejected);
+    expect(p.rejectedByVap).toEqual(rejected);
     expect(p.differences).toEqual([]);
   });
 
@@ -214,7 +219,7 @@ function fakeUnit(replay: () => CaseResult[]): ImpactUnit {
     convert: () => ({ manifests: [], gaps: [], status: "converted" }),
     replay,
   };
-  return { converter, sources: [], name: "fake-policy", file: "p.yaml", line: 1, refs: [{ kind: "Fake", name: "fake-policy", file: "p.yaml", line: 1 }], namespacesAsFixtures: false };
+  return { converter, sources: [], name: "fake-policy", file: "p.yaml", line: 1, refs: [{ kind: "Fake", name: "fake-policy", file: "p.yaml", line: 1 }] };
 }
 
 const row = (over: Partial<CaseResult>): CaseResult => ({ suite: "", policy: "", binding: null, resource: "", operation: "CREATE", expected: null, vap: "admit", source: "admit", pass: true, messages: [], reason: null, cost: 0, ...over });
@@ -226,7 +231,8 @@ describe("differences", () => {
   it.each<[string, Partial<CaseResult>, object | undefined]>([
     ["both admit", {}, undefined],
     ["both deny", { source: "deny", vap: "deny", messages: ["no"] }, undefined],
-    ["deny vs skip counts as differing; the source's text comes out of the replay's reason", { source: "deny", vap: "skip", pass: false, reason: "engines disagree: Fake deny (bad (very), VAP bad), VAP skip" }, { source: "deny", vap: "skip", sourceMessages: ["bad (very), VAP bad"] }],
+    ["deny vs skip counts as differing; the source's text is the row's sourceMessages", { source: "deny", vap: "skip", pass: false, sourceMessages: ["bad (very), VAP bad"], reason: "engines disagree: Fake deny (bad (very), VAP bad), VAP skip" }, { source: "deny", vap: "skip", sourceMessages: ["bad (very), VAP bad"] }],
+    ["the source's text is quoted only where the verdicts differ", { source: "deny", vap: "deny", sourceMessages: ["bad"], messages: ["no"] }, undefined],
     ["admit vs deny, with the VAP's messages", { source: "admit", vap: "deny", pass: false, messages: ["m1", "m2"], reason: "engines disagree: Fake admit, VAP deny" }, { source: "admit", vap: "deny", vapMessages: ["m1", "m2"] }],
     ["error rejects like deny: no difference", { source: "error", vap: "deny" }, undefined],
     ["a failed expectation is not a difference between the engines", { source: "deny", vap: "deny", expected: "admit", pass: false, reason: "both engines deny, fixture expects admit" }, undefined],

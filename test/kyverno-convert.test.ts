@@ -355,3 +355,40 @@ spec:
     expect(convert(CEL_PARAMS("{namespace: default}")).conv.gaps.map((g) => g.id)).toEqual(["kyverno.cel.params"]);
   });
 });
+
+describe("namespace selectors with Exists / DoesNotExist", () => {
+  const SELECTED = (operator: string): string => `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: tiered-no-latest}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: no-latest
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          namespaceSelector: {matchExpressions: [{key: tier, operator: ${operator}}]}
+    validate:
+      message: no latest
+      pattern:
+        spec:
+          containers:
+          - image: "!*:latest"
+`;
+  // a key test on namespaceObject's labels (not \`labels[k] != null\`, which does not compile against
+  // map<string, string> on the API server: every request was rejected with a compile error)
+  it.each<[string, Record<string, string>, string]>([
+    ["Exists", { tier: "a" }, "deny"],
+    ["Exists", {}, "admit"],
+    ["DoesNotExist", { tier: "a" }, "admit"],
+    ["DoesNotExist", {}, "deny"],
+  ])("%s, namespace labels %j: %s", (operator, labels, want) => {
+    const { conv, vap, binding } = convert(SELECTED(operator));
+    expect(conv.status).toBe("converted");
+    const namespaces: KObject[] = [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "default", labels } }];
+    const d = evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], namespaces, request: requestForObject(pod("nginx:latest")) });
+    expect(d.verdict).toBe(want);
+  });
+});

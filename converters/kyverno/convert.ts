@@ -200,8 +200,9 @@ function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: stri
     const l = labels(e.key);
     if (e.operator === "In") parts.push(P.in(l, e.values ?? [], false));
     else if (e.operator === "NotIn") parts.push(P.not(P.in(l, e.values ?? [], false)));
-    else if (e.operator === "Exists") parts.push(P.cmp(l, "!=", null, false));
-    else if (e.operator === "DoesNotExist") parts.push(P.not(P.cmp(l, "!=", null, false)));
+    // the key's presence (`l != null` on a map<string, string> value does not compile on the API server)
+    else if (e.operator === "Exists") parts.push(present(l));
+    else if (e.operator === "DoesNotExist") parts.push(P.not(present(l)));
     else {
       gaps.push(`label selector operator ${e.operator}`);
       parts.push(undecided(inExclude));
@@ -210,6 +211,7 @@ function selectorPred(sel: LabelSelector, labels: (k: string) => Val, gaps: stri
   return P.and(...parts);
 }
 
+const present = (label: Val): Pred => (label.k === "path" ? P.present(label.path) : P.cmp(label, "!=", null, false));
 const labelOf = (base: "object" | "namespaceObject") => (k: string): Val => ({ k: "path", path: { root: { k: base }, segs: [{ k: "field", name: "metadata" }, { k: "field", name: "labels" }, { k: "key", key: k }] } });
 
 /** Does the filter match the request (all its criteria)? Criteria a VAP cannot see are listed in `gaps`. */

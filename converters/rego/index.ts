@@ -3,7 +3,7 @@
 // their template by kind), conversion (./convert/gatekeeper.ts) and replay of plain fixtures through the Rego engine
 // as Gatekeeper's webhook runs it (every constraint; a violation denies) beside the converted VAPs.
 import type { ConversionStatus, Converter, ConvertResult, ReportGap } from "../../src/convert/types.js";
-import { replayFixtures, type ReplayAdapter, type SourceOutcome } from "../../src/equivalence/replay.js";
+import { asServed, replayFixtures, replayNamespaces, type ReplayAdapter, type SourceOutcome } from "../../src/equivalence/replay.js";
 import { InputError, type LoadedDoc } from "../../src/input/yaml.js";
 import type { AdmissionRequest, KObject } from "../../src/vap/types.js";
 import { convertTemplate, type GatekeeperConvertOptions } from "./convert/gatekeeper.js";
@@ -63,12 +63,17 @@ function convert(sources: readonly GatekeeperSource[], opts: GatekeeperConvertOp
   return { manifests: results.flatMap((r) => r.manifests), gaps: results.flatMap((r) => r.gaps), status: combinedStatus(results) };
 }
 
-/** Gatekeeper's webhook on a request: the review is the AdmissionRequest; any violation of any constraint denies. */
+/**
+ * Gatekeeper's webhook on a request (as the API server sends it: no JSON nulls): the review is the AdmissionRequest;
+ * any violation of any constraint denies, and so does an evaluation error (frameworks
+ * constraint/pkg/client/drivers/rego/driver.go turns it into a violation of every constraint of the template).
+ */
 function gatekeeperAdapter(sources: readonly GatekeeperSource[], namespaces: readonly KObject[]): ReplayAdapter {
   return {
     label: "Gatekeeper",
     inScope: () => null,
-    source(request: AdmissionRequest): SourceOutcome {
+    source(admission: AdmissionRequest): SourceOutcome {
+      const request = asServed(admission);
       const review = { ...request, namespaceObject: {}, options: request.options ?? null, oldObject: request.oldObject ?? null, object: request.operation === "DELETE" ? (request.oldObject ?? null) : request.object } as unknown as GkReview;
       const messages: string[] = [];
       for (const { template, constraints } of sources) {
@@ -89,10 +94,11 @@ export const gatekeeperConverter: Converter<GatekeeperSource, GatekeeperConvertO
   detect: (doc) => isConstraintTemplate(doc) || isConstraint(doc),
   parse,
   convert,
-  replay({ sources, manifests, fixtures, authz, suite }) {
-    const namespaces = fixtures.map((f) => f.doc as KObject).filter((o) => o?.kind === "Namespace");
+  replay({ sources, manifests, fixtures, authz, suite, namespaces: given }) {
+    // the cluster's Namespaces (namespaceSelector): the given ones, else the Namespace objects among the fixtures
+    const namespaces = replayNamespaces(given, fixtures);
     // the VAPs of --params constraint take the Constraints as params, as the cluster would hold them
     const params = sources.flatMap((s) => s.constraints.map((c) => constraintObject(c, s.template)));
-    return replayFixtures(gatekeeperAdapter(sources, namespaces), { manifests: [...manifests, ...params], fixtures, ...(authz ? { authz } : {}), ...(suite ? { suite } : {}) });
+    return replayFixtures(gatekeeperAdapter(sources, namespaces), { manifests: [...manifests, ...params], fixtures, namespaces, ...(authz ? { authz } : {}), ...(suite ? { suite } : {}) });
   },
 };

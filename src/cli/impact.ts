@@ -96,7 +96,7 @@ export function registerImpact(program: Command, ctx: CommandContext): void {
     .argument("<dumps...>", "cluster dump files or directories (`kubectl get -A -o yaml` output: a List, *List kinds, or multi-document YAML)")
     .requiredOption("--policies <paths...>", "policy files or directories: PodSecurityPolicies, Kyverno policies, ConstraintTemplates + Constraints (other documents are skipped)")
     .option("-o, --output <format>", "markdown or json", "markdown")
-    .option("--operation <op>", "replay each object as a create of it (as a background scan / audit evaluates it) or as an update of itself", "create")
+    .option("--operation <op>", "create: each object as a create of it (as a Kyverno background scan evaluates it; a Gatekeeper audit sends no operation), or update: as an update of itself", "create")
     .option("--target-version <version>", "as for `migrate psp`", "1.36")
     .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
     .addHelpText(
@@ -107,12 +107,15 @@ Examples:
   migrate impact dump.yaml --policies policies/
   migrate impact fixtures/impact/dump.yaml --policies fixtures/psp/restricted.yaml fixtures/kyverno fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml -o json
 
-Each object is replayed as a CREATE of it, as a Kyverno background scan evaluates existing objects (--operation
-update: as an update of itself, which PSP and Kyverno's Enforce rules admit when nothing changed) through every
-policy's source engine and through the VAPs converted from it. Verdicts are violations, as a background scan or a
-Gatekeeper audit reports them: Audit/Warn/dryrun policies count as rejecting, generated bindings are evaluated as Deny.
-Namespaces of the dump feed namespace selectors. Kyverno policies: one entry each; Gatekeeper: one per template with
-its constraints; PodSecurityPolicies: one entry for the whole set (PSP admits a pod when any usable policy does).
+Each object is replayed as a CREATE of it through every policy's source engine and through the VAPs converted from
+it: a Kyverno background scan evaluates existing objects as a CREATE (pkg/controllers/report/utils/scanner.go), a
+Gatekeeper audit sends no operation (pkg/audit/manager.go), and either way the question is whether the object would
+be admitted again. --operation update replays an update of itself (oldObject = object) instead, which PSP (it ignores
+updates changing only GC fields) and Kyverno's Enforce rules (allowExistingViolations: the old object already failed)
+admit whatever the object holds. Verdicts are violations, as a background scan or a Gatekeeper audit reports them:
+Audit/Warn/dryrun policies count as rejecting, generated bindings are evaluated as Deny. Namespaces of the dump feed
+namespace selectors on both engines. Kyverno policies: one entry each; Gatekeeper: one per template with its
+constraints; PodSecurityPolicies: one entry for the whole set (PSP admits a pod when any usable policy does).
 Exit codes: 0 the engines agree on every object, 1 some policy's engines differ, 2 bad input, 3 they agree but some
 policy was converted with gaps.`,
     )

@@ -4,6 +4,7 @@
 import type { LoadedDoc } from "../input/yaml.js";
 import type { AuthzDecide } from "../cel/k8s/authz.js";
 import type { CaseResult } from "../equivalence/contract.js";
+import type { KObject } from "../vap/types.js";
 
 /** What an emitted object may lose or add against its source. `weaker` is never emitted silently. */
 export type GapEffect = "stricter" | "weaker" | "unverified";
@@ -60,5 +61,23 @@ export interface Converter<Source, Options extends CommonConvertOptions = Common
   parse(docs: readonly LoadedDoc[]): Source[];
   convert(sources: readonly Source[], opts: Options): ConvertResult;
   /** Replays fixtures through the source engine and the converted manifests in the VAP engine. */
-  replay(input: { sources: readonly Source[]; manifests: readonly unknown[]; fixtures: readonly Fixture[]; authz?: AuthzDecide; suite?: string }): CaseResult[];
+  replay(input: ReplayRequest<Source>): CaseResult[];
+}
+
+/** What a converter's `replay` takes. */
+export interface ReplayRequest<Source> {
+  sources: readonly Source[];
+  /** The conversion output (and any cluster state the VAP engine reads: Namespaces, CRDs, params). */
+  manifests: readonly unknown[];
+  fixtures: readonly Fixture[];
+  authz?: AuthzDecide;
+  suite?: string;
+  /**
+   * The Namespaces of the cluster the fixtures are requests in, for both engines: their labels decide namespace
+   * selectors (Kyverno `namespaceSelector`, Gatekeeper `match.namespaceSelector`, a binding's namespaceSelector). The
+   * PSP converter, whose source engine reads no namespace, ignores them (its VAP side reads the manifests' Namespaces
+   * only: pass them there too). Without them a converter keeps its own fallback (Kyverno and Gatekeeper: the
+   * Namespace objects among the fixtures).
+   */
+  namespaces?: readonly KObject[];
 }

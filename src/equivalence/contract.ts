@@ -20,6 +20,8 @@ export interface CaseResult {
   source?: Verdict;
   pass: boolean;
   messages: string[];
+  /** What the source engine said (its denial text), when it gave a reason; the VAP's messages are `messages`. */
+  sourceMessages?: string[];
   /** Why the case failed (or notes on a pass), null when there is nothing to say. */
   reason: string | null;
   /** Runtime CEL cost the VAP engine spent on this case (its Decision.cost: every policy × binding × param it

@@ -5,9 +5,10 @@
 // the MAPs produced the same object (compared after the adapter's normalizeForCompare). Pure: documents in, rows out.
 import type { Fixture } from "../convert/types.js";
 import type { AuthzDecide } from "../cel/k8s/authz.js";
+import { stripNulls } from "../vap/applyconfig.js";
 import { defaultAuthorizer, evaluate } from "../vap/engine.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
-import type { AdmissionRequest } from "../vap/types.js";
+import type { AdmissionRequest, JSONValue, KObject } from "../vap/types.js";
 import { maxExpressionCost, type CaseResult, type Verdict } from "./contract.js";
 import { expectationOf } from "./expectation.js";
 import { mapStage as defaultMapStage, type MapStage } from "./mapstage.js";
@@ -46,6 +47,37 @@ export interface ReplayInput {
   suite?: string;
   /** Substitute MAP stage (default: mapstage.ts). */
   mapStage?: MapStage;
+  /**
+   * Namespaces of the cluster the requests are made in (namespace selectors, `namespaceObject`): added to the VAP
+   * engine's state after any Namespace among the manifests (the same name: these win). The adapter reads its own.
+   */
+  namespaces?: readonly KObject[];
+}
+
+/**
+ * The Namespaces a replay runs in: the given ones, then the plain Namespace objects among the fixtures whose names
+ * they lack (`migrate verify` has no other way to name them).
+ */
+export function replayNamespaces(given: readonly KObject[] | undefined, fixtures: readonly Fixture[]): KObject[] {
+  const out = [...(given ?? [])];
+  const named = new Set(out.map((n) => n.metadata?.name ?? ""));
+  for (const f of fixtures) {
+    const o = f.doc as KObject | null;
+    if (!isObj(o) || o.kind !== "Namespace" || named.has(o.metadata?.name ?? "")) continue;
+    named.add(o.metadata?.name ?? "");
+    out.push(o);
+  }
+  return out;
+}
+
+/**
+ * The request as the API server sends it to an admission webhook: its objects decoded into their types and encoded
+ * again, so they hold no JSON nulls (stripNulls; the VAP engine reads objects the same way). A webhook-based source
+ * engine (Kyverno, Gatekeeper) judges that, not the fixture's text.
+ */
+export function asServed(request: AdmissionRequest): AdmissionRequest {
+  const strip = (o: KObject | null | undefined): KObject | null | undefined => (o ? (stripNulls(o as unknown as JSONValue) as unknown as KObject) : o);
+  return { ...request, ...(request.object !== undefined ? { object: strip(request.object) ?? null } : {}), ...(request.oldObject !== undefined ? { oldObject: strip(request.oldObject) ?? null } : {}) };
 }
 
 /** Prefix of the reason of a case whose fixture could not be turned into a request (counted as an error). */
@@ -77,7 +109,8 @@ export function canonical(v: unknown): string {
 export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): CaseResult[] {
   const decide = input.authz ?? defaultAuthorizer;
   const runMaps = input.mapStage ?? defaultMapStage;
-  const state = splitDocuments(input.manifests);
+  const split = splitDocuments(input.manifests);
+  const state = input.namespaces?.length ? { ...split, namespaces: [...split.namespaces, ...input.namespaces] } : split;
   const hasMaps = state.mutatingPolicies.length > 0;
   const policy = state.policies.map((p) => p.metadata?.name ?? "").join(",");
   const normalize = (o: unknown): unknown => (adapter.normalizeForCompare ? adapter.normalizeForCompare(o) : o);
@@ -133,7 +166,8 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
       pass = false;
       reason = `${adapter.label}${src.policy ? ` ${src.policy}` : ""} admitted after mutating the ${noun}, but the MutatingAdmissionPolicies produced a different ${noun}`;
     }
-    out.push({ ...base, vap, source: src.verdict, pass, messages, reason: reason ?? src.note ?? null, cost, maxExpressionCost: maxCost, file: f.file });
+    const sourceMessages = src.reason ? { sourceMessages: [src.reason] } : {};
+    out.push({ ...base, vap, source: src.verdict, pass, messages, ...sourceMessages, reason: reason ?? src.note ?? null, cost, maxExpressionCost: maxCost, file: f.file });
   }
   return out;
 }

@@ -20,67 +20,53 @@ export interface ImpactUnit {
   line: number;
   refs: ImpactSourceRef[];
   note?: string;
-  /**
-   * The converter's replay reads Namespaces from plain (non-AdmissionReview) fixtures, not from the manifests
-   * (Gatekeeper's). The seam has no other way to hand them over; see runImpact.
-   */
-  namespacesAsFixtures: boolean;
 }
 
 /** Code-unit order: the same on every machine (localeCompare depends on the locale). */
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-type Split = (sources: unknown[], docs: readonly LoadedDoc[]) => Omit<ImpactUnit, "converter" | "namespacesAsFixtures">[];
+type Split = (sources: unknown[], docs: readonly LoadedDoc[]) => Omit<ImpactUnit, "converter">[];
 
 /** How each converter's sources become units; the parse output types are the converters' own. */
-const SPLITS: Record<string, { split: Split; namespacesAsFixtures: boolean }> = {
-  psp: {
-    namespacesAsFixtures: false,
-    split(sources) {
-      const psps = (sources as PodSecurityPolicy[]).slice().sort((a, b) => byText(a.metadata.name, b.metadata.name));
-      const first = sources[0] as PodSecurityPolicy;
-      const n = psps.length;
-      return [
-        {
-          sources,
-          name: psps.map((p) => p.metadata.name).join(","),
-          file: first.source.file,
-          line: first.source.line,
-          refs: psps.map((p) => ({ kind: "PodSecurityPolicy", name: p.metadata.name, file: p.source.file, line: p.source.line })),
-          note:
-            n === 1
-              ? "PodSecurityPolicy: a pod is admitted when a policy its requester may use admits it"
-              : `${n} PodSecurityPolicies decide together (a pod is admitted when any policy its requester may use admits it): one entry for the set`,
-        },
-      ];
-    },
+const SPLITS: Record<string, Split> = {
+  psp(sources) {
+    const psps = (sources as PodSecurityPolicy[]).slice().sort((a, b) => byText(a.metadata.name, b.metadata.name));
+    const first = sources[0] as PodSecurityPolicy;
+    const n = psps.length;
+    return [
+      {
+        sources,
+        name: psps.map((p) => p.metadata.name).join(","),
+        file: first.source.file,
+        line: first.source.line,
+        refs: psps.map((p) => ({ kind: "PodSecurityPolicy", name: p.metadata.name, file: p.source.file, line: p.source.line })),
+        note:
+          n === 1
+            ? "PodSecurityPolicy: a pod is admitted when a policy its requester may use admits it"
+            : `${n} PodSecurityPolicies decide together (a pod is admitted when any policy its requester may use admits it): one entry for the set`,
+      },
+    ];
   },
-  kyverno: {
-    namespacesAsFixtures: false,
-    split: (sources) =>
-      (sources as KyvernoPolicy[]).map((p) => ({
-        sources: [p],
-        name: p.namespace ? `${p.namespace}/${p.name}` : p.name,
-        file: p.source.file,
-        line: p.source.line,
-        refs: [{ kind: p.kind, name: p.name, file: p.source.file, line: p.source.line }],
-      })),
-  },
-  gatekeeper: {
-    namespacesAsFixtures: true,
-    split: (sources) =>
-      (sources as GatekeeperSource[]).map((s) => ({
-        sources: [s],
-        name: s.template.name,
-        file: s.template.file,
-        line: s.template.line,
-        refs: [
-          { kind: "ConstraintTemplate", name: s.template.name, file: s.template.file, line: s.template.line },
-          ...s.constraints.map((c) => ({ kind: c.kind, name: c.name, file: c.file, line: c.line })),
-        ],
-        ...(s.constraints.length ? {} : { note: "no Constraint of this template among the policies: nothing is enforced" }),
-      })),
-  },
+  kyverno: (sources) =>
+    (sources as KyvernoPolicy[]).map((p) => ({
+      sources: [p],
+      name: p.namespace ? `${p.namespace}/${p.name}` : p.name,
+      file: p.source.file,
+      line: p.source.line,
+      refs: [{ kind: p.kind, name: p.name, file: p.source.file, line: p.source.line }],
+    })),
+  gatekeeper: (sources) =>
+    (sources as GatekeeperSource[]).map((s) => ({
+      sources: [s],
+      name: s.template.name,
+      file: s.template.file,
+      line: s.template.line,
+      refs: [
+        { kind: "ConstraintTemplate", name: s.template.name, file: s.template.file, line: s.template.line },
+        ...s.constraints.map((c) => ({ kind: c.kind, name: c.name, file: c.file, line: c.line })),
+      ],
+      ...(s.constraints.length ? {} : { note: "no Constraint of this template among the policies: nothing is enforced" }),
+    })),
 };
 
 /** A converter impact does not know how to split: all its sources in one unit, named after them. */
@@ -118,10 +104,9 @@ export function policyUnits(docs: readonly LoadedDoc[], known: readonly AnyConve
   for (const converter of known) {
     const group = groups.get(converter);
     if (!group) continue;
-    const strategy = SPLITS[converter.id];
-    const parts = (strategy?.split ?? together(converter))(converter.parse(group), group);
+    const parts = (SPLITS[converter.id] ?? together(converter))(converter.parse(group), group);
     const sorted = parts.sort((a, b) => byText(a.name, b.name) || byText(a.file, b.file) || a.line - b.line);
-    units.push(...sorted.map((p) => ({ ...p, converter, namespacesAsFixtures: strategy?.namespacesAsFixtures ?? false })));
+    units.push(...sorted.map((p) => ({ ...p, converter })));
   }
   return { units, notes };
 }

@@ -1,9 +1,10 @@
 // The impact replay: every object of a cluster dump goes, as an AdmissionReview (a CREATE of it by default, as
 // Kyverno's background scan evaluates existing objects; or an UPDATE of itself), through each policy unit's source
-// engine and through the VAPs converted from it, via the converter seam's `replay`. Verdicts are violations, as Kyverno's background scan and Gatekeeper's
-// audit report them: the generated bindings are evaluated as Deny whatever their validationActions (Audit, Warn),
-// as the source engines report violations of Audit / dryrun policies. The dump's Namespaces (and CRDs) reach the
-// VAP engine through the manifests and Gatekeeper through plain Namespace fixtures. Pure: units and dump in.
+// engine and through the VAPs converted from it, via the converter seam's `replay`. Verdicts are violations, as
+// Kyverno's background scan and Gatekeeper's audit report them: the generated bindings are evaluated as Deny whatever
+// their validationActions (Audit, Warn), as the source engines report violations of Audit / dryrun policies. The
+// dump's Namespaces reach both engines through the seam's `namespaces` (and the VAP engine through the manifests
+// too, with the CRDs: the PSP replay reads its cluster state from there only). Pure: units and dump in.
 import type { AuthzDecide } from "../cel/k8s/authz.js";
 import type { CommonConvertOptions, ConvertResult, Fixture, ReportGap } from "../convert/types.js";
 import type { CaseResult, Verdict } from "../equivalence/contract.js";
@@ -40,12 +41,6 @@ export function asDeny(manifests: readonly object[]): object[] {
 
 const rejects = (v: Verdict): boolean => v === "deny" || v === "error";
 
-/** The source engine's text out of a replay row's `engines disagree: <Label> <verdict> (<text>), VAP <verdict>`. */
-function sourceText(row: CaseResult): string | undefined {
-  const m = /^engines disagree: \S+ \S+ \(([\s\S]*)\), VAP \S+$/.exec(row.reason ?? "");
-  return m?.[1];
-}
-
 /** The difference on one row, if the engines differ there. */
 function differenceOf(row: CaseResult, o: DumpObject): ImpactDifference | undefined {
   const source = row.source ?? "error";
@@ -53,14 +48,14 @@ function differenceOf(row: CaseResult, o: DumpObject): ImpactDifference | undefi
   // the replay also fails a row on a fixture's stated expectation: that is not a difference between the engines
   const expectationMiss = row.expected !== null && rejects(row.expected) !== rejects(row.vap);
   if (!verdictsDiffer && (row.pass || expectationMiss)) return undefined;
-  const text = verdictsDiffer ? sourceText(row) : undefined;
+  const said = verdictsDiffer ? (row.sourceMessages ?? []) : [];
   return {
     object: o.label,
     file: o.file,
     line: o.line,
     source,
     vap: row.vap,
-    ...(text ? { sourceMessages: [text] } : {}),
+    ...(said.length ? { sourceMessages: [...said] } : {}),
     ...(row.messages.length ? { vapMessages: [...row.messages] } : {}),
     ...(!verdictsDiffer && row.reason ? { reason: row.reason } : {}),
   };
@@ -76,10 +71,7 @@ function replayUnit(unit: ImpactUnit, dump: Dump, fixtures: readonly Fixture[], 
   try {
     result = unit.converter.convert(unit.sources, opts.convertOptions(unit.converter.id));
     const manifests = [...asDeny(result.manifests), ...namespaces, ...dump.crds];
-    const lead: Fixture[] = unit.namespacesAsFixtures ? namespaces.map((doc) => ({ doc, file: "<namespaces>", line: 0 })) : [];
-    const rows = unit.converter
-      .replay({ sources: unit.sources, manifests, fixtures: [...lead, ...fixtures], suite: unit.name, ...(opts.authz ? { authz: opts.authz } : {}) })
-      .slice(lead.length);
+    const rows = unit.converter.replay({ sources: unit.sources, manifests, fixtures, namespaces, suite: unit.name, ...(opts.authz ? { authz: opts.authz } : {}) });
     if (rows.length !== dump.objects.length) throw new Error(`the ${unit.converter.id} replay returned ${rows.length} rows for ${dump.objects.length} objects`);
     const rejectedBySource: string[] = [];
     const rejectedByVap: string[] = [];

@@ -1,6 +1,9 @@
 // An entry rule (Gatekeeper's `violation[...]`, a module's `deny[msg]` / `deny if …`) → one rule-model rule per
 // body: the request passes when no binding of the body holds. A body that cannot be expressed is a named `weaker`
 // gap on that rule (the VAP lacks it), never dropped silently. Messages: the fixed start of the body's sprintf.
+// A body that calls a function (or reads a rule) whose definitions can give different values gets a second rule:
+// the request passes when no binding reaches such a call with two different values — OPA's eval_conflict_error,
+// which Gatekeeper reports as a violation (./conflicts.ts); where that cannot be expressed, a named `weaker` gap.
 import type { Body, Rule as RegoRule, Term } from "../ast.js";
 import type { CompiledProgram } from "../engine/compile.js";
 import { findNode } from "../engine/program.js";
@@ -9,7 +12,8 @@ import { validatePolicy } from "../../../src/vap/compilepolicy.js";
 import type { ValidatingAdmissionPolicy } from "../../../src/vap/types.js";
 import { P, V, type Match, type Message, type Path, type Pred, type Rule, type Val } from "../../../src/ir/model.js";
 import type { ReportGap } from "../../../src/convert/types.js";
-import { and, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
+import { conflictInfo } from "./conflicts.js";
+import { and, completeConflict, conflictReach, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
 import { defined, type InputShape, type ParamsSource } from "./sym.js";
 
 export interface EntrySource {
@@ -35,6 +39,7 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
     return [];
   }
   const rules: Rule[] = [];
+  const conflicts: Rule[] = [];
   bodies.forEach(({ compiled, set }, index) => {
     const id = `${source.name}.${entry}[${index}]`;
     const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
@@ -53,9 +58,58 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
       if (!(error instanceof Unsupported)) throw error;
       gaps.push({ rule: id, reason: `[${source.gapPrefix}.rego] ${error.reason}; this ${entry} rule is not in the VAP`, line: error.loc?.line ?? rule.loc.line, file: source.file, id: `${source.gapPrefix}.rego`, effect: "weaker" });
     }
+    const conflict = conflictRule(program, compiled.rule, set, id, base, source, gaps);
+    if (conflict) conflicts.push(conflict);
   });
-  return rules;
+  // complete entry rules whose definitions give different values: "complete rules must not produce multiple outputs"
+  if (node?.complete.length) {
+    const id = `${source.name}.${entry}.conflict`;
+    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+    try {
+      const pred = completeConflict(node, scope, conflictInfo(program));
+      if (pred) conflicts.push({ id, field: entry, check: P.not(pred), message: { text: `eval_conflict_error: ${entry} (complete rules) must not produce multiple outputs`, exact: true }, provenance: { file: source.file, line: node.complete[0]!.rule.loc.line }, gaps: [] });
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      gaps.push({ rule: id, reason: `[${source.gapPrefix}.function-conflict] the ${entry} rules can give different values, which OPA refuses with eval_conflict_error, and the check for it cannot be expressed: ${error.reason}; the VAP admits such requests`, line: error.loc?.line ?? source.line, file: source.file, id: `${source.gapPrefix}.function-conflict`, effect: "weaker" });
+    }
+  }
+  // conflict checks alone are no conversion of the entry: without any of its rules there is no VAP; bodies that
+  // reach the same calls the same way (one function per probe kind…) share one check
+  const seen = new Set<string>();
+  const distinct = conflicts.filter((rule) => {
+    const key = JSON.stringify(rule.check);
+    return !seen.has(key) && !!seen.add(key);
+  });
+  return rules.length ? [...rules, ...distinct] : [];
 }
+
+/** The message of a conflict rule: OPA's error text, naming the functions and rules it is about. */
+const conflictMessage = (names: readonly string[]): string => `eval_conflict_error: ${names.join(", ")} must not produce multiple outputs for the same inputs`;
+
+/**
+ * The rule "no binding of the body reaches an eval_conflict_error" for one entry body, or undefined when it reaches
+ * none; a named `weaker` gap when the reach cannot be expressed.
+ */
+function conflictRule(program: CompiledProgram, rule: RegoRule, set: boolean, id: string, base: { params: ParamsSource; input: InputShape }, source: EntrySource, gaps: ReportGap[]): Rule | undefined {
+  const info = conflictInfo(program);
+  const head: Term | undefined = set ? (rule.head.key ?? rule.head.value) : rule.head.value;
+  if (!info.bodyReaches(rule.body) && !(head && info.termReaches(head))) return undefined;
+  const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+  try {
+    const reach = conflictReach(rule.body, head, scope, info);
+    if (!reach) return undefined;
+    const size = JSON.stringify(reach.pred).length;
+    if (size > MAX_RULE_MODEL_SIZE) throw new Unsupported(`the translated check is too large for one CEL expression (${size} characters of rule model)`, rule.loc);
+    return { id: `${id}.conflict`, field: entryName(id), check: P.not(withoutImpliedPresence(reach.pred)), message: { text: conflictMessage(reach.met), exact: true }, provenance: { file: source.file, line: rule.loc.line }, gaps: [] };
+  } catch (error) {
+    if (!(error instanceof Unsupported)) throw error;
+    const reason = `[${source.gapPrefix}.function-conflict] a function or rule this body calls can give different values for the same inputs, which OPA refuses with eval_conflict_error (and Gatekeeper reports as a violation), and the check for it cannot be expressed: ${error.reason}; the VAP admits such requests`;
+    gaps.push({ rule: id, reason, line: error.loc?.line ?? rule.loc.line, file: source.file, id: `${source.gapPrefix}.function-conflict`, effect: "weaker" });
+    return undefined;
+  }
+}
+
+const entryName = (id: string): string => id.slice(id.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
 
 /**
  * Drops `present(p)` from a conjunction where another conjunct reads `p` (or a path below it) and is false when it

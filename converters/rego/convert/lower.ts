@@ -5,6 +5,11 @@
 // where OPA evaluates a call argument outside the negation (the compiler hoists it; see engine/dynamics.ts), which
 // the compiled bodies already show as `$dN = ref` bindings with a presence guard. What cannot be expressed throws
 // Unsupported with the Rego location, and the caller turns it into a named gap on that rule.
+// With `scope.reach` set a body lowers instead to "evaluating it raises eval_conflict_error": some binding reaches a
+// call of a function (or a read of a complete rule) whose definitions give different values (./conflicts.ts) — the
+// prefix of the body up to the call holds and two definitions hold with different values. OPA evaluates a negation,
+// a comprehension and every definition of a called function in full, so a conflict anywhere inside counts; the
+// body's own success does not (its final continuation is false).
 import type { Body, Expr, Loc, Term } from "../ast.js";
 import type { CompiledProgram } from "../engine/compile.js";
 import type { CompiledRule, RuleNode } from "../engine/program.js";
@@ -12,6 +17,7 @@ import { hasOwnRules } from "../engine/program.js";
 import { compare, equal, isArray, RObject, RSet, type Value } from "../value.js";
 import { P, V, type CompareOp, type Pred, type Val } from "../../../src/ir/model.js";
 import { lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
+import type { ConflictInfo, ConflictPairs } from "./conflicts.js";
 import { builtCollection, defined, extend, inputSym, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type InputShape, type ParamsSource, type Sym } from "./sym.js";
 
 export class Unsupported extends Error {
@@ -40,7 +46,18 @@ export interface Scope {
   input?: InputShape;
   /** Set while materializing a comprehension: its one iteration becomes the list it filters and projects. */
   collect?: Collect;
+  /** Set while lowering where an eval_conflict_error is reached (see the header); undefined for the normal lowering. */
+  reach?: Reach;
 }
+
+/** The conflict analysis, and the names of the functions and rules whose conflicts the lowering met. */
+export interface Reach {
+  info: ConflictInfo;
+  met: Set<string>;
+}
+
+/** The scope of the normal lowering (no conflict reach). */
+const plain = (scope: Scope): Scope => (scope.reach ? { ...scope, reach: undefined } : scope);
 
 interface Collect {
   list?: Val;
@@ -70,14 +87,9 @@ export function lowerBody(body: Body, index: number, env: Env, scope: Scope, the
   return lowerExpr(body[index]!, env, scope, (next) => lowerBody(body, index + 1, next, scope, then));
 }
 
-/** The predicate "the expression holds for some binding" (its bindings do not escape). */
-function holds(expr: Expr, env: Env, scope: Scope): Pred {
-  return lowerExpr({ ...expr, negated: false } as Expr, env, scope, () => P.t);
-}
-
 function lowerExpr(expr: Expr, env: Env, scope: Scope, then: Then): Pred {
   if (expr.with.length > 0) throw new Unsupported("`with` in a policy body", expr.loc);
-  if (expr.negated) return andThen(not(holds(expr, env, scope)), () => then(env));
+  if (expr.negated) return negation((inner, final) => lowerExpr({ ...expr, negated: false } as Expr, env, inner, final), () => !!scope.reach?.info.exprReaches(expr), scope, () => then(env));
   switch (expr.type) {
     case "some":
       return then(env);
@@ -92,15 +104,33 @@ function lowerExpr(expr: Expr, env: Env, scope: Scope, then: Then): Pred {
     case "term":
       return lowerTermExpr(expr.term, env, scope, expr.loc, then);
     case "notbody":
-      return andThen(not(lowerBody(expr.body, 0, env, scope, () => P.t)), () => then(env));
+      return negation((inner, final) => lowerBody(expr.body, 0, env, inner, final), () => !!scope.reach?.info.bodyReaches(expr.body), scope, () => then(env));
     case "and":
+      noReach(expr, scope);
       return andThen(and(...expr.operands.map((operand) => lowerBody(operand, 0, env, scope, () => P.t))), () => then(env));
     case "or":
+      noReach(expr, scope);
       return andThen(or(...expr.operands.map((operand) => lowerBody(operand, 0, env, scope, () => P.t))), () => then(env));
   }
 }
 
+/**
+ * `not E`, then the rest: E must have no solution. Reaching a conflict inside E raises the error whatever E's
+ * outcome (OPA evaluates a negation in full, topdown/eval.go evalNot), so in reach mode E's own reach is added.
+ */
+function negation(inner: (scope: Scope, final: () => Pred) => Pred, reaches: () => boolean, scope: Scope, then: () => Pred): Pred {
+  const normal = andThen(not(inner(plain(scope), () => P.t)), then);
+  if (!scope.reach || !reaches()) return normal;
+  return or(inner(scope, () => P.f), normal);
+}
+
+/** Constructs whose conflict reach is not lowered: a gap when one holds a conflicting call. */
+function noReach(expr: Expr, scope: Scope): void {
+  if (scope.reach?.info.exprReaches(expr)) throw new Unsupported(`a call that may raise eval_conflict_error inside \`${expr.type === "every" ? "every" : expr.type}\``, expr.loc);
+}
+
 function lowerEvery(expr: Extract<Expr, { type: "every" }>, env: Env, scope: Scope, then: Then): Pred {
+  noReach(expr, scope);
   return lowerTerm(expr.domain, env, scope, (domain, next) => {
     const val = valOf(domain);
     if (domain.k === "known") {
@@ -310,8 +340,12 @@ export function lowerTerm(term: Term, env: Env, scope: Scope, then: ThenSym): Pr
     case "object":
       return lowerObject(term, env, scope, then);
     case "arraycomp":
-    case "setcomp":
-      return then(comprehension(term, env, scope), env);
+    case "setcomp": {
+      const value = comprehension(term, env, plain(scope));
+      if (!scope.reach?.info.termReaches(term)) return then(value, env);
+      // OPA evaluates the whole comprehension here: a conflict reached by any of its bindings raises
+      return or(lowerBody(term.body, 0, env, scope, (inner) => lowerTerm(term.head, inner, scope, () => P.f)), then(value, env));
+    }
     case "objectcomp":
       throw new Unsupported("object comprehension", term.loc);
     case "call":
@@ -454,6 +488,12 @@ function iterate(sym: Sym, hint: string, scope: Scope, loc: Loc, each: (key: Sym
   const ref = (varName: string): Sym => rt(V.at({ root: { k: "var", name: varName }, segs: [] }));
   // lists: v = element, index = position; maps (entries): v = key, index = value
   const body = mapLike ? each(ref(name), ref(keyName)) : each({ k: "index", of: sym.val, element: ref(name), val: V.at({ root: { k: "var", name: keyName }, segs: [] }) }, ref(name));
+  if (body.k === "const" && !body.value) {
+    // no element can satisfy the body (e.g. no element reaches a conflict in reach mode): nothing to quantify
+    scope.names.delete(name);
+    scope.names.delete(keyName);
+    return P.f;
+  }
   const usesIndex = JSON.stringify(body).includes(`"name":"${keyName}"`);
   if (!usesIndex) scope.names.delete(keyName);
   const label = scope.labelNames && !mapLike && namedElements(sym.val) ? V.at({ root: { k: "var", name }, segs: [{ k: "field", name: "name" }] }) : undefined;
@@ -544,7 +584,13 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   if (node.partialSets.length > 0) {
     const element = path[index];
-    if (!element) return then(partialSetValue(node, inner, loc), env);
+    if (!element) {
+      const value = partialSetValue(node, plain(inner), loc);
+      if (!scope.reach?.info.nodeReaches(node)) return then(value, env);
+      // the whole set is evaluated here: a conflict reached by any of its rules raises
+      const reached = node.partialSets.map((compiled) => lowerBody(compiled.rule.body, 0, new Map(), inner, (ruleEnv) => lowerTerm(compiled.rule.head.key ?? compiled.rule.head.value!, ruleEnv, inner, () => P.f)));
+      return or(...reached, then(value, env));
+    }
     // iterating (or testing membership of) a partial set: one branch per rule body, the element its head key
     return or(
       ...node.partialSets.map((compiled) =>
@@ -560,8 +606,34 @@ function ruleDocument(node: RuleNode, path: readonly Term[], index: number, env:
       ),
     );
   }
-  if (node.dynamic.length > 0) return partialObjectLookup(node, path, index, env, inner, scope, loc, then);
-  return completeValue(node, inner, (value) => walk(value, path, index, env, scope, loc, then));
+  if (node.dynamic.length > 0) {
+    const lookup = partialObjectLookup(node, path, index, env, inner, scope, loc, then);
+    if (!scope.reach) return lookup;
+    return or(objectConflict(node, path[index], env, inner, scope, loc), lookup);
+  }
+  return completeValue(node, inner, (value) => walk(value, path, index, env, scope, loc, then), loc);
+}
+
+/**
+ * Reach mode, reading a partial object (`p[k] = v { … }`): OPA builds it whole and refuses two rule bindings that
+ * give one key different values ("object keys must be unique"). A key given by the ref restricts the test to it.
+ */
+function objectConflict(node: RuleNode, element: Term | undefined, env: Env, inner: Scope, scope: Scope, loc: Loc): Pred {
+  const rules = node.dynamic.filter((compiled) => compiled.suffix.length === 1 && compiled.rule.kind !== "partialset");
+  if (rules.length !== node.dynamic.length) throw new Unsupported("partial object rules with deeper ref heads", loc);
+  const test = plain(inner);
+  const entries = (index: number, on: (key: Sym, value: Sym) => Pred): Pred => {
+    const compiled = rules[index]!;
+    return lowerBody(compiled.rule.body, 0, new Map(), test, (ruleEnv) =>
+      lowerTerm(compiled.suffix[0]!, ruleEnv, test, (key, afterKey) => (compiled.rule.head.value ? lowerTerm(compiled.rule.head.value, afterKey, test, (value) => on(key, value)) : on(key, known(true)))),
+    );
+  };
+  const given = (key: Sym, on: () => Pred): Pred => (!element || isUnbound(element, env) || hasUnbound(element, env) ? on() : lowerTerm(element, env, plain(scope), (wanted) => andThen(compareSyms(wanted, "==", key, loc), on)));
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < rules.length; i++) for (let j = i; j < rules.length; j++) pairs.push([i, j]);
+  const conflict = or(...pairs.map(([i, j]) => entries(i, (k1, v1) => given(k1, () => entries(j, (k2, v2) => and(compareSyms(k1, "==", k2, loc), differ(v1, v2, loc)))))));
+  if (!(conflict.k === "const" && !conflict.value)) scope.reach?.met.add(node.path[node.path.length - 1] ?? "");
+  return conflict;
 }
 
 /**
@@ -638,8 +710,20 @@ function unsupported(loc: Loc): never {
   throw new Unsupported("a partial set whose rules have no list form", loc);
 }
 
+/**
+ * A complete rule's value; in reach mode also its conflict (two definitions with different values) and the
+ * conflicts its bodies reach.
+ */
+function completeValue(node: RuleNode, scope: Scope, then: (sym: Sym) => Pred, loc: Loc): Pred {
+  const normal = completeValuePlain(node, plain(scope), then);
+  if (!scope.reach?.info.nodeReaches(node)) return normal;
+  const conflict = conflictOf(node.complete, scope.reach.info.completePairs(node), undefined, scope, loc, `data.${node.path.join(".")}`);
+  const inside = node.complete.filter((compiled) => ruleReaches(compiled.rule, scope.reach!.info)).flatMap((compiled) => reachBranches(compiled.rule, scope));
+  return or(conflict, ...inside, normal);
+}
+
 /** A complete rule's value: one branch per body (and else), the default when none holds. */
-function completeValue(node: RuleNode, scope: Scope, then: (sym: Sym) => Pred): Pred {
+function completeValuePlain(node: RuleNode, scope: Scope, then: (sym: Sym) => Pred): Pred {
   const bodies = node.complete.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map<string, Sym>() as Env, scope));
   const valued = valueForm(bodies);
   const fallback = node.defaults[0];
@@ -672,12 +756,76 @@ function ruleBranches(rule: CompiledRule["rule"], start: () => Env, scope: Scope
   );
 }
 
+/**
+ * Reach mode: the conflicts a rule's bodies reach, in `else` order (a later branch is evaluated only when the earlier
+ * ones give nothing), each branch's value included; the bodies' own success does not count.
+ */
+function reachBranches(rule: CompiledRule["rule"], scope: Scope, bindArgs?: (env: Env, then: Then) => Pred): Pred[] {
+  const parts = [{ body: rule.body, value: rule.head.value }, ...rule.elses.map((branch) => ({ body: branch.body, value: branch.value }))];
+  const withArgs = (then: Then): Pred => (bindArgs ? bindArgs(new Map(), then) : then(new Map()));
+  return parts.map((part, index) =>
+    withArgs((env) => {
+      const earlier = parts.slice(0, index).map((previous) => not(lowerBody(previous.body, 0, env, plain(scope), () => P.t)));
+      return andThen(and(...earlier), () => lowerBody(part.body, 0, env, scope, (bodyEnv) => (part.value ? lowerTerm(part.value, bodyEnv, scope, () => P.f) : P.f)));
+    }),
+  );
+}
+
+/** Can evaluating one definition (its bodies, values and else branches) reach a conflict? */
+function ruleReaches(rule: CompiledRule["rule"], info: ConflictInfo): boolean {
+  return info.bodyReaches(rule.body) || (rule.head.value !== undefined && info.termReaches(rule.head.value)) || rule.elses.some((branch) => info.bodyReaches(branch.body) || (branch.value !== undefined && info.termReaches(branch.value)));
+}
+
+/**
+ * "Two definitions give different values": for each pair [i, j] of ./conflicts.ts, some value of definition i and
+ * some value of definition j differ (args bound for a function). Lowered normally (it is a test, not a reach).
+ */
+function conflictOf(rules: readonly CompiledRule[], pairs: ConflictPairs, args: readonly Sym[] | undefined, scope: Scope, loc: Loc, name: string): Pred {
+  if (!pairs.length) return P.f;
+  const inner = plain(scope);
+  const values = (index: number, onValue: (sym: Sym) => Pred): Pred => {
+    const rule = rules[index]!.rule;
+    const branches = ruleBranches(rule, () => new Map(), inner, args ? argBinder(rule, args, inner) : undefined);
+    return or(...branches.map((branch) => branch(onValue)));
+  };
+  const conflict = or(...pairs.map(([i, j]) => values(i, (first) => values(j, (second) => differ(first, second, loc)))));
+  if (!(conflict.k === "const" && !conflict.value)) scope.reach?.met.add(name.slice(name.lastIndexOf(".") + 1));
+  return conflict;
+}
+
+/**
+ * `a != b`; two objects the policy built with the same keys differ when some entry does (no map literal is built in
+ * CEL for the comparison).
+ */
+function differ(a: Sym, b: Sym, loc: Loc): Pred {
+  const entries = (sym: Sym): Map<string, Sym> | undefined => {
+    if (sym.k === "rt" && sym.val.k === "map") return new Map(sym.val.entries.map(([key, val]) => [key, rt(val)]));
+    if (sym.k === "known" && sym.value instanceof RObject && sym.value.sortedEntries().every(([key]) => typeof key === "string")) return new Map(sym.value.sortedEntries().map(([key, value]) => [key as string, known(value)]));
+    return undefined;
+  };
+  const x = entries(a);
+  const y = entries(b);
+  if (x && y && (a.k !== "known" || b.k !== "known")) {
+    if (x.size !== y.size || [...x.keys()].some((key) => !y.has(key))) return P.t;
+    return or(...[...x].map(([key, value]) => differ(value, y.get(key)!, loc)));
+  }
+  return compareSyms(a, "!=", b, loc);
+}
+
+/** Binds a function's head patterns to the call's argument values. */
+function argBinder(rule: CompiledRule["rule"], args: readonly Sym[], scope: Scope): (env: Env, done: Then) => Pred {
+  return (env, done) => {
+    const step = (index: number, current: Env): Pred => (index === args.length ? done(current) : matchPattern(rule.head.args![index]!, args[index]!, current, scope, rule.loc, (next) => step(index + 1, next)));
+    return step(0, env);
+  };
+}
+
 // ---- calls -----------------------------------------------------------------------------------------------------
 
 /** A call's value(s): user functions inline (one branch per body), builtins map onto the model's calls. */
 function lowerCallValue(call: Extract<Term, { type: "call" }>, env: Env, scope: Scope, then: ThenSym): Pred {
   const rules = scope.program.functions.get(call.name);
-  if (rules) return lowerTerms(call.args, env, scope, (args, next) => inlineFunction(rules, args, scope, call.loc, (result) => then(result, next)));
+  if (rules) return lowerTerms(call.args, env, scope, (args, next) => inlineFunction(call.name, rules, args, scope, call.loc, (result) => then(result, next)));
   if (call.name.startsWith("data.") && call.args.length === 0) {
     const loc = call.loc;
     const path = call.name.split(".").slice(1).map((value) => ({ type: "string" as const, value, loc }));
@@ -708,18 +856,24 @@ function membership(item: Sym, domain: Sym, loc: Loc): Sym {
   return rt(V.cond(P.in(itemVal, domainVal, false), V.lit(true), V.lit(false)));
 }
 
-function inlineFunction(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
+/**
+ * A user function's value(s), its bodies inlined; in reach mode also its conflict for these arguments and the
+ * conflicts its bodies reach (OPA evaluates every definition of a called function).
+ */
+function inlineFunction(name: string, rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
   if (scope.depth > MAX_DEPTH) throw new Unsupported("functions nested too deeply (recursion?)", loc);
-  const inner: Scope = { ...scope, depth: scope.depth + 1 };
   for (const compiled of rules) if (compiled.rule.default) throw new Unsupported("default functions", compiled.rule.loc);
-  const bodies = rules.flatMap((compiled) => {
-    const rule = compiled.rule;
-    const bindArgs = (env: Env, done: Then): Pred => {
-      const step = (index: number, current: Env): Pred => (index === args.length ? done(current) : matchPattern(rule.head.args![index]!, args[index]!, current, inner, rule.loc, (next) => step(index + 1, next)));
-      return step(0, env);
-    };
-    return ruleBranches(rule, () => new Map(), inner, bindArgs);
-  });
+  const normal = inlineFunctionPlain(rules, args, plain(scope), then);
+  if (!scope.reach?.info.functionReaches(name)) return normal;
+  const inner: Scope = { ...scope, depth: scope.depth + 1 };
+  const conflict = conflictOf(rules, scope.reach.info.functionPairs(name), args, inner, loc, name);
+  const inside = rules.filter((compiled) => ruleReaches(compiled.rule, inner.reach!.info)).flatMap((compiled) => reachBranches(compiled.rule, inner, argBinder(compiled.rule, args, inner)));
+  return or(conflict, ...inside, normal);
+}
+
+function inlineFunctionPlain(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, then: (sym: Sym) => Pred): Pred {
+  const inner: Scope = { ...scope, depth: scope.depth + 1 };
+  const bodies = rules.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map(), inner, argBinder(compiled.rule, args, inner)));
   const valued = valueForm(bodies);
   if (valued) return andThen(valued.defined, () => then(valued.value));
   return or(...bodies.map((body) => body(then)));
@@ -862,4 +1016,24 @@ export function or(...preds: Pred[]): Pred {
     else parts.push(pred);
   }
   return parts.length === 0 ? P.f : parts.length === 1 ? parts[0]! : P.or(...parts);
+}
+
+// ---- conflict reach (entry points) ---------------------------------------------------------------------------------
+
+/**
+ * "Evaluating this entry body (and its head) raises eval_conflict_error", with the names of the functions and rules
+ * whose conflicts it can reach; undefined when it reaches none.
+ */
+export function conflictReach(body: Body, head: Term | undefined, scope: Scope, info: ConflictInfo): { pred: Pred; met: string[] } | undefined {
+  const reach: Reach = { info, met: new Set() };
+  const inner: Scope = { ...scope, reach };
+  const pred = lowerBody(body, 0, new Map(), inner, (env) => (head ? lowerTerm(head, env, inner, () => P.f) : P.f));
+  if (pred.k === "const" && !pred.value) return undefined;
+  return { pred, met: [...reach.met].sort() };
+}
+
+/** "The complete rules of this node give different values" (an entry such as `deny := msg { … }`); undefined: never. */
+export function completeConflict(node: RuleNode, scope: Scope, info: ConflictInfo): Pred | undefined {
+  const pred = conflictOf(node.complete, info.completePairs(node), undefined, plain(scope), node.complete[0]?.rule.loc ?? { file: "", line: 0, col: 0 }, `data.${node.path.join(".")}`);
+  return pred.k === "const" && !pred.value ? undefined : pred;
 }

@@ -2,7 +2,8 @@
 //  1. CEL evaluations/s: our engine vs bare @bufbuild/cel on the same expressions and objects, one run.
 //  2. Whole-policy admission evaluations/s (our VAP engine) vs the same expressions in @bufbuild/cel.
 //  3. Compile time per policy (all expressions of a VAP, cold cache).
-//  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods.
+//  4. PSP: conversion time of the corpus PSPs vs only parsing their YAML; replay throughput over the PSA pods;
+//     sets of 1, 5, 25 and 100 PSPs: output size (linear in N), largest object and expression, conversion time.
 //  5. Kyverno (bench/kyverno.ts): whole-corpus conversion time vs only parsing its YAML; replay cases/s per engine.
 //  6. Gatekeeper (bench/gatekeeper.ts): converting every template vs only parsing it; gator cases/s per engine.
 //  7. Repo mode (bench/repo.ts): the whole corpus with 1 worker vs one per core, and vs the single-file CLI runs.
@@ -14,6 +15,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { convertPsps } from "../converters/psp/convert.js";
 import { admitPod } from "../converters/psp/engine/index.js";
+import { pspConverter } from "../converters/psp/index.js";
 import { parsePspFile } from "../converters/psp/parse.js";
 import { benchGatekeeper } from "./gatekeeper.js";
 import { benchKyverno } from "./kyverno.js";
@@ -25,6 +27,7 @@ import { compilePolicy } from "../src/vap/compilepolicy.js";
 import { evaluate } from "../src/vap/engine.js";
 import { requestForObject, splitDocuments } from "../src/vap/load.js";
 import type { KObject, ValidatingAdmissionPolicy } from "../src/vap/types.js";
+import { validateOutput } from "../src/vap/validate-output.js";
 
 const CORPUS = path.resolve(process.cwd(), "../shared/corpus");
 const hasCorpus = existsSync(CORPUS);
@@ -258,6 +261,33 @@ if (hasCorpus) {
   }
 } else {
   console.error("bench: ../shared/corpus not found — PSP corpus benchmarks skipped");
+}
+
+// 4b. PSP sets: output size and conversion time (with the output check) for N renamed copies of the restricted PSP.
+// Output must grow linearly with N; every object must pass the API validation of its target.
+{
+  const base = parsePspFile(readFileSync("fixtures/psp/restricted.yaml", "utf8"), "fixtures/psp/restricted.yaml")[0]!;
+  const sets: Record<string, unknown>[] = [];
+  for (const n of [1, 5, 25, 100]) {
+    const set = Array.from({ length: n }, (_, i) => ({ ...base, metadata: { ...base.metadata, name: `restricted-${String(i).padStart(3, "0")}` } }));
+    const t0 = performance.now();
+    const r = pspConverter.convert(set, {});
+    const ms = performance.now() - t0;
+    const json = r.manifests.map((m) => JSON.stringify(m));
+    const bytes = json.reduce((a, j) => a + Buffer.byteLength(j), 0);
+    const exprs: string[] = [];
+    const collect = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(collect);
+      else if (x && typeof x === "object") for (const [k, v] of Object.entries(x)) typeof v === "string" && /xpression$/.test(k) ? exprs.push(v) : collect(v);
+    };
+    r.manifests.forEach(collect);
+    const maxExpr = Math.max(0, ...exprs.map((e) => [...e].length));
+    const maxObj = Math.max(0, ...json.map((j) => Buffer.byteLength(j)));
+    const issues = validateOutput(r.manifests, { targetVersion: "1.36" }).length;
+    rows.push({ bench: `psp set: ${n} PSP(s) → output JSON size, largest object / expression`, ours: `${fmt(bytes)} B in ${ms.toFixed(0)} ms`, baseline: `${fmt(maxObj)} B / ${fmt(maxExpr)} cp`, ratio: `${fmt(bytes / n)} B/PSP${issues ? `, ${issues} INVALID` : ""}` });
+    sets.push({ psps: n, bytes, ms, maxObjectBytes: maxObj, maxExpressionCodePoints: maxExpr, gaps: r.gaps.length, invalid: issues });
+  }
+  results["pspSets"] = sets;
 }
 
 // 5. Kyverno conversion and replay (skipped with a notice when the corpus has no kyverno/INDEX.tsv)

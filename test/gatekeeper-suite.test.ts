@@ -1,9 +1,9 @@
 // gator suites: reading (types, paths, errors with file:line), gator's assertion rules, the expected verdict, and
 // replaying a suite with a fake Rego evaluator (match first, autoreject, eval errors, dedup, skips).
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { gatekeeperViolations, runSuite, TemplateError, type RegoEval } from "../converters/rego/gatekeeper/run.js";
 import { gatorReview } from "../converters/rego/gatekeeper/review.js";
 import { parseConstraint, parseTemplate } from "../converters/rego/gatekeeper/model.js";
@@ -108,8 +108,14 @@ const fakeEval: RegoEval = (modules, input) => {
   return (obj.spec?.containers ?? []).filter((c) => c.image.endsWith(suffix)).map((c) => ({ msg: `container ${c.name} uses latest` }));
 };
 
+const trees: string[] = [];
+afterAll(() => {
+  for (const dir of trees) rmSync(dir, { recursive: true, force: true });
+});
+
 function writeTree(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "gk-suite-"));
+  trees.push(dir);
   for (const [rel, text] of Object.entries(files)) {
     const p = path.join(dir, rel);
     mkdirSync(path.dirname(p), { recursive: true });

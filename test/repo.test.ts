@@ -213,7 +213,7 @@ describe("runRepo on a tree with bad files", () => {
     rmSync(path.join(root, "gone.yaml"));
     const out = runUnit(root, { id: "gone.yaml", converter: "psp", files: ["gone.yaml"], suites: [] }, DEFAULT_REPO_OPTIONS);
     expect(out.outputs).toEqual([]);
-    expect(out.entry).toMatchObject({ status: "error", error: { file: "gone.yaml", line: 1, message: "cannot read (ENOENT)" } });
+    expect(out.entry).toMatchObject({ status: "error", error: { file: "gone.yaml", line: 1, message: "no such file or directory" } });
   });
 
   it("a template with no constraint in the tree converts with its constraint as paramKind", async () => {

@@ -55,6 +55,7 @@ export function isKyvernoTest(doc: unknown): boolean {
   return isObj(doc) && doc.kind === "Test" && typeof doc.apiVersion === "string" && doc.apiVersion.startsWith("cli.kyverno.io/");
 }
 
+/** A suite file's documents, read as the Kyverno CLI reads them (sigs.k8s.io/yaml: YAML 1.1 scalars). */
 function readDocs(file: string): LoadedDoc[] {
   let text: string;
   try {
@@ -62,7 +63,7 @@ function readDocs(file: string): LoadedDoc[] {
   } catch {
     throw new InputError("no such file or directory", file);
   }
-  return parseDocuments(text, file);
+  return parseDocuments(text, file, { schema: "kubectl" });
 }
 
 const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);

@@ -1,6 +1,8 @@
 // The PodSecurityPolicy converter behind the converter seam (src/convert/types.ts): detection by apiVersion/kind,
 // parsing with file:line (./parse.ts) plus the set-level check that names are unique, conversion of the whole set
-// into one VAP + MAPs (./convert.ts), and replay through the PSP admission engine (./replay.ts).
+// into one VAP + MAPs (./convert.ts), checked as the target's API server validates (src/convert/output-check.ts),
+// and replay through the PSP admission engine (./replay.ts).
+import { checkOutput } from "../../src/convert/output-check.js";
 import type { CommonConvertOptions, Converter, ConvertResult } from "../../src/convert/types.js";
 import { InputError, type LoadedDoc } from "../../src/input/yaml.js";
 import { convertPsps, type ConvertOptions } from "./convert.js";
@@ -43,8 +45,9 @@ function parse(docs: readonly LoadedDoc[]): PodSecurityPolicy[] {
   return psps;
 }
 
+/** The set converted, then checked as the target's API server would take it (what it would refuse is a named gap). */
 function convert(psps: readonly PodSecurityPolicy[], opts: PspConvertOptions): ConvertResult {
-  return convertPsps([...psps], opts);
+  return checkOutput(convertPsps([...psps], opts), { ...(opts.targetVersion ? { targetVersion: opts.targetVersion } : {}), source: "psp" });
 }
 
 export const pspConverter: Converter<PodSecurityPolicy, PspConvertOptions> = {

@@ -6,6 +6,7 @@ import { evaluate } from "../vap/engine.js";
 import { applyMutatingPolicies } from "../vap/mutating.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest, Decision, KObject, ValidatingAdmissionPolicy } from "../vap/types.js";
+import { displayName } from "./io.js";
 import { EXIT, loadAuthz, outputFormatOk, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
 export interface EvalOptions {
@@ -22,6 +23,33 @@ export class PolicyCompileError extends InputError {
   }
 }
 
+/** The expression lists of a policy's spec and their string fields: a wrong type there is bad input, located. */
+const SPEC_LISTS: Readonly<Record<string, readonly string[]>> = {
+  validations: ["expression", "message", "messageExpression", "reason"],
+  matchConditions: ["name", "expression"],
+  variables: ["name", "expression"],
+  auditAnnotations: ["key", "valueExpression"],
+};
+
+/** Refuse a policy whose expression lists are not lists of objects with string fields (before compiling it). */
+function checkShape(pol: ValidatingAdmissionPolicy, d: LoadedDoc): void {
+  const spec = pol.spec as unknown as Record<string, unknown>;
+  const at = (path: (string | number)[]): number => (d.lineOf ? d.lineOf(path) : d.line);
+  const name = String(pol.metadata?.name);
+  for (const [list, fields] of Object.entries(SPEC_LISTS)) {
+    const v = spec[list];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v)) throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list} must be a list`, d.file, at(["spec", list]));
+    v.forEach((item: unknown, i) => {
+      if (!item || typeof item !== "object" || Array.isArray(item)) throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list}[${i}] must be an object`, d.file, at(["spec", list, i]));
+      for (const f of fields) {
+        const x = (item as Record<string, unknown>)[f];
+        if (x !== undefined && x !== null && typeof x !== "string") throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list}[${i}].${f} must be a string`, d.file, at(["spec", list, i, f]));
+      }
+    });
+  }
+}
+
 /** Compile every policy up front; a compile error is bad input (exit 2) naming file, policy, field and column. */
 export function checkPolicies(docs: readonly LoadedDoc[]): void {
   for (const d of docs) {
@@ -30,6 +58,7 @@ export function checkPolicies(docs: readonly LoadedDoc[]): void {
     const pol = o as ValidatingAdmissionPolicy;
     if (!pol.metadata?.name) throw new InputError("ValidatingAdmissionPolicy without metadata.name", d.file, d.line);
     if (!pol.spec || typeof pol.spec !== "object") throw new InputError(`ValidatingAdmissionPolicy ${pol.metadata.name}: missing spec`, d.file, d.line);
+    checkShape(pol, d);
     const issues = validatePolicy(pol, d.file);
     if (issues.length) {
       const msgs = issues.map((i) => {
@@ -65,12 +94,13 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
     checkPolicies(docs);
     const state = splitDocuments(docs.map((d) => d.doc));
     const reqDocs = readDocuments([opts.request]);
-    if (reqDocs.length !== 1) throw new InputError(`expected exactly one request document, found ${reqDocs.length}`, opts.request);
+    const requestName = displayName(opts.request);
+    if (reqDocs.length !== 1) throw new InputError(`expected exactly one request document, found ${reqDocs.length}`, requestName);
     let request: AdmissionRequest;
     try {
       request = requestFromDocument(reqDocs[0]!.doc, { crds: state.crds });
     } catch (e) {
-      throw new InputError((e as Error).message, opts.request, reqDocs[0]!.line);
+      throw new InputError((e as Error).message, requestName, reqDocs[0]!.line);
     }
     const authorizer = loadAuthz(opts.authz);
     // MutatingAdmissionPolicies among the inputs run first, as the API server's mutating stage does.

@@ -4,7 +4,6 @@
 // per template taking the Constraint itself as its param, and one binding per constraint. Constraints are
 // matched to their template by kind (lowercase kind = template name). Nothing is written unless every input reads,
 // every constraint has its template and every template's Rego compiles.
-import { statSync } from "node:fs";
 import type { Command } from "commander";
 import type { GatekeeperConvertOptions } from "../../converters/rego/convert/gatekeeper.js";
 import { gatekeeperConverter } from "../../converters/rego/index.js";
@@ -22,6 +21,7 @@ import { parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
 import type { ConvertResult } from "../convert/types.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import {
+  checkOutput,
   convertOptions,
   emitOutput,
   EXIT,
@@ -36,6 +36,7 @@ import {
   type CommandContext,
   type ConvertFlags,
 } from "./shared.js";
+import { displayName, STDIN } from "./io.js";
 
 export interface GatekeeperCliOptions extends ConvertFlags {
   output: string;
@@ -59,7 +60,7 @@ interface Loaded {
 
 /** Documents of a file (size-limited read), accepting the under-indented quoted scalars gator's yaml.v3 accepts. */
 function fileDocuments(file: string): { docs: LoadedDoc[]; text: string } {
-  return parseDocsLenient(readText(file), file);
+  return parseDocsLenient(readText(file), displayName(file));
 }
 
 const kindOf = (doc: unknown): string => {
@@ -78,13 +79,10 @@ function loadGatekeeper(paths: readonly string[], mode: "inline" | "constraint")
   const files: string[] = [];
   const skipped: Loaded["skipped"] = [];
   for (const p of paths) {
-    let walked = false;
-    try {
-      walked = statSync(p).isDirectory();
-    } catch {
-      throw new InputError("no such file or directory", p);
-    }
-    for (const file of expandPaths([p])) {
+    const expanded = expandPaths([p]);
+    // a directory (expandPaths read it) has its own files below it; a named file or `-` is itself
+    const walked = p !== STDIN && (expanded.length !== 1 || expanded[0] !== p);
+    for (const file of expanded) {
       const { docs, text } = fileDocuments(file);
       let used = false;
       for (const d of docs) {
@@ -93,7 +91,7 @@ function loadGatekeeper(paths: readonly string[], mode: "inline" | "constraint")
         else if (walked) {
           skipped.push({ file, line: d.line, kind: kindOf(d.doc) });
           continue;
-        } else throw new InputError(`not a ConstraintTemplate or Constraint (${kindOf(d.doc)})`, file, d.line);
+        } else throw new InputError(`not a ConstraintTemplate or Constraint (${kindOf(d.doc)})`, displayName(file), d.line);
         used = true;
       }
       if (used && !files.includes(file)) files.push(file);
@@ -172,7 +170,7 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
     }
     const nc = loaded.groups.reduce((n, g) => n + g.constraints.length, 0);
     ctx.io.err(`converting ${plural(loaded.groups.length, "ConstraintTemplate", "ConstraintTemplates")} with ${plural(nc, "constraint", "constraints")} from ${loaded.files.length} file(s)\n`);
-    result = gatekeeperConverter.convert(loaded.groups, copts);
+    result = checkOutput(gatekeeperConverter.convert(loaded.groups, copts), { targetVersion: copts.targetVersion ?? "1.36", source: "gatekeeper" });
   } catch (e) {
     return reportInputError(e, ctx.io);
   }
@@ -188,7 +186,11 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
   const text = json
     ? renderJsonReport(result, { files: loaded.files, source: "gatekeeper", extra: { templates } })
     : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: gatekeeperConverter.names(loaded.groups) });
-  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, ctx.io);
+  try {
+    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, ctx.io);
+  } catch (e) {
+    return reportInputError(e, ctx.io);
+  }
   return result.gaps.length ? EXIT.gaps : EXIT.ok;
 }
 

@@ -10,7 +10,7 @@ import { renderMarkdown } from "../impact/markdown.js";
 import { policyUnits } from "../impact/policies.js";
 import { impactExitCode, runImpact } from "../impact/run.js";
 import type { ImpactOperation, ImpactReport } from "../impact/types.js";
-import { InputError } from "../input/yaml.js";
+import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
 import {
   convertOptions,
   EXIT,
@@ -67,7 +67,12 @@ export function runImpactCommand(dumps: string[], opts: ImpactCliOptions, ctx: C
 
     const files = policyFiles(opts.policies, note);
     // leniently, as `migrate gatekeeper` reads templates: yaml.v3 (gator, Gatekeeper) accepts under-indented quoted scalars
-    const { units, notes } = policyUnits(files.flatMap((f) => parseDocsLenient(readText(f), f).docs));
+    // Gatekeeper files as gator reads them (yaml.v3, leniently); the rest as kubectl / Kyverno read them (YAML 1.1)
+    const policyDocs = (f: string): LoadedDoc[] => {
+      const text = readText(f);
+      return /ConstraintTemplate|constraints\.gatekeeper\.sh/.test(text) ? parseDocsLenient(text, f).docs : parseDocuments(text, f, { schema: "kubectl" });
+    };
+    const { units, notes } = policyUnits(files.flatMap(policyDocs));
     for (const n of notes) note(`note: ${n}\n`);
     if (!units.length) throw new InputError("no policies found (PodSecurityPolicies, Kyverno policies, ConstraintTemplates with their Constraints)", files.join(", ") || opts.policies.join(", "));
 

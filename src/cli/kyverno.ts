@@ -8,6 +8,7 @@ import { asKyvernoTarget } from "../../converters/kyverno/target.js";
 import type { ConvertResult } from "../convert/types.js";
 import { InputError } from "../input/yaml.js";
 import {
+  checkOutput,
   convertOptions,
   emitOutput,
   EXIT,
@@ -38,7 +39,7 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
     loaded = loadSourcesOf(kyvernoConverter, files, "Kyverno policy") as { sources: KyvernoPolicy[]; files: string[] };
     const n = loaded.sources.length;
     ctx.io.err(`converting ${n} Kyverno polic${n === 1 ? "y" : "ies"} from ${loaded.files.length} file(s)\n`);
-    result = kyvernoConverter.convert(loaded.sources, copts);
+    result = checkOutput(kyvernoConverter.convert(loaded.sources, copts), { targetVersion: copts.targetVersion ?? "1.36", source: "kyverno" });
     if (opts.target === "kyverno") result = asKyvernoTarget(result);
   } catch (e) {
     return reportInputError(e, ctx.io);
@@ -49,7 +50,11 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
   const text = json
     ? renderJsonReport(result, { files: loaded.files, source: kyvernoConverter.id, extra: { policies: loaded.sources.map((p) => ({ name: p.name, kind: p.kind, file: p.source.file, line: p.source.line })) } })
     : renderYaml(result, { files: loaded.files, label: "Kyverno policies", names });
-  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || names[0] || "kyverno", json }, ctx.io);
+  try {
+    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || names[0] || "kyverno", json }, ctx.io);
+  } catch (e) {
+    return reportInputError(e, ctx.io);
+  }
   return result.gaps.length ? EXIT.gaps : EXIT.ok;
 }
 

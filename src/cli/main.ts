@@ -1,6 +1,7 @@
 // The `migrate` command line: wires commander to the library. Each command lives in its own module and returns
 // its exit code; commander usage errors exit 2 (bad input), as do input errors.
 import { Command, CommanderError } from "commander";
+import { InputError } from "../input/yaml.js";
 import { registerEval } from "./eval.js";
 import { registerGatekeeper } from "./gatekeeper.js";
 import { registerKyverno } from "./kyverno.js";
@@ -72,6 +73,11 @@ export async function main(argv: readonly string[], io: Streams = stdStreams): P
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+      return EXIT.badInput;
+    }
+    // an input error a command let through (e.g. while writing --out) is still bad input, never a stack trace
+    if (e instanceof InputError) {
+      io.err(`error: ${e.message}\n`);
       return EXIT.badInput;
     }
     throw e;

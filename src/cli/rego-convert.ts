@@ -15,6 +15,7 @@ import { renderText, summarize, type CaseResult, type Verdict } from "../equival
 import { InputError } from "../input/yaml.js";
 import { requestFromDocument } from "../vap/load.js";
 import {
+  checkOutput,
   convertOptions,
   emitOutput,
   EXIT,
@@ -31,6 +32,7 @@ import {
   type CommandContext,
   type ConvertFlags,
 } from "./shared.js";
+import { displayName, STDIN } from "./io.js";
 
 export interface RegoConvertOptions extends ConvertFlags {
   entrypoint?: string;
@@ -107,16 +109,17 @@ export function runRegoConvert(files: string[], opts: RegoConvertOptions, ctx: C
   let moduleFiles: string[];
   try {
     const copts = convertOptions(opts, "rego");
-    moduleFiles = expandRegoPaths(files).filter((file) => extname(file) === ".rego");
+    // `-` (standard input) is a module too
+    moduleFiles = expandRegoPaths(files).filter((file) => file === STDIN || extname(file) === ".rego");
     if (!moduleFiles.length) throw new InputError("no .rego module found", files.join(", "));
-    modules = moduleFiles.map((file) => parseModule(readText(file), file, { regoVersion: opts.v0 ? 0 : 1 }));
+    modules = moduleFiles.map((file) => parseModule(readText(file), displayName(file), { regoVersion: opts.v0 ? 0 : 1 }));
     try {
       entrypointPath(entrypoint);
     } catch (error) {
       throw new InputError((error as Error).message, "<flags>");
     }
     ctx.io.err(`converting ${entrypoint} from ${moduleFiles.length} Rego module(s), input: ${shape}\n`);
-    result = convertModules(modules, { ...copts, entrypoint, input: shape });
+    result = checkOutput(convertModules(modules, { ...copts, entrypoint, input: shape }), { targetVersion: copts.targetVersion ?? "1.36", source: "rego" });
   } catch (error) {
     if (error instanceof RegoParseError || error instanceof RegoError) {
       ctx.io.err(`error: ${error.message}\n`);
@@ -146,7 +149,11 @@ export function runRegoConvert(files: string[], opts: RegoConvertOptions, ctx: C
   const text = json
     ? renderJsonReport(result, { files: moduleFiles, source: "rego", extra: { entrypoint, input: shape } })
     : renderYaml(result, { files: moduleFiles, label: "Rego entrypoint", names: [entrypoint] });
-  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || "rego", json }, ctx.io);
+  try {
+    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || "rego", json }, ctx.io);
+  } catch (error) {
+    return reportInputError(error, ctx.io);
+  }
   return result.gaps.length ? EXIT.gaps : EXIT.ok;
 }
 

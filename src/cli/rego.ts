@@ -12,6 +12,7 @@ import { parseModule, parseQuery } from "../../converters/rego/parser.js";
 import { fromJSON, RObject, toJSON, type Value } from "../../converters/rego/value.js";
 import { InputError, parseDocuments } from "../input/yaml.js";
 import { runRegoConvert, type RegoConvertOptions } from "./rego-convert.js";
+import { displayName } from "./io.js";
 import { EXIT, expandRegoPaths, outputFormatOk, readText, reportInputError, type CommandContext } from "./shared.js";
 
 export interface RegoEvalOptions {
@@ -30,13 +31,15 @@ function loadData(paths: readonly string[], regoVersion: 0 | 1): { modules: Modu
   let data: RObject | undefined;
   for (const file of expandRegoPaths(paths)) {
     const text = readText(file);
+    const name = displayName(file);
     if (extname(file) === ".rego") {
-      modules.push(parseModule(text, file, { regoVersion }));
+      modules.push(parseModule(text, name, { regoVersion }));
       continue;
     }
-    for (const doc of parseDocuments(text, file)) {
+    // opa reads YAML data as kubectl does (sigs.k8s.io/yaml: YAML 1.1 scalars)
+    for (const doc of parseDocuments(text, name, { schema: "kubectl" })) {
       const value = fromJSON(doc.doc);
-      if (!(value instanceof RObject)) throw new InputError("data files must hold an object", file, doc.line);
+      if (!(value instanceof RObject)) throw new InputError("data files must hold an object", name, doc.line);
       data = data ? new RObject([...data.entries(), ...value.entries()]) : value;
     }
   }
@@ -45,8 +48,8 @@ function loadData(paths: readonly string[], regoVersion: 0 | 1): { modules: Modu
 
 function loadInput(file: string | undefined): Value | undefined {
   if (!file) return undefined;
-  const docs = parseDocuments(readText(file), file);
-  if (docs.length !== 1) throw new InputError(`the input file must hold one document, not ${docs.length}`, file);
+  const docs = parseDocuments(readText(file), displayName(file), { schema: "kubectl" });
+  if (docs.length !== 1) throw new InputError(`the input file must hold one document, not ${docs.length}`, displayName(file));
   return fromJSON(docs[0]!.doc);
 }
 

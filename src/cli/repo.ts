@@ -10,6 +10,7 @@ import { parseShard } from "../repo/plan.js";
 import { mergeReports, renderMigrationMarkdown, repoExitCode } from "../repo/report.js";
 import { DEFAULT_REPO_OPTIONS, runRepo, type RunRepoOptions } from "../repo/run.js";
 import type { RepoReport, RepoRun } from "../repo/types.js";
+import { checkTargetVersion } from "../convert/target-version.js";
 import { EXIT, outputFormatOk, reportInputError, type CommandContext, type Streams } from "./shared.js";
 import { writeFileAtomic } from "./io.js";
 
@@ -48,7 +49,8 @@ function runOptions(dir: string, out: string, o: RepoCliOptions): RunRepoOptions
   const flag = (msg: string): InputError => new InputError(msg, "<flags>");
   if (o.params !== "inline" && o.params !== "constraint") throw flag(`--params must be inline or constraint, not ${JSON.stringify(o.params)}`);
   if (o.target !== "vap" && o.target !== "kyverno") throw flag(`--target must be vap or kyverno, not ${JSON.stringify(o.target)}`);
-  if (!/^v?1\.\d+$/.test(o.targetVersion)) throw flag(`--target-version must look like 1.36, not ${JSON.stringify(o.targetVersion)}`);
+  const tv = checkTargetVersion(o.targetVersion);
+  if ("error" in tv) throw flag(tv.error);
   let shard: RunRepoOptions["shard"];
   if (o.shard !== undefined) {
     try {
@@ -69,7 +71,7 @@ function runOptions(dir: string, out: string, o: RepoCliOptions): RunRepoOptions
   const outInside = outRel && !outRel.startsWith("..") && !isAbsolute(outRel);
   return {
     ...DEFAULT_REPO_OPTIONS,
-    targetVersion: o.targetVersion.replace(/^v/, ""),
+    targetVersion: tv.version,
     params: o.params,
     target: o.target,
     emitTests: !!o.emitTests,

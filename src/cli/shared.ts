@@ -7,12 +7,14 @@ import type { PspConvertOptions } from "../../converters/psp/index.js";
 import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s/authz.js";
 import { detectSource, type AnyConverter } from "../convert/registry.js";
 import { gapText, gapWhere } from "../convert/render.js";
+import { checkTargetVersion } from "../convert/target-version.js";
 import type { CommonConvertOptions, Converter, ConvertResult, ReportGap } from "../convert/types.js";
 import { costWarnings, type CaseResult } from "../equivalence/contract.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { expandPaths, readDocuments, writeFileAtomic, type Streams } from "./io.js";
 
 export { renderYaml, type SourceSummary } from "../convert/render.js";
+export { checkOutput } from "../convert/output-check.js";
 export { EXIT, expandPaths, expandRegoPaths, readDocuments, readText, reportInputError, stdStreams, type Streams } from "./io.js";
 
 /** What a command gets from main.ts: its output streams and where to put its exit code. */
@@ -81,7 +83,8 @@ const flagError = (msg: string): InputError => new InputError(msg, "<flags>");
 
 /** Options for the converter `sourceId` from the flags; a bad flag is an InputError (exit 2). */
 export function convertOptions(o: ConvertFlags, sourceId: string): CommonConvertOptions & Partial<PspConvertOptions> {
-  if (!/^v?1\.\d+$/.test(o.targetVersion)) throw flagError(`--target-version must look like 1.36, not ${JSON.stringify(o.targetVersion)}`);
+  const tv = checkTargetVersion(o.targetVersion);
+  if ("error" in tv) throw flagError(tv.error);
   const psp: Partial<PspConvertOptions> = {};
   if (sourceId === "psp") {
     const rbac = o.rbac ?? "authorizer";
@@ -99,7 +102,7 @@ export function convertOptions(o: ConvertFlags, sourceId: string): CommonConvert
   if (actions?.includes("Deny") && actions.includes("Warn")) throw flagError("--actions: Deny and Warn together are invalid in a binding");
   if (o.name !== undefined && (!NAME_RE.test(o.name) || o.name.length > 236))
     throw flagError(`--name must be a lowercase DNS subdomain of at most 236 characters, not ${JSON.stringify(o.name)}`);
-  return { targetVersion: o.targetVersion.replace(/^v/, ""), ...psp, ...(actions ? { actions: actions.filter(isAction) } : {}), ...(o.name !== undefined ? { name: o.name } : {}) };
+  return { targetVersion: tv.version, ...psp, ...(actions ? { actions: actions.filter(isAction) } : {}), ...(o.name !== undefined ? { name: o.name } : {}) };
 }
 
 // --- rendering a ConvertResult ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { runSuiteFile, suiteKindOf } from "../equivalence/suites.js";
 import { InputError } from "../input/yaml.js";
+import { STDIN } from "./io.js";
 import { EXIT, expandPaths, loadAuthz, outputFormatOk, printCostWarnings, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
 interface TestOptions {
@@ -29,6 +30,8 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
   try {
     const params = opts.params ?? "inline";
     if (params !== "inline" && params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(params)}`, "<flags>");
+    // a suite names its policies and resources relative to its own file: it cannot come from standard input
+    if (manifests.includes(STDIN)) throw new InputError("a test manifest cannot be read from standard input: its files are named relative to it; give its path", "<stdin>");
     const authorizer = loadAuthz(opts.authz);
     for (const file of expandPaths(manifests)) {
       const kind = suiteKindOf(readDocuments([file]));

@@ -8,6 +8,7 @@ import { countErrors } from "../equivalence/replay.js";
 import { InputError } from "../input/yaml.js";
 import { runRegoConvert } from "./rego-convert.js";
 import {
+  checkOutput,
   convertOptions,
   EXIT,
   loadAuthz,
@@ -44,7 +45,8 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
     const loaded = loadSources(sources);
     const conv = loaded.converter;
     if (opts.params !== undefined && opts.params !== "inline" && opts.params !== "constraint") throw new InputError(`--params must be inline or constraint, not ${JSON.stringify(opts.params)}`, "<flags>");
-    const result = conv.convert(loaded.sources, { ...convertOptions(opts, conv.id), ...(opts.params ? { params: opts.params } : {}) });
+    const copts = convertOptions(opts, conv.id);
+    const result = checkOutput(conv.convert(loaded.sources, { ...copts, ...(opts.params ? { params: opts.params } : {}) }), { targetVersion: copts.targetVersion ?? "1.36", source: conv.id });
     printGaps(result.gaps, ctx.io);
     gaps = result.gaps.length;
     const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));

@@ -143,10 +143,13 @@ function identifier(raw: string, used: Set<string>): string {
 export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable<string> = []): { variables: NamedCExpr[]; rewritten: CExpr[] } {
   const used = new Set<string>([...reserved, ...existing.map((v) => v.name)]);
   let all = [...existing.map((v) => v.expr), ...exprs];
-  // an existing variable's whole expression found elsewhere is read from that variable
+  // an existing variable's whole expression found elsewhere is read from that variable; a later variable with the
+  // same expression already reads the first one (replacing again would make the two read each other)
+  const firstOf = new Set<string>();
   existing.forEach((v, i) => {
     const k = key(v.expr);
-    if (v.expr.t === "lit" || v.expr.t === "id" || isVariableRef(v.expr)) return;
+    if (v.expr.t === "lit" || v.expr.t === "id" || isVariableRef(v.expr) || firstOf.has(k)) return;
+    firstOf.add(k);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: v.name };
     all = all.map((e, j) => (j === i ? e : replace(e, k, ref)));
   });

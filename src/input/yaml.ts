@@ -1,6 +1,9 @@
 // Reading user input: multi-document YAML/JSON text → plain JS documents with their file:line, with the limits
-// that keep hostile input out (alias bombs, huge files, deep nesting). Pure: the caller reads the file.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+// that keep hostile input out (alias bombs, huge files, deep nesting). Pure: the caller reads the file. Kubernetes
+// objects are read as kubectl reads them (`schema: "kubectl"`: YAML 1.1 scalars, see kubectl-schema.ts); the
+// default is the YAML 1.2 core schema (gator and Gatekeeper read with yaml.v3).
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type EmptyStream, type Node } from "yaml";
+import { kubectlTags } from "./kubectl-schema.js";
 
 /** Input we refuse or cannot read. Always carries the file and, where known, the 1-based line. */
 export class InputError extends Error {
@@ -71,25 +74,50 @@ export const LIMITS = {
   maxDepth: 200,
 };
 
-function depthOf(v: unknown, limit: number): number {
+/** How plain scalars resolve: `core` (YAML 1.2, as yaml.v3 / gator) or `kubectl` (sigs.k8s.io/yaml: YAML 1.1). */
+export interface ParseOptions {
+  schema?: "core" | "kubectl";
+}
+
+/** The nesting depth of `v` (stops counting past `limit`), and whether it holds a number JSON cannot carry. */
+function shapeOf(v: unknown, limit: number): { depth: number; nonFinite: boolean } {
   let max = 0;
+  let nonFinite = false;
   const stack: [unknown, number][] = [[v, 0]];
   while (stack.length) {
     const [x, d] = stack.pop()!;
     if (d > max) max = d;
-    if (max > limit) return max;
+    if (max > limit) return { depth: max, nonFinite };
+    if (typeof x === "number" && !Number.isFinite(x)) nonFinite = true;
     if (x && typeof x === "object") for (const c of Object.values(x)) stack.push([c, d + 1]);
   }
-  return max;
+  return { depth: max, nonFinite };
 }
 
+const tooDeep = (file: string, line?: number): InputError => new InputError(`document nests deeper than ${LIMITS.maxDepth} levels (the nesting limit)`, file, line);
+const isStackOverflow = (e: unknown): boolean => e instanceof RangeError || (e instanceof Error && /call stack/i.test(e.message));
+
 /** Parse every YAML (or JSON) document of `text`. Empty documents are skipped. Throws InputError with file:line. */
-export function parseDocuments(text: string, file: string): LoadedDoc[] {
+export function parseDocuments(text: string, file: string, opts: ParseOptions = {}): LoadedDoc[] {
   if (text.length > LIMITS.maxBytes) {
     throw new InputError(`input is ${text.length} bytes; the limit is ${LIMITS.maxBytes}`, file);
   }
+  const kubectl = opts.schema === "kubectl";
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
+  let docs: Document.Parsed[] | EmptyStream;
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: true,
+      version: "1.2",
+      ...(kubectl ? { customTags: kubectlTags, merge: true } : {}),
+    });
+  } catch (e) {
+    // flow collections nested thousands deep overflow the parser's recursion before any depth can be counted
+    if (isStackOverflow(e)) throw tooDeep(file);
+    throw e;
+  }
   const list = Array.isArray(docs) ? docs : [docs];
   if (list.length > LIMITS.maxDocuments) {
     throw new InputError(`more than ${LIMITS.maxDocuments} documents`, file);
@@ -100,6 +128,7 @@ export function parseDocuments(text: string, file: string): LoadedDoc[] {
     const err = d.errors[0];
     if (err) {
       const line = err.pos ? lc.linePos(err.pos[0]).line : undefined;
+      if (/call stack/i.test(err.message)) throw tooDeep(file, line);
       throw new InputError(`invalid YAML: ${err.message.split("\n")[0]}`, file, line);
     }
     const start = d.contents?.range?.[0] ?? d.range[0];
@@ -108,12 +137,13 @@ export function parseDocuments(text: string, file: string): LoadedDoc[] {
     try {
       doc = d.toJS({ maxAliasCount: LIMITS.maxAliasCount });
     } catch (e) {
+      if (isStackOverflow(e)) throw tooDeep(file, line);
       throw new InputError(`${(e as Error).message} (YAML aliases are limited to ${LIMITS.maxAliasCount})`, file, line);
     }
     if (doc === null || doc === undefined) continue;
-    if (depthOf(doc, LIMITS.maxDepth) > LIMITS.maxDepth) {
-      throw new InputError(`document nests deeper than ${LIMITS.maxDepth} levels`, file, line);
-    }
+    const shape = shapeOf(doc, LIMITS.maxDepth);
+    if (shape.depth > LIMITS.maxDepth) throw tooDeep(file, line);
+    if (kubectl && shape.nonFinite) throw new InputError("a .inf or .nan value: JSON has no such number (kubectl refuses it too)", file, line);
     const lineOf = (path: readonly (string | number)[]): number => {
       const node = d.getIn(path, true) as { range?: [number, number, number] } | undefined;
       return node && typeof node === "object" && node.range ? lc.linePos(node.range[0]).line : line;

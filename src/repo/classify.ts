@@ -2,10 +2,10 @@
 // Gatekeeper Constraint, a suite (kyverno test, gator Suite, kaptest manifest) with the files it references, a plain
 // Rego module with its entrypoint, a Helm template or kustomize overlay we do not render, an existing VAP, or
 // anything else. Reads are bounded by bytes actually read; files that cannot be read are `error` with a line.
-import { closeSync, openSync, readSync } from "node:fs";
 import { posix } from "node:path";
 import { converterFor } from "../convert/registry.js";
-import { InputError, LIMITS, parseDocuments, type LoadedDoc } from "../input/yaml.js";
+import { readBoundedText } from "../input/read.js";
+import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
 import { isConstraint, isConstraintTemplate } from "../../converters/rego/gatekeeper/model.js";
 import { isGatorSuite, parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
 import { isKyvernoTest } from "../../converters/kyverno/testsuite.js";
@@ -25,34 +25,10 @@ export interface ClassifiedFile {
   constraintKeys?: string[];
 }
 
-/** The file's text, read at most LIMITS.maxBytes (+1 to tell) bytes; a NUL byte marks a binary file. */
+/** The file's text through the one bounded reader (src/input/read.ts): at most LIMITS.maxBytes bytes actually read,
+ *  regular files only, a NUL byte marks a binary file; failures are InputErrors naming `display`. */
 export function readBounded(abs: string, display: string): string {
-  let fd: number;
-  try {
-    fd = openSync(abs, "r");
-  } catch (e) {
-    throw new InputError(`cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`, display);
-  }
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.alloc(1 << 16);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > LIMITS.maxBytes) throw new InputError(`file is over the ${LIMITS.maxBytes}-byte limit`, display);
-      chunks.push(buf.subarray(0, n));
-    }
-    const data = Buffer.concat(chunks);
-    if (data.subarray(0, 8192).includes(0)) throw new InputError("binary file, not YAML", display);
-    return data.toString("utf8");
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`, display);
-  } finally {
-    closeSync(fd);
-  }
+  return readBoundedText(abs, display);
 }
 
 /** Text that cannot hold a document we care about is not parsed at all (most of a repository's YAML). */

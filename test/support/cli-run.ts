@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { withStdin } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 
 export interface CliRun {
@@ -14,12 +15,13 @@ export interface CliRun {
   err: string;
 }
 
-/** `migrate ARGS…` in-process; `$T/` at the start of an argument is replaced by `scratch`. */
-export async function runMigrate(args: readonly string[], scratch = ""): Promise<CliRun> {
+/** `migrate ARGS…` in-process; `$T/` at the start of an argument is replaced by `scratch`; `stdin` is what `-`
+ *  reads (empty unless given: an in-process run never reads the test runner's own standard input). */
+export async function runMigrate(args: readonly string[], scratch = "", stdin = ""): Promise<CliRun> {
   let out = "";
   let err = "";
   const argv = args.map((a) => (a.startsWith("$T/") ? path.join(scratch, a.slice(3)) : a));
-  const code = await main(["node", "migrate", ...argv], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  const code = await withStdin(stdin, () => main(["node", "migrate", ...argv], { out: (s) => void (out += s), err: (s) => void (err += s) }));
   return { code, out, err };
 }
 

@@ -99,6 +99,12 @@ describe("checkOutput: what the API server would refuse is a named gap", () => {
     const r = result([vap(), binding()]);
     expect(checkOutput(r)).toBe(r);
   });
+  it("folds line breaks in a static message (the API server refuses them) instead of dropping the policy", () => {
+    const r = checkOutput(result([vap({ validations: [{ expression: "true", message: "first line\n  second line\n" }] }), binding()]));
+    expect(r.gaps).toEqual([]);
+    expect((r.manifests[0] as { spec: { validations: { message: string }[] } }).spec.validations[0]!.message).toBe("first line second line");
+  });
+
   it("drops only the refused validation when others remain", () => {
     const r = checkOutput(result([vap({ validations: [{ expression: "true", message: "ok" }, { expression: "1 +" }] }), binding()]));
     expect(r.manifests).toHaveLength(2);

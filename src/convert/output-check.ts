@@ -30,6 +30,15 @@ function summary(issues: readonly OutputIssue[], n = 3): string {
   return head.join("; ") + (issues.length > n ? `; and ${issues.length - n} more` : "");
 }
 
+/** A VAP whose validation messages hold line breaks, with each break (and the blanks around it) folded to a space. */
+function foldMessages(o: Obj): Obj {
+  if (!isAr(o) || kindOf(o) !== "ValidatingAdmissionPolicy" || !Array.isArray(o.spec?.["validations"])) return o;
+  const validations = o.spec["validations"] as Record<string, unknown>[];
+  if (!validations.some((v) => typeof v["message"] === "string" && /[\r\n]/.test(v["message"]))) return o;
+  const folded = validations.map((v) => (typeof v["message"] === "string" ? { ...v, message: v["message"].replace(/\s*[\r\n]+\s*/g, " ").trim() } : v));
+  return { ...o, spec: { ...o.spec, validations: folded } };
+}
+
 /** The gap id for a set of issues: the most telling code. */
 function gapId(issues: readonly OutputIssue[]): string {
   for (const c of ["api-version", "too-large", "compile"] as const) if (issues.some((i) => i.code === c)) return `output.${c}`;
@@ -61,6 +70,8 @@ export function checkOutput(result: ConvertResult, opts: OutputCheckOptions = {}
       effect: "unverified",
     });
   }
+  // a validation's static message must be one line (API validation); folding its line breaks changes no verdict
+  objects = objects.map(foldMessages);
   const mapEffect: GapEffect = opts.source === "psp" ? "stricter" : "weaker";
   // 2. validate; drop what cannot be fixed, one round per dropped piece (indices shift), bounded by the object count
   for (let round = 0; round < 4 * objects.length + 4; round++) {

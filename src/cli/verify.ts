@@ -50,6 +50,8 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
     printGaps(result.gaps, ctx.io);
     gaps = result.gaps.length;
     const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
+    // zero fixtures would "pass" having checked nothing
+    if (!fixtures.length) throw new InputError("no fixtures found (pods, objects or AdmissionReviews as YAML/JSON)", opts.fixtures.join(", "));
     ctx.io.err(`replaying ${fixtures.length} fixture(s) through the ${conv.id} source engine and the generated policies\n`);
     const authz = loadAuthz(opts.authz);
     const cases = conv.replay({ sources: loaded.sources, manifests: result.manifests, fixtures, suite: conv.id, ...(authz ? { authz } : {}) });

@@ -48,6 +48,18 @@ export class KaptestError extends Error {}
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
+/** The keys kaptest reads (both manifest formats); anything else is a mistake kaptest would ignore silently. */
+const MANIFEST_KEYS = ["policies", "validatingAdmissionPolicies", "resources", "vapTestSuites", "testSuites", "mapTestSuites"] as const;
+const SUITE_KEYS = ["policy", "tests"] as const;
+const CASE_KEYS = ["object", "oldObject", "param", "userInfo", "expect", "deniedMessage", "expectObject"] as const;
+const VAP_EXPECTS = ["admit", "deny", "error", "skip"] as const;
+const MAP_EXPECTS = ["mutate", "skip", "error"] as const;
+
+function unknownKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  const extra = Object.keys(o).filter((k) => !known.includes(k));
+  if (extra.length) throw new KaptestError(`${where}: unknown key${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")} (known: ${known.join(", ")})`);
+}
+
 export function parseManifest(doc: unknown): KaptestManifest {
   if (!isObj(doc)) throw new KaptestError("kaptest manifest must be a mapping");
   const policies = (doc["policies"] ?? doc["validatingAdmissionPolicies"]) as unknown;
@@ -58,26 +70,32 @@ export function parseManifest(doc: unknown): KaptestManifest {
     if (!Array.isArray(x) || !x.every((s) => typeof s === "string")) throw new KaptestError(`${what} must be a list of paths`);
     return x as string[];
   };
-  const suites = (x: unknown, what: string): { policy: string; tests: KaptestCase[] }[] => {
+  const suites = (x: unknown, what: string, expects: readonly string[]): { policy: string; tests: KaptestCase[] }[] => {
     if (!Array.isArray(x)) throw new KaptestError(`${what} must be a list`);
     return x.map((s, i) => {
       if (!isObj(s) || typeof s["policy"] !== "string" || !Array.isArray(s["tests"])) {
         throw new KaptestError(`${what}[${i}] needs a policy name and a tests list`);
       }
+      unknownKeys(s, SUITE_KEYS, `${what}[${i}]`);
       const tests = (s["tests"] as unknown[]).map((t, j) => {
-        if (!isObj(t) || typeof t["expect"] !== "string") throw new KaptestError(`${what}[${i}].tests[${j}] needs expect`);
-        if (!isObj(t["object"]) && !isObj(t["oldObject"])) throw new KaptestError(`${what}[${i}].tests[${j}] needs object or oldObject`);
+        const at = `${what}[${i}].tests[${j}]`;
+        if (!isObj(t) || typeof t["expect"] !== "string") throw new KaptestError(`${at} needs expect`);
+        unknownKeys(t, CASE_KEYS, at);
+        // a typo (`denied`) must not pass as "no expectation"
+        if (!expects.includes(t["expect"].toLowerCase())) throw new KaptestError(`${at}.expect must be one of ${expects.join(", ")}, not ${JSON.stringify(t["expect"])}`);
+        if (!isObj(t["object"]) && !isObj(t["oldObject"])) throw new KaptestError(`${at} needs object or oldObject`);
         return t as unknown as KaptestCase;
       });
       return { policy: s["policy"] as string, tests };
     });
   };
   if (policies === undefined) throw new KaptestError("manifest has no `policies` (or legacy `validatingAdmissionPolicies`)");
+  unknownKeys(doc, MANIFEST_KEYS, "manifest");
   return {
     policies: strList(policies, "policies"),
     resources: strList(resources, "resources"),
-    vapTestSuites: suites(vap, "vapTestSuites"),
-    mapTestSuites: suites(map, "mapTestSuites"),
+    vapTestSuites: suites(vap, "vapTestSuites", VAP_EXPECTS),
+    mapTestSuites: suites(map, "mapTestSuites", MAP_EXPECTS),
   };
 }
 

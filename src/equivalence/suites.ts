@@ -60,6 +60,13 @@ function replayGator(file: string, params: "inline" | "constraint"): CaseResult[
   }
 }
 
+/** A kaptest manifest by its shape (it has no kind): policies and test suites. */
+export function isKaptestManifest(doc: unknown): boolean {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return false;
+  const o = doc as Record<string, unknown>;
+  return o["kind"] === undefined && ("policies" in o || "validatingAdmissionPolicies" in o) && ("vapTestSuites" in o || "testSuites" in o || "mapTestSuites" in o);
+}
+
 /** The suite kind of a file's documents, undefined for anything else (a kaptest manifest is the fallback). */
 export function suiteKindOf(docs: readonly LoadedDoc[]): "kyverno" | "gator" | undefined {
   if (docs.length === 1 && isKyvernoTest(docs[0]!.doc)) return "kyverno";

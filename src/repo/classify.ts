@@ -9,6 +9,7 @@ import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
 import { isConstraint, isConstraintTemplate } from "../../converters/rego/gatekeeper/model.js";
 import { isGatorSuite, parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
 import { isKyvernoTest } from "../../converters/kyverno/testsuite.js";
+import { isKaptestManifest } from "../equivalence/suites.js";
 import type { FileRole, SuiteType } from "./types.js";
 
 /** A classified file: its role, and for suites / templates what the planner needs to tie files together. */
@@ -48,9 +49,6 @@ function resolveRef(suitePath: string, ref: string): string | undefined {
   return p.startsWith("../") || p === ".." ? undefined : p;
 }
 
-function isKaptestManifest(doc: unknown): boolean {
-  return isObj(doc) && doc["kind"] === undefined && ("policies" in doc || "validatingAdmissionPolicies" in doc) && ("vapTestSuites" in doc || "testSuites" in doc || "mapTestSuites" in doc);
-}
 
 /** The files a suite reads, and which of them hold the policies under test. */
 function suiteRefs(path: string, suite: SuiteType, doc: Obj): { refs: string[]; sourceRefs: string[] } {

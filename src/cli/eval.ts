@@ -108,7 +108,8 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
       const m = applyMutatingPolicies({ policies: state.mutatingPolicies, bindings: state.mutatingBindings, params: state.params, namespaces: state.namespaces, crds: state.crds, request, ...(authorizer ? { authorizer } : {}) });
       if (m.error !== undefined) {
         mutationError = m.error;
-      } else if (m.object) {
+      } else if (m.object && m.results.some((r) => r.verdict === "mutate")) {
+        // "mutated" only when a policy changed the object (a MAP that matched but patched nothing did not)
         mutated = m.object;
         request = { ...request, object: m.object };
       }

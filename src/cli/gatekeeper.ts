@@ -23,7 +23,7 @@ import { InputError, type LoadedDoc } from "../input/yaml.js";
 import {
   checkOutput,
   convertOptions,
-  emitOutput,
+  emitConversion,
   EXIT,
   expandPaths,
   outputFormatOk,
@@ -186,12 +186,7 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
   const text = json
     ? renderJsonReport(result, { files: loaded.files, source: "gatekeeper", extra: { templates } })
     : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: gatekeeperConverter.names(loaded.groups) });
-  try {
-    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, ctx.io);
-  } catch (e) {
-    return reportInputError(e, ctx.io);
-  }
-  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+  return emitConversion(text, { out: opts.out, name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, result, ctx.io);
 }
 
 export function registerGatekeeper(program: Command, ctx: CommandContext): void {

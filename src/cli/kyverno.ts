@@ -10,7 +10,7 @@ import { InputError } from "../input/yaml.js";
 import {
   checkOutput,
   convertOptions,
-  emitOutput,
+  emitConversion,
   EXIT,
   loadSourcesOf,
   outputFormatOk,
@@ -50,12 +50,7 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
   const text = json
     ? renderJsonReport(result, { files: loaded.files, source: kyvernoConverter.id, extra: { policies: loaded.sources.map((p) => ({ name: p.name, kind: p.kind, file: p.source.file, line: p.source.line })) } })
     : renderYaml(result, { files: loaded.files, label: "Kyverno policies", names });
-  try {
-    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || names[0] || "kyverno", json }, ctx.io);
-  } catch (e) {
-    return reportInputError(e, ctx.io);
-  }
-  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+  return emitConversion(text, { out: opts.out, name: vapName(result) || names[0] || "kyverno", json }, result, ctx.io);
 }
 
 export function registerKyverno(program: Command, ctx: CommandContext): void {

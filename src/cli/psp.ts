@@ -6,7 +6,7 @@ import type { PodSecurityPolicy } from "../../converters/psp/model.js";
 import type { ConvertResult } from "../convert/types.js";
 import {
   convertOptions,
-  emitOutput,
+  emitConversion,
   EXIT,
   loadSourcesOf,
   outputFormatOk,
@@ -47,8 +47,7 @@ export function runPsp(files: string[], opts: PspCliOptions, ctx: CommandContext
         extra: { psps: psps.map((p) => ({ name: p.metadata.name, file: p.source.file, line: p.source.line })).sort((a, b) => (a.name < b.name ? -1 : 1)) },
       })
     : renderYaml(result, { files: loaded.files, label: "PodSecurityPolicies", names: psps.map((p) => p.metadata.name) });
-  emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || "psp-set", json }, ctx.io);
-  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+  return emitConversion(text, { out: opts.out, name: vapName(result) || "psp-set", json }, result, ctx.io);
 }
 
 export function registerPsp(program: Command, ctx: CommandContext): void {

@@ -17,7 +17,7 @@ import { requestFromDocument } from "../vap/load.js";
 import {
   checkOutput,
   convertOptions,
-  emitOutput,
+  emitConversion,
   EXIT,
   expandPaths,
   expandRegoPaths,
@@ -149,11 +149,6 @@ export function runRegoConvert(files: string[], opts: RegoConvertOptions, ctx: C
   const text = json
     ? renderJsonReport(result, { files: moduleFiles, source: "rego", extra: { entrypoint, input: shape } })
     : renderYaml(result, { files: moduleFiles, label: "Rego entrypoint", names: [entrypoint] });
-  try {
-    emitOutput(text, { ...(opts.out ? { out: opts.out } : {}), name: vapName(result) || "rego", json }, ctx.io);
-  } catch (error) {
-    return reportInputError(error, ctx.io);
-  }
-  return result.gaps.length ? EXIT.gaps : EXIT.ok;
+  return emitConversion(text, { out: opts.out, name: vapName(result) || "rego", json }, result, ctx.io);
 }
 

@@ -11,7 +11,7 @@ import { checkTargetVersion } from "../convert/target-version.js";
 import type { CommonConvertOptions, Converter, ConvertResult, ReportGap } from "../convert/types.js";
 import { costWarnings, type CaseResult } from "../equivalence/contract.js";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
-import { expandPaths, readDocuments, writeFileAtomic, type Streams } from "./io.js";
+import { EXIT, expandPaths, readDocuments, reportInputError, writeFileAtomic, type Streams } from "./io.js";
 
 export { renderYaml, type SourceSummary } from "../convert/render.js";
 export { checkOutput } from "../convert/output-check.js";
@@ -141,15 +141,21 @@ export function renderJsonReport(result: ConvertResult, r: { files: readonly str
   return JSON.stringify({ results: [entry] }, null, 2) + "\n";
 }
 
-/** Print the output on stdout, or write it atomically to `DIR/<name>.<yaml|json>` with `--out DIR`. */
-export function emitOutput(text: string, o: { out?: string; name: string; json: boolean }, io: Streams): void {
-  if (!o.out) {
-    io.out(text);
-    return;
-  }
-  const path = join(o.out, `${o.name}.${o.json ? "json" : "yaml"}`);
-  writeFileAtomic(path, text);
-  io.err(`wrote ${path}\n`);
+/**
+ * The last step of every converting command: print the output on stdout, or write it atomically to
+ * `DIR/<name>.<yaml|json>` with `--out DIR`; returns the exit code (3 with gaps, 2 when the write fails).
+ */
+export function emitConversion(text: string, o: { out?: string | undefined; name: string; json: boolean }, result: ConvertResult, io: Streams): number {
+  if (o.out) {
+    const path = join(o.out, `${o.name}.${o.json ? "json" : "yaml"}`);
+    try {
+      writeFileAtomic(path, text);
+    } catch (e) {
+      return reportInputError(e, io);
+    }
+    io.err(`wrote ${path}\n`);
+  } else io.out(text);
+  return result.gaps.length ? EXIT.gaps : EXIT.ok;
 }
 
 // --- replay reports ---------------------------------------------------------------------------------------------

@@ -46,6 +46,11 @@ export interface CallCostRule {
   readonly fn?: CallCostFn;
   /** `fn` reads the result; otherwise it is charged before the function runs (same total, no wasted work). */
   readonly usesResult?: boolean;
+  /**
+   * What `fn` does when both arguments are strings, for call sites that charge strings without calling it:
+   * "defer" — it has no estimate (undefined; the next rule decides); "minSize" — ⌈0.1 · min(size(x), size(y))⌉.
+   */
+  readonly strings?: "defer" | "minSize";
 }
 
 /** Decides the cost rule of a call site from its function name and statically resolved overload id ("" if none). */
@@ -55,8 +60,30 @@ export const fixedCost = (n: number): CallCostRule => ({ fixed: n });
 
 const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
 
+/**
+ * A string measure remembering its two last strings (most recent first): a call site comparing with a constant,
+ * matching a constant regex or calling several functions on one field measures the same strings call after call.
+ */
+export function memoizedMeasure(measure: (s: string) => number): (s: string) => number {
+  let a = "";
+  let aSize = measure(a);
+  let b = "";
+  let bSize = aSize;
+  return (s) => {
+    if (s === a) return aSize;
+    const n = s === b ? bSize : measure(s);
+    b = a;
+    bSize = aSize;
+    a = s;
+    aSize = n;
+    return n;
+  };
+}
+
 /** Number of code points of a string (cel-go string sizes count runes). */
-export function codePoints(s: string): number {
+export const codePoints = memoizedMeasure(countCodePoints);
+
+function countCodePoints(s: string): number {
   if (!HIGH_SURROGATE.test(s)) return s.length;
   let n = s.length;
   for (let i = 0; i + 1 < s.length; i++) {
@@ -126,7 +153,7 @@ const MIN_SIZE_OVERLOADS = new Set([
 export function defaultCallCost(overloadId: string): CallCostRule {
   if (STRING_PREFIX_OVERLOADS.has(overloadId)) return { fn: (x) => sizeTraversal(x) };
   // ⌈0.1 · min(a, b)⌉ = min(⌈0.1 · a⌉, ⌈0.1 · b⌉): the ceiling is monotonic
-  if (MIN_SIZE_OVERLOADS.has(overloadId)) return { fn: (x, y) => Math.min(sizeTraversal(x), sizeTraversal(y)) };
+  if (MIN_SIZE_OVERLOADS.has(overloadId)) return { fn: (x, y) => Math.min(sizeTraversal(x), sizeTraversal(y)), strings: "minSize" };
   switch (overloadId) {
     case "in_list":
       return { fn: (_x, y) => actualSize(y) };
@@ -156,13 +183,17 @@ export function planCallCost(fn: string, overloadId: string, estimators: readonl
   const first = rules[0]!;
   if (first.fixed !== undefined || rules.length === 1) return first;
   const usesResult = rules.some((r) => r.usesResult);
+  // two strings: the first rule with an estimate for them decides
+  const onStrings = rules.find((r) => r.strings !== "defer")?.strings;
+  const strings = onStrings === "minSize" ? onStrings : undefined;
   const fns = rules.map(asCostFn);
   if (fns.length === 2) {
     const [f1, f2] = fns as [CallCostFn, CallCostFn];
-    return { usesResult, fn: (x, y, result) => f1(x, y, result) ?? f2(x, y, result) };
+    return { usesResult, strings, fn: (x, y, result) => f1(x, y, result) ?? f2(x, y, result) };
   }
   return {
     usesResult,
+    strings,
     fn: (x, y, result) => {
       for (const f of fns) {
         const c = f(x, y, result);

@@ -7,7 +7,7 @@
 // and is charged only when every argument was evaluated.
 import type { Call } from "./ast.js";
 import type { Activation } from "./env.js";
-import { planCallCost, type CallCostRule, type CostInput } from "./cost.js";
+import { planCallCost, sizeTraversal, type CallCostRule, type CostInput } from "./cost.js";
 import { ErrBox, asCelError, attempt, charge, notStrictlyFalse, type Ev, type Frame, type PlanContext, type Scope } from "./frame.js";
 import type { Overload } from "./registry.js";
 import { candidatesFor, makeDispatcher, makeDispatcher1, makeDispatcher2, noSuchOverloadError } from "./stdlib/dispatch.js";
@@ -242,7 +242,39 @@ export function planEquality(ctx: PlanContext, e: Call, scope: Scope): Ev {
   const negate = e.fn === "_!=_";
   const rule = planCallCost(e.fn, negate ? "not_equals" : "equals", ctx.env.costEstimators);
   const d = negate ? (x: Value, y: Value): Value => !celEquals(x, y) : celEquals;
+  if (rule.strings === "minSize" && !rule.usesResult) {
+    const lc = ctx.constantOf(l);
+    const rc = ctx.constantOf(r);
+    if (typeof rc === "string" && lc === undefined) return constantStringEquality(l, rc, false, negate, d, rule);
+    if (typeof lc === "string" && rc === undefined) return constantStringEquality(r, lc, true, negate, d, rule);
+  }
   return binaryCall(d, l, r, { strict: true, rule });
+}
+
+/**
+ * `x == 'c'` / `'c' == x` (and `!=`): as binaryCall plans it, but a string `x` is compared and charged inline
+ * (the rule's "minSize" cost for two strings, the constant's size measured once).
+ */
+function constantStringEquality(x0: Ev, c: string, constantLeft: boolean, negate: boolean, d: (x: Value, y: Value) => Value, rule: CallCostRule): Ev {
+  const cost = siteCost(rule);
+  const cSize = sizeTraversal(c);
+  return (a, f) => {
+    let x: Value;
+    try {
+      x = x0(a, f);
+    } catch (e) {
+      // strict: the constant side is evaluated too (it cannot fail), and the call is charged
+      const err = asCelError(e);
+      charge(f, constantLeft ? cost(c, undefined, undefined) : cost(undefined, c, undefined));
+      throw err;
+    }
+    if (typeof x === "string") {
+      charge(f, Math.min(sizeTraversal(x), cSize));
+      return (x === c) !== negate;
+    }
+    charge(f, constantLeft ? cost(c, x, undefined) : cost(x, c, undefined));
+    return constantLeft ? d(c, x) : d(x, c);
+  };
 }
 
 /** `@not_strictly_false(x)`: true unless x is false; errors are absorbed; costs 1. */

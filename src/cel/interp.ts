@@ -6,7 +6,7 @@
 // has(), indexing, `?:`) are planned in interp-attrs.ts, function calls in interp-calls.ts.
 import type { Call, Comprehension, Expr, ParsedExpr } from "./ast.js";
 import type { CheckResult } from "./checker.js";
-import { COST_LIMIT_MESSAGE, CostLimitExceeded, LIST_CREATE_BASE_COST, MAP_CREATE_BASE_COST, PER_CALL_LIMIT, STRUCT_CREATE_BASE_COST } from "./cost.js";
+import { COST_LIMIT_MESSAGE, CostLimitExceeded, LIST_CREATE_BASE_COST, MAP_CREATE_BASE_COST, PER_CALL_LIMIT, planCallCost, STRUCT_CREATE_BASE_COST } from "./cost.js";
 import type { Activation, Env } from "./env.js";
 import { asCelError, charge, ErrBox, Frame, notStrictlyFalse, type Ev, type PlanContext, type Scope, type Slot } from "./frame.js";
 import { constantIdent, evalAttribute, isAttribute, planAttribute, qualifiedName } from "./interp-attrs.js";
@@ -154,7 +154,8 @@ class Planner implements PlanContext {
       try {
         rv = r(a, f);
       } catch (err) {
-        throw lerr ?? asCelError(err);
+        const rerr = asCelError(err); // the cost limit is never absorbed, not even by an error on the left
+        throw lerr ?? rerr;
       }
       if (rv === absorbing) return absorbing;
       if (lerr) throw lerr;
@@ -232,6 +233,8 @@ class Planner implements PlanContext {
 
   /** A fold (no cost of its own). The accumulator is initialized on its first use, as cel-go's folder does. */
   private comprehension(e: Comprehension, scope: Scope): Ev {
+    const quantifier = this.quantifier(e, scope);
+    if (quantifier) return quantifier;
     const range = this.plan(e.iterRange, scope);
     const init = this.plan(e.accuInit, scope);
     const accuSlot = this.slots++;
@@ -258,6 +261,23 @@ class Planner implements PlanContext {
           if (!step(a, f)) break;
         }
       } else if (r instanceof CelMap) {
+        if (r.constructor === CelMap && rawKeysAreCel(r)) {
+          // a plain map without int keys (JSON objects): iterated directly, no generator, no key conversion
+          const raw = r.rawEntries();
+          if (two) {
+            for (const [k, v] of raw) {
+              f.slots[itSlot] = k;
+              f.slots[it2Slot] = v;
+              if (!step(a, f)) break;
+            }
+          } else {
+            for (const k of raw.keys()) {
+              f.slots[itSlot] = k;
+              if (!step(a, f)) break;
+            }
+          }
+          return result(a, f);
+        }
         for (const [k, v] of r.entries()) {
           f.slots[itSlot] = k;
           if (two) f.slots[it2Slot] = v;
@@ -269,6 +289,104 @@ class Planner implements PlanContext {
       return result(a, f);
     };
   }
+
+  /**
+   * `all` / `exists` (one or two variables) as the parser expands them, run as one loop: the same result, errors and
+   * cost as the generic fold (condition `@not_strictly_false(@result)` resp. `(!@result)`, step `@result && p` resp.
+   * `@result || p` with commutative error absorption, result `@result`), without planning those parts as closures.
+   * Undefined for any other comprehension, or when `!_` is not the standard unit-cost overload.
+   */
+  private quantifier(e: Comprehension, scope: Scope): Ev | undefined {
+    const all = e.macro === "all";
+    if (!all && e.macro !== "exists") return undefined;
+    const isAccu = (x: Expr): boolean => x.k === "ident" && x.name === e.accuVar;
+    const call = (x: Expr, fn: string, n: number): x is Call => x.k === "call" && !x.target && x.fn === fn && x.args.length === n;
+    const c = e.loopCondition;
+    const s = e.loopStep;
+    if (e.accuInit.k !== "lit" || e.accuInit.value !== all || !isAccu(e.result)) return undefined;
+    if (!call(c, "@not_strictly_false", 1) || !call(s, all ? "_&&_" : "_||_", 2) || !isAccu(s.args[0]!)) return undefined;
+    const tested = c.args[0]!;
+    if (all ? !isAccu(tested) : !(call(tested, "!_", 1) && isAccu(tested.args[0]!) && this.standardNot(tested))) return undefined;
+    const range = this.plan(e.iterRange, scope);
+    const inner = new Map(scope);
+    const itSlot = this.slots++;
+    inner.set(e.iterVar, { slot: itSlot });
+    const two = e.iterVar2 !== "";
+    const it2Slot = two ? this.slots++ : -1;
+    if (two) inner.set(e.iterVar2, { slot: it2Slot });
+    const pred = this.plan(s.args[1]!, inner);
+    const absorbing = !all; // false ends an `all`, true an `exists`
+    const units = all ? ALL_CONDITION_UNITS : EXISTS_CONDITION_UNITS;
+    /** One iteration on the accumulator `acc` (a bool or an error): the new accumulator. */
+    const step = (acc: boolean | CelError, a: Activation, f: Frame): boolean | CelError => {
+      charge(f, 1); // the accumulator read of the step
+      let v: Value;
+      try {
+        v = pred(a, f);
+      } catch (err) {
+        const ce = asCelError(err);
+        return acc instanceof CelError ? acc : ce;
+      }
+      if (v === absorbing) return absorbing;
+      if (acc instanceof CelError) return acc;
+      return v === !absorbing ? acc : nso();
+    };
+    return (a, f) => {
+      const r = range(a, f);
+      let acc: boolean | CelError = !absorbing;
+      if (Array.isArray(r)) {
+        const l = r as readonly Value[];
+        for (let i = 0; i < l.length; i++) {
+          for (let u = 0; u < units; u++) charge(f, 1);
+          if (acc === absorbing) break;
+          if (two) {
+            f.slots[itSlot] = BigInt(i);
+            f.slots[it2Slot] = l[i]!;
+          } else f.slots[itSlot] = l[i]!;
+          acc = step(acc, a, f);
+        }
+      } else if (r instanceof CelMap) {
+        if (!two && r.constructor === CelMap && rawKeysAreCel(r)) {
+          for (const k of r.rawEntries().keys()) {
+            for (let u = 0; u < units; u++) charge(f, 1);
+            if (acc === absorbing) break;
+            f.slots[itSlot] = k;
+            acc = step(acc, a, f);
+          }
+        } else {
+          for (const [k, v] of r.constructor === CelMap && rawKeysAreCel(r) ? r.rawEntries() : r.entries()) {
+            for (let u = 0; u < units; u++) charge(f, 1);
+            if (acc === absorbing) break;
+            f.slots[itSlot] = k;
+            if (two) f.slots[it2Slot] = v;
+            acc = step(acc, a, f);
+          }
+        }
+      } else {
+        throw new CelError(`expression of type '${typeName(r)}' cannot be range of a comprehension (must be list, map, or dynamic)`);
+      }
+      charge(f, 1); // the result: reading the accumulator
+      if (acc instanceof CelError) throw acc;
+      return acc;
+    };
+  }
+
+  /** `!_` resolves to the standard `logical_not` (bool only, cost 1) only. */
+  private standardNot(e: Call): boolean {
+    const ovs = this.checked?.refs.get(e.id) ?? this.env.overloads.get("!_") ?? [];
+    return ovs.length === 1 && ovs[0]!.id === "logical_not" && planCallCost("!_", "logical_not", this.env.costEstimators).fixed === 1;
+  }
+}
+
+/** The unit costs of one `all` / `exists` iteration before the predicate, and of reading the result. */
+const ALL_CONDITION_UNITS = 2; // @not_strictly_false(@result): the accumulator read, the test
+const EXISTS_CONDITION_UNITS = 3; // @not_strictly_false(!@result): the accumulator read, `!`, the test
+
+/** Whether a map has no int/uint keys: then its raw keys are its CEL keys (a uint key is stored as a bigint and
+ *  only the map knows to give it back as a uint). */
+function rawKeysAreCel(m: CelMap): boolean {
+  for (const k of m.rawEntries().keys()) if (typeof k === "bigint") return false;
+  return true;
 }
 
 /** One iteration: only a definite `false` condition stops the loop (errors keep iterating, as cel-go); a failing

@@ -3,6 +3,7 @@
 // A call it has no estimate for falls through to cel-go's defaults (src/cel/cost.ts).
 import {
   fixedCost,
+  memoizedMeasure,
   regexCost,
   STRING_TRAVERSAL_COST_FACTOR,
   traversal,
@@ -20,7 +21,13 @@ const size = (v: CostInput): number => sizeOf(v) ?? 1;
 /** ⌈size · 0.2⌉: a traversal plus the construction of the result. */
 const doubleTraversal = (n: number): number => Math.ceil(n * 2 * STRING_TRAVERSAL_COST_FACTOR);
 
-function utf8Length(s: string): number {
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length of a string. */
+const utf8Length = memoizedMeasure(countUtf8);
+
+function countUtf8(s: string): number {
+  if (!NON_ASCII.test(s)) return s.length; // (the regex scan is several times faster than the loop below)
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -102,7 +109,7 @@ const formatValidate: CallCostRule = {
 };
 
 /** `_==_` on the Kubernetes value types costs 1; other operands defer to cel-go's size-based default. */
-const equality: CallCostRule = { fn: (x) => (x instanceof Opaque ? 1 : undefined) };
+const equality: CallCostRule = { fn: (x) => (x instanceof Opaque ? 1 : undefined), strings: "defer" };
 
 /** CostEstimator.CallCost, planned once per call site. */
 export const k8sCostEstimator: CallCostEstimator = (fn, overloadId) => {

@@ -1,38 +1,22 @@
 // Kubernetes regex library (apiserver pkg/cel/library/regex.go, env 1.0): `s.find(re)`, `s.findAll(re[, n])` with
 // RE2 semantics via @bufbuild/re2 (compiled patterns cached), reproducing Go's FindString / FindAllString
-// (including its empty-match rules).
+// (including its empty-match rules). Offsets come from a linear-time Pike VM over RE2's program, or from a JS
+// RegExp where regex-safe.ts proves it equivalent and free of super-linear backtracking. `translateRE2` (a broad
+// RE2 → JS translation, no such guarantee) is kept for other engines' replacement functions.
 import { RE2JS } from "@bufbuild/re2";
 import type { Library } from "../registry.js";
 import { T } from "../types.js";
+import { pikeFind } from "../stdlib/re2-pike.js";
+import { safeRegExp } from "../stdlib/regex-safe.js";
 import { CelError, type Value } from "../values.js";
 import { asInt, asString, member } from "./common.js";
 
 type Engine = ReturnType<RE2JS["re2"]>;
-type Input = Parameters<Engine["executeEngine"]>[0];
-type InputCtor = new (s: string, start?: number, end?: number) => Input;
 
-const UNANCHORED = 0;
-
-/** The engine's UTF-16 input class is not exported; capture its constructor once through the public API. */
-let inputCtor: InputCtor | undefined;
-function makeInput(s: string): Input {
-  if (!inputCtor) {
-    const p = RE2JS.compile("x");
-    const eng = p.re2();
-    const orig = eng.executeEngine;
-    let captured: InputCtor | undefined;
-    eng.executeEngine = function (this: Engine, input: Input, pos: number, anchor: number, ncap: number) {
-      captured = (input as object).constructor as InputCtor;
-      return orig.call(this, input, pos, anchor, ncap);
-    };
-    p.test("x");
-    if (!captured) throw new Error("cannot access RE2 input class");
-    inputCtor = captured;
-  }
-  return new inputCtor!(s, 0, s.length);
-}
-
-/** A compiled pattern: RE2 (validation, boolean matching) + a JS translation that yields match offsets. */
+/**
+ * A compiled pattern: RE2 (validation, and match offsets through a linear-time Pike VM) plus, when regex-safe.ts
+ * proves one exists, an equivalent JS RegExp (flags `gu`) that cannot backtrack super-linearly.
+ */
 export interface Compiled {
   re2: Engine;
   js: RegExp | undefined;
@@ -208,10 +192,11 @@ export function compileRegex(pattern: string): Compiled {
   let hit = cache.get(pattern);
   if (hit === undefined) {
     try {
-      hit = { re2: RE2JS.compile(pattern).re2(), js: translateRE2(pattern) };
+      hit = { re2: RE2JS.compile(pattern).re2(), js: undefined };
     } catch (e) {
       hit = new CelError(`Illegal regex: ${e instanceof Error ? e.message : String(e)}`);
     }
+    if (!(hit instanceof CelError)) hit.js = safeRegExp(pattern, "g"); // analysed only once RE2 accepted it
     if (cache.size > 1000) cache.clear();
     cache.set(pattern, hit);
   }
@@ -219,25 +204,19 @@ export function compileRegex(pattern: string): Compiled {
   return hit;
 }
 
-const ANCHOR_START = 1;
-const ANCHOR_BOTH = 2;
-
-/** Leftmost match at or after pos: [start, end] offsets, or undefined. */
+/** Leftmost-first match at or after pos: [start, end] offsets, or undefined. */
 function matchAt(re: Compiled, s: string, pos: number): [number, number] | undefined {
-  if (re.js) {
-    re.js.lastIndex = pos;
-    const m = re.js.exec(s);
-    return m ? [m.index, m.index + m[0].length] : undefined;
-  }
-  // RE2-only fallback (boolean engine): leftmost start, then the longest end (leftmost-longest approximation).
-  if (re.re2.executeEngine(makeInput(s), pos, UNANCHORED, 0) === null) return undefined;
-  for (let a = pos; a <= s.length; a++) {
-    if (re.re2.executeEngine(makeInput(s), a, ANCHOR_START, 0) === null) continue;
-    for (let b = s.length; b >= a; b--) {
-      if (re.re2.executeEngine(new inputCtor!(s, a, b), 0, ANCHOR_BOTH, 0) !== null) return [a, b];
+  const js = re.js;
+  if (js) {
+    js.lastIndex = pos;
+    try {
+      const m = js.exec(s);
+      return m ? [m.index, m.index + m[0].length] : undefined;
+    } catch {
+      // irregexp's backtrack stack overflows on some multi-megabyte inputs: the Pike VM answers those
     }
   }
-  return undefined;
+  return pikeFind(re.re2, s, pos);
 }
 
 /** Go regexp.FindAllString(s, n): n < 0 means all; empty matches right after a match are dropped. */

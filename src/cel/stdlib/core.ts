@@ -1,6 +1,7 @@
 // Standard CEL overloads (cel-go's stdlib): operators, size, string predicates and regex, type conversions,
 // type identifiers, timestamp/duration accessors. Declarations carry precise signatures for the checker;
 // implementations receive evaluated values of the declared kinds (dispatch guarantees it).
+import { codePoints } from "../cost.js";
 import type { IdentDecl, Library, Overload } from "../registry.js";
 import { T, type CelType } from "../types.js";
 import { CelError, CelMap, CelTypeValue, CelUint, Duration, Timestamp, typeName, type Value } from "../values.js";
@@ -24,6 +25,7 @@ import {
   errUintOverflow,
   floorDiv,
   index,
+  intOf,
   listContains,
   mapContainsKey,
 } from "./ops.js";
@@ -38,21 +40,8 @@ const s = (v: Value): string => v as string;
 const ts = (v: Value): bigint => (v as Timestamp).ns;
 const du = (v: Value): bigint => (v as Duration).ns;
 
-/** Number of Unicode code points. */
-export function codePointLength(str: string): number {
-  let n = str.length;
-  for (let k = 0; k < str.length; k++) {
-    const c = str.charCodeAt(k);
-    if (c >= 0xd800 && c <= 0xdbff && k + 1 < str.length) {
-      const c2 = str.charCodeAt(k + 1);
-      if (c2 >= 0xdc00 && c2 <= 0xdfff) {
-        n--;
-        k++;
-      }
-    }
-  }
-  return n;
-}
+/** Number of Unicode code points (cost.ts's count, which skips the scan for strings without surrogates). */
+export const codePointLength = (str: string): number => codePoints(str);
 
 // ------------------------------------------------------------ arithmetic
 
@@ -164,14 +153,14 @@ const containers: Overload[] = [
   fn("index_map", "_[_]", [T.map(K, V), K], V, index),
   fn("in_list", "@in", [A, T.list(A)], T.bool, (a, l) => listContains(l as readonly Value[], a)),
   fn("in_map", "@in", [K, T.map(K, V)], T.bool, (k, m) => mapContainsKey(m as CelMap, k)),
-  fn("size_string", "size", [T.string], T.int, (a) => BigInt(codePointLength(s(a)))),
-  fn("size_bytes", "size", [T.bytes], T.int, (a) => BigInt((a as Uint8Array).length)),
-  fn("size_list", "size", [T.list(A)], T.int, (a) => BigInt((a as readonly Value[]).length)),
-  fn("size_map", "size", [T.map(K, V)], T.int, (a) => BigInt((a as CelMap).size)),
-  method("string_size", "size", [T.string], T.int, (a) => BigInt(codePointLength(s(a)))),
-  method("bytes_size", "size", [T.bytes], T.int, (a) => BigInt((a as Uint8Array).length)),
-  method("list_size", "size", [T.list(A)], T.int, (a) => BigInt((a as readonly Value[]).length)),
-  method("map_size", "size", [T.map(K, V)], T.int, (a) => BigInt((a as CelMap).size)),
+  fn("size_string", "size", [T.string], T.int, (a) => intOf(codePointLength(s(a)))),
+  fn("size_bytes", "size", [T.bytes], T.int, (a) => intOf((a as Uint8Array).length)),
+  fn("size_list", "size", [T.list(A)], T.int, (a) => intOf((a as readonly Value[]).length)),
+  fn("size_map", "size", [T.map(K, V)], T.int, (a) => intOf((a as CelMap).size)),
+  method("string_size", "size", [T.string], T.int, (a) => intOf(codePointLength(s(a)))),
+  method("bytes_size", "size", [T.bytes], T.int, (a) => intOf((a as Uint8Array).length)),
+  method("list_size", "size", [T.list(A)], T.int, (a) => intOf((a as readonly Value[]).length)),
+  method("map_size", "size", [T.map(K, V)], T.int, (a) => intOf((a as CelMap).size)),
 ];
 
 // ------------------------------------------------------------ strings

@@ -6,6 +6,7 @@ import { T } from "../types.js";
 import { CelError, type Value } from "../values.js";
 import { fn, method } from "./decl.js";
 import { celQuote, formatString } from "./format.js";
+import { intOf } from "./ops.js";
 
 const s = (v: Value): string => v as string;
 const n = (v: Value): number => {
@@ -13,8 +14,15 @@ const n = (v: Value): number => {
   return b > 2n ** 53n ? Number.MAX_SAFE_INTEGER : b < -(2n ** 53n) ? Number.MIN_SAFE_INTEGER : Number(b);
 };
 const cps = (str: string): string[] => Array.from(str);
+/** Without surrogates, UTF-16 indices are code point indices and the native searches answer directly. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 function indexOfCp(str: string, sub: string, offset: bigint | undefined): bigint {
+  if (!SURROGATE.test(str)) {
+    const off = offset === undefined ? 0 : n(offset);
+    if (off < 0 || off > str.length) throw new CelError(`index out of range: ${offset}`);
+    return intOf(str.indexOf(sub, off));
+  }
   const runes = cps(str);
   const subRunes = cps(sub);
   const off = offset === undefined ? 0 : n(offset);
@@ -29,6 +37,11 @@ function indexOfCp(str: string, sub: string, offset: bigint | undefined): bigint
 }
 
 function lastIndexOfCp(str: string, sub: string, offset: bigint | undefined): bigint {
+  if (!SURROGATE.test(str)) {
+    const off = offset === undefined ? str.length : n(offset);
+    if (off < 0 || off > str.length) throw new CelError(`index out of range: ${offset}`);
+    return intOf(sub === "" ? off : str.lastIndexOf(sub, off));
+  }
   const runes = cps(str);
   const subRunes = cps(sub);
   let off = offset === undefined ? runes.length : n(offset);
@@ -111,8 +124,14 @@ function join(list: Value, sep: string): string {
   return (l as readonly string[]).join(sep);
 }
 
-const asciiMap = (str: string, lower: boolean): string =>
-  str.replace(lower ? /[A-Z]+/g : /[a-z]+/g, (m) => (lower ? m.toLowerCase() : m.toUpperCase()));
+function asciiMap(str: string, lower: boolean): string {
+  const from = lower ? 65 : 97; // 'A' or 'a'
+  for (let i = 0; i < str.length; i++) {
+    const c = str.charCodeAt(i);
+    if (c >= from && c < from + 26) return str.replace(lower ? /[A-Z]+/g : /[a-z]+/g, (m) => (lower ? m.toLowerCase() : m.toUpperCase()));
+  }
+  return str; // nothing to map
+}
 
 export const stringsLibrary: Library = {
   name: "cel.ext.strings",

@@ -279,7 +279,7 @@ describe("migrate test: gator suites", () => {
     const lines = r.out.trim().split("\n");
     expect(lines[0]).toBe(`[${G}/suite.yaml]`);
     expect(lines.filter((l) => l.startsWith("PASS: "))).toHaveLength(6);
-    for (const l of lines.slice(1, -1)) expect(l).toMatch(/^PASS: k8sdenyprivileged - \(.*\) \S+ - (ADMIT|DENY) ==> source \1, vap \1$/);
+    for (const l of lines.slice(1, -1)) expect(l).toMatch(/^PASS: k8sdenyprivileged - \(.*\) \S+ \(fixtures\/gatekeeper\/cases\/[\w-]+\.yaml\) - (ADMIT|DENY) ==> source \1, vap \1$/);
     expect(lines.at(-1)).toBe("Total: 6, Pass: 6, Fail: 0");
   });
 

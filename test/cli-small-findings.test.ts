@@ -1,6 +1,7 @@
 // Small findings of the hardening review, each pinned: `eval` says "mutated" only when a MutatingAdmissionPolicy
-// changed the object, and file names or gap texts with line breaks cannot break out of the YAML header comment.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// changed the object, file names or gap texts with line breaks cannot break out of the YAML header comment, and a
+// directory (a `helm template --output-dir` render) converts with the documents of other kinds skipped and noted.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -47,5 +48,39 @@ describe("the YAML header keeps hostile names on comment lines", () => {
     expect(header.split("\n").filter(Boolean).every((l) => l.startsWith("#"))).toBe(true);
     expect(header).toContain("evil\\nkind: Secret.yaml");
     expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual([manifest]);
+  });
+});
+
+describe("a directory converts with the documents of other kinds skipped (a rendered chart)", () => {
+  const role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules: []\n";
+  const chart = (name: string, policy: string): string => {
+    const dir = path.join(root, name, "templates");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(policy, path.join(dir, "policy.yaml"));
+    writeFileSync(path.join(dir, "role.yaml"), role);
+    return path.join(root, name);
+  };
+  const runAll = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    let out = "";
+    let err = "";
+    const code = await main(["node", "migrate", ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+    return { code, out, err };
+  };
+  it.each([
+    ["psp", "fixtures/psp/restricted.yaml", "PodSecurityPolicies"],
+    ["kyverno", "fixtures/kyverno/disallow-host-namespaces.yaml", "Kyverno policies"],
+  ])("%s", async (command, policy, noun) => {
+    const dir = chart(`chart-${command}`, policy);
+    const r = await runAll(command, dir);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(new RegExp(`^skipping 1 document\\(s\\) that are not ${noun} \\(first: .*role\\.yaml:1, kind ClusterRole, apiVersion rbac\\.authorization\\.k8s\\.io/v1\\)$`, "m"));
+    expect(r.out).toContain("kind: ValidatingAdmissionPolicy");
+    expect(r.out).not.toContain("role.yaml");
+    // named on the command line, the same file is bad input; a folder of other kinds only has nothing to convert
+    expect((await runAll(command, path.join(dir, "templates", "role.yaml"))).code).toBe(2);
+    rmSync(path.join(dir, "templates", "policy.yaml"));
+    const none = await runAll(command, dir);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no .* found \(1 document\(s\) of other kinds skipped\)/);
   });
 });

@@ -89,7 +89,7 @@ describe("fuzz: `migrate eval` with a fuzzed validation exits 0, 1 or 2 with a l
         expect(r.err).not.toMatch(/\n\s+at |call stack|internal error/i);
         if (r.code === 2) {
           refused++;
-          expect(r.err.split("\n")[0]).toMatch(/^error: .*policy\.yaml:8: ValidatingAdmissionPolicy fuzz: spec\.validations\[0\]\.expression: column \d+/);
+          expect(r.err.split("\n")[0]).toMatch(/^error: .*policy\.yaml:8: ValidatingAdmissionPolicy fuzz: spec\.validations\[0\]\.expression: (column \d+|expression is required$)/);
         }
       }),
       { numRuns: 150 },

@@ -60,9 +60,6 @@ const countKinds = (xs: readonly string[]): Record<string, number> => xs.reduce<
  * Every ours ≠ port case, with its cause ("ours" = the original converted by us, "port" = the maintainers' port as
  * Kyverno runs it, "original" = the original in our Kyverno engine; "recorded supports" = which side the resource's own
  * suite agrees with):
- *  - argo applicationset-name-matches-project (conversion, gap kyverno.pattern.variables): the pattern compares
- *    `spec.template.spec.project` with `{{request.object.metadata.name}}`; per-request substitution in a pattern has
- *    no static form, and the documented stricter gap denies every ApplicationSet. Recorded supports the port.
  *  - require-image-checksum (port drift): the port checks `spec.containers` only; the original (and our VAP) also
  *    checks initContainers / ephemeralContainers (myapp-pod-1 and mydeploy have an init container `busybox`).
  *    Recorded (original suite) supports ours.
@@ -78,8 +75,6 @@ const countKinds = (xs: readonly string[]): Record<string, number> => xs.reduce<
  *    resources without a result for them (neither recorded).
  */
 const KNOWN_DISAGREEMENTS: string[] = [
-  "argo-cel/applicationset-name-matches-project [source] ApplicationSet default/guestbook: ours deny, port admit (original admit; conversion) → recorded supports port",
-  "argo-cel/applicationset-name-matches-project [port] ApplicationSet default/guestbook: ours deny, port admit (original admit; conversion) → recorded supports port",
   "other-cel/require-image-checksum [source] Pod default/myapp-pod-1: ours deny, port admit (original deny; port drift) → recorded supports ours",
   "other-cel/require-image-checksum [source] Deployment default/mydeploy: ours deny, port admit (original deny; port drift) → recorded supports ours",
   "other-vpol/require-image-checksum [source] Pod default/myapp-pod-1: ours deny, port admit (original deny; port drift) → recorded supports ours",

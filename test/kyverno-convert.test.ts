@@ -5,6 +5,7 @@
 // Each case converts an inline policy and runs the VAP through our VAP engine on Pods and their controllers.
 import { describe, expect, it } from "vitest";
 import { convertKyvernoPolicies } from "../converters/kyverno/convert.js";
+import { lowerKyvernoCelFunctions, usesKyvernoFunction } from "../converters/kyverno/lower/kyverno-cel.js";
 import { parseKyvernoDocuments } from "../converters/kyverno/parse.js";
 import { replayKyvernoSuite } from "../converters/kyverno/replay.js";
 import type { KyvernoSuite } from "../converters/kyverno/testsuite.js";
@@ -126,9 +127,9 @@ describe("context configMap → params", () => {
     expect(verdict(pod(image), allowed === undefined ? [] : [settings(allowed)])).toBe(want);
   });
   it("a rule left out for another gap brings no params and no ConfigMap caveat", () => {
-    const conv = convertKyvernoPolicies(policyOf(CONFIGMAP.replace('value: "{{ settings.data.image }}"', 'value: "{{ settings.data.\\"{{request.namespace}}\\" }}"')));
+    const conv = convertKyvernoPolicies(policyOf(CONFIGMAP.replace('value: "{{ settings.data.image }}"', 'value: "{{ sum(settings.data.image) }}"')));
     expect(conv.status).toBe("unsupported");
-    expect(conv.gaps.map((g) => g.id)).toEqual(["kyverno.variable.nested"]);
+    expect(conv.gaps.map((g) => g.id)).toEqual(["kyverno.jmespath.function.sum"]);
   });
   it("replay builds the ConfigMap from the suite's values (<entry>.data.<key>)", () => {
     const policies = policyOf(CONFIGMAP);
@@ -390,5 +391,209 @@ spec:
     const namespaces: KObject[] = [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "default", labels } }];
     const d = evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], namespaces, request: requestForObject(pod("nginx:latest")) });
     expect(d.verdict).toBe(want);
+  });
+});
+
+describe("per-request variables in a pattern (argo applicationset-name-matches-project)", () => {
+  const NAME_IS_PROJECT = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: applicationset-name-matches-project}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: match-name
+    match: {any: [{resources: {kinds: [ApplicationSet]}}]}
+    validate:
+      message: The name must match the project.
+      pattern:
+        spec:
+          template:
+            spec:
+              project: "{{request.object.metadata.name}}"
+`;
+  const appSet = (name: string | undefined, project: unknown): KObject =>
+    ({ apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", metadata: { ...(name === undefined ? {} : { name }), namespace: "argocd" }, spec: { template: { spec: project === undefined ? {} : { project } } } }) as KObject;
+  // pattern.Validate against the substituted name: validateString with equality (durations, then quantities, else
+  // the formatted value); a missing project is nil ("0" for durations and quantities); a substitution error (no
+  // name) is the rule's error; a name Kyverno would parse as a pattern (operators, wildcards, ranges) is left to an
+  // evaluation error (stricter)
+  it.each<[string, string | undefined, unknown, string]>([
+    ["equal", "guestbook", "guestbook", "admit"],
+    ["different", "bad-guestbook", "default", "deny"],
+    ["missing project", "guestbook", undefined, "deny"],
+    ["quantities compare as such", "1000", "1k", "admit"],
+    ["durations compare as such", "1h", "60m", "admit"],
+    ["a missing project is the zero duration", "0s", undefined, "admit"],
+    ["a number formatted", "5", 5, "admit"],
+    ["a bool formatted", "true", true, "admit"],
+    ["no name: the substitution fails", undefined, "x", "error"],
+    ["a name with |: a pattern at run time (stricter)", "a|b", "a", "error"],
+    ["a name with a wildcard (stricter)", "a*", "abc", "error"],
+  ])("%s: name %j, project %j → %s", (_n, name, project, want) => {
+    const { conv, verdict } = convert(NAME_IS_PROJECT);
+    expect(conv.status).toBe("converted");
+    expect(verdict(appSet(name, project))).toBe(want);
+  });
+  it("variables in keys, lists or $( ) references stay a gap", () => {
+    const inList = NAME_IS_PROJECT.replace('project: "{{request.object.metadata.name}}"', 'projects: ["{{request.object.metadata.name}}"]');
+    const reference = NAME_IS_PROJECT.replace('"{{request.object.metadata.name}}"', '"$(./../name)"');
+    for (const yaml of [inList, reference]) expect(convert(yaml).conv.gaps.map((g) => g.id)).toEqual(["kyverno.pattern.variables"]);
+  });
+});
+
+describe("request.oldObject and allowExistingViolations (the old object's re-check sees no old object)", () => {
+  const LABEL_FROZEN = `
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: label-frozen}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: frozen
+    match: {any: [{resources: {kinds: [ConfigMap]}}]}
+    validate:
+      message: label a is frozen
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.labels.a || '' }}"
+            operator: NotEquals
+            value: "{{ request.oldObject.metadata.labels.a || '' }}"
+`;
+  const cm = (a?: string): KObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default", ...(a === undefined ? {} : { labels: { a } }) } });
+  // the re-check runs the rule on the old object as a CREATE with a null old object: an old object carrying the
+  // label fails it too, so changing an existing label is skipped (admitted); adding one is denied
+  it.each<[string, string | undefined, string | undefined, "CREATE" | "UPDATE", string]>([
+    ["unchanged", "1", "1", "UPDATE", "admit"],
+    ["changed: the old object violated too", "1", "2", "UPDATE", "admit"],
+    ["added", undefined, "1", "UPDATE", "deny"],
+    ["removed: the old object violated too", "1", undefined, "UPDATE", "admit"],
+    ["CREATE with the label (no old object)", undefined, "1", "CREATE", "deny"],
+    ["CREATE without", undefined, undefined, "CREATE", "admit"],
+  ])("%s: %j → %j on %s → %s", (_n, before, after, operation, want) => {
+    const { conv, vap, binding } = convert(LABEL_FROZEN);
+    expect(conv.status).toBe("converted");
+    const request = requestForObject(cm(after), { operation, ...(operation === "UPDATE" ? { oldObject: cm(before) } : {}) });
+    const verdict = evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], request }).verdict;
+    // a rule skipped (the old object violated too) admits like a pass
+    expect(verdict === "skip" ? "admit" : verdict).toBe(want);
+  });
+});
+
+describe("parseServiceAccount (Kyverno's user library) in a ValidatingPolicy, written in plain CEL", () => {
+  const SA_POLICY = (condition: string): string => `
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: limit-configmap-for-sa}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [configmaps]}
+  matchConditions:
+  - name: serviceaccount-filter
+    expression: "${condition}"
+  validations:
+  - expression: "false"
+    message: protected
+`;
+  const configMap: KObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" } };
+  const verdictFor = (condition: string, username: string): string => {
+    const { conv, vap, binding } = convert(SA_POLICY(condition));
+    expect(conv.status).toBe("converted");
+    return evaluate({ policies: [vap], bindings: [{ ...binding, spec: { ...binding.spec, validationActions: ["Deny"] } }], request: requestForObject(configMap, { userInfo: { username, groups: [] } }) }).verdict;
+  };
+  // pkg/cel/libs/user/impl.go: "system:serviceaccount:" + NS + ":" + NAME (the name keeps later colons); any other
+  // username gives empty fields
+  it.each<[string, string, string]>([
+    ["system:serviceaccount:another-namespace:another-developer", "another-namespace", "another-developer"],
+    ["system:serviceaccount:foo:bar:baz", "foo", "bar:baz"],
+    ["system:serviceaccount:foo:", "foo", ""],
+    ["system:serviceaccount:foo", "", ""],
+    ["something-else:123", "", ""],
+    ["system:serviceaccount:", "", ""],
+    ["System:serviceaccount:a:b", "", ""],
+  ])("%j → namespace %j, name %j", (username, ns, name) => {
+    expect(verdictFor(`parseServiceAccount(request.userInfo.username).Namespace == '${ns}'`, username)).toBe("deny");
+    expect(verdictFor(`user.parseServiceAccount(request.userInfo.username).Name == '${name}'`, username)).toBe("deny");
+    expect(verdictFor(`parseServiceAccount(request.userInfo.username).Name == 'zz${name}'`, username)).toBe("skip");
+  });
+  it("any other use of the result is a named gap, not a compile error", () => {
+    const { conv } = convert(SA_POLICY("parseServiceAccount(request.userInfo.username) != null"));
+    expect(conv.status).toBe("unsupported");
+    expect(conv.gaps.map((g) => g.id)).toEqual(["kyverno.cel.library"]);
+    expect(conv.gaps[0]!.reason).toContain("parseServiceAccount");
+  });
+});
+
+describe("Kyverno CEL functions written in plain CEL (lower/kyverno-cel.ts)", () => {
+  it.each<[string, string]>([
+    ["parseServiceAccount(request.userInfo.username).Name", "(request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.split(':').size() >= 4 ? request.userInfo.username.split(':', 4)[3] : '')"],
+    ["user.parseServiceAccount(variables.u).Namespace == 'a'", "(variables.u.startsWith('system:serviceaccount:') && variables.u.split(':').size() >= 4 ? variables.u.split(':', 4)[2] : '') == 'a'"],
+    ["parseServiceAccount(x + ')').Name", "((x + ')').startsWith('system:serviceaccount:') && (x + ')').split(':').size() >= 4 ? (x + ')').split(':', 4)[3] : '')"],
+    // not a call of the library function, or not read right away: left as written
+    ["object.parseServiceAccount(x).Name", "object.parseServiceAccount(x).Name"],
+    ["parseServiceAccount(x)", "parseServiceAccount(x)"],
+    ["parseServiceAccount(x).NameSpace", "parseServiceAccount(x).NameSpace"],
+  ])("%s", (text, want) => {
+    expect(lowerKyvernoCelFunctions(text)).toBe(want);
+    expect(usesKyvernoFunction(want) !== undefined).toBe(want.includes("parseServiceAccount(") && !want.startsWith("object."));
+  });
+});
+
+describe("messages of a rule lowered once for all autogen forms", () => {
+  it("read as written (no internal markers)", () => {
+    const { vap } = convert(LATEST.replace("message: no latest", "message: 'image {{ request.object.spec.containers[0].image }} is latest'"));
+    const text = vap.spec.validations!.map((v) => v.message ?? "").join("\n");
+    expect(text).toContain("{{ request.object.spec.containers[0].image }}");
+    expect(text).not.toContain("zzpod");
+  });
+});
+
+describe("a gap points at the rule field it comes from", () => {
+  const text = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: located
+spec:
+  validationFailureAction: Enforce
+  rules:
+    - name: lookup
+      match:
+        any:
+          - resources: {kinds: [Pod]}
+      context:
+        - name: first
+          variable: {value: 1}
+        - name: remote
+          apiCall: {urlPath: /api/v1/namespaces}
+      validate:
+        deny: {}
+    - name: roles
+      match:
+        any:
+          - resources: {kinds: [Pod]}
+      exclude:
+        any:
+          - clusterRoles: [cluster-admin]
+      validate:
+        message: named
+        pattern:
+          metadata: {name: "?*"}
+    - name: mutating
+      match:
+        any:
+          - resources: {kinds: [Pod]}
+      mutate:
+        patchStrategicMerge: {metadata: {labels: {a: b}}}
+`;
+  const gaps = convertKyvernoPolicies(parseKyvernoDocuments(parseDocuments(text, "located.yaml")), {}).gaps;
+  it.each([
+    ["kyverno.context.apiCall", 15],
+    ["kyverno.match", 23],
+    ["kyverno.mutate", 34],
+  ])("%s → line %i", (id, line) => {
+    expect(gaps.find((g) => g.id === id)).toMatchObject({ line, file: "located.yaml" });
   });
 });

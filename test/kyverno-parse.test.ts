@@ -21,7 +21,8 @@ describe("bundled policy", () => {
     });
     const r = cp.rules[0]!;
     expect(r.name).toBe("host-namespaces");
-    expect(r.source).toEqual({ file, line: 11 });
+    expect(r.source).toMatchObject({ file, line: 11 });
+    expect(r.source.fieldLines).toMatchObject({ name: 11, match: 12, validate: 17 });
     expect(r.match).toEqual({ any: [{ resources: { kinds: ["Pod"] } }] });
     expect(r.validate?.pattern).toEqual({ spec: { "=(hostPID)": "false", "=(hostIPC)": "false", "=(hostNetwork)": "false" } });
     expect(r.otherTypes).toEqual([]);

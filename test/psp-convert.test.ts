@@ -380,3 +380,26 @@ describe("MAP → VAP agrees with the PSP engine", () => {
     expect(got.messages.join("\n")).toContain("c-nonroot: containers[app].securityContext");
   });
 });
+
+describe("a gap points at the PSP field it comes from, not the document", () => {
+  const text = `apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata:
+  name: gappy
+spec:
+  privileged: false
+  seLinux: {rule: RunAsAny}
+  runAsUser: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+  volumes: [configMap, secret]
+  runAsGroup: {rule: MustRunAs, ranges: [{min: 1, max: 5}]}
+`;
+  it.each([
+    ["psp.volumes.projected-sa-token", 11],
+    ["psp.runAsGroup.pod-level", 12],
+  ])("%s → line %i", (id, line) => {
+    const r = convertPsps(parsePspFile(text, "gappy.yaml"));
+    expect(r.gaps.find((g) => g.id === id)).toMatchObject({ line, file: "gappy.yaml" });
+  });
+});

@@ -17,6 +17,7 @@ import { lowerConditions } from "./lower/conditions.js";
 import { lowerContext, type ContextParams } from "./lower/context.js";
 import { lowerForEach } from "./lower/foreach.js";
 import { LowerGap, type JmesScope } from "./lower/jmespath.js";
+import { lowerKyvernoCelFunctions, usesKyvernoFunction } from "./lower/kyverno-cel.js";
 import { patternRule, type AutogenForm } from "./lower/pattern.js";
 import type { ClusterPolicy, Conditions, JsonValue, KyvernoPolicy, KyvernoRule, LabelSelector, MatchBlock, ResourceFilter, ValidatingPolicy } from "./model.js";
 import { isClusterPolicy } from "./model.js";
@@ -288,7 +289,7 @@ function conditionsPred(c: Conditions, v: Variant, what: string, addGap: AddGap,
     return lowerConditions(c, scope);
   } catch (e) {
     if (!(e instanceof LowerGap)) throw e;
-    addGap({ id: e.id, rule: v.id, reason: `${what}: ${e.message}`, effect: "weaker", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
+    addGap({ id: e.id, rule: v.id, reason: `${what}: ${e.message}`, effect: "weaker", provenance: { file: v.rule.source.file, line: v.rule.source.line, field: what === "preconditions" ? "preconditions" : "validate.deny" } });
     return undefined;
   }
 }
@@ -345,7 +346,9 @@ function lowerVariantRules(v: Variant, state: PolicyState, addGap: AddGap, defer
     return [{ ...base, field: "deny", when, check: P.not(text(deny)), message }];
   }
   if (val.pattern !== undefined || val.anyPattern) {
-    const lowered = patternRule(v.rule, { ...(v.form ? { autogen: v.form } : {}), failurePolicy });
+    // the pattern as Kyverno evaluates it for this form: its variables rewritten by autogen like the rest of the rule
+    const patterned: KyvernoRule = { ...v.rule, validate: { ...v.rule.validate!, pattern: val.pattern, anyPattern: val.anyPattern } };
+    const lowered = patternRule(patterned, { ...(v.form ? { autogen: v.form } : {}), failurePolicy, variables: scope });
     const pr = reroot ? reroot.pattern(lowered) : lowered;
     for (const g of pr.gaps) addGap(g);
     return [{ ...pr, when: pr.when ? P.and(when, pr.when) : when, gaps: [] }];
@@ -382,7 +385,7 @@ function variantFilter(v: Variant, addGap: AddGap, covered?: Covered): Pred {
   const filterGaps: string[] = [];
   const applies: Pred[] = [blockPred(v.text.match, filterGaps, covered)];
   if (v.text.exclude) applies.push(P.not(excludePred(v.text.exclude, filterGaps, covered)));
-  for (const g of filterGaps) addGap({ id: "kyverno.match", rule: v.id, reason: `match/exclude: ${g}`, effect: "stricter", provenance: { file: v.rule.source.file, line: v.rule.source.line } });
+  for (const g of filterGaps) addGap({ id: "kyverno.match", rule: v.id, reason: `match/exclude: ${g}`, effect: "stricter", provenance: { file: v.rule.source.file, line: v.rule.source.line, field: v.rule.exclude ? "exclude" : "match" } });
   return P.and(...applies);
 }
 
@@ -417,7 +420,11 @@ class ReadsOldObject extends Error {}
 
 const isOperation = (v: Val): boolean => v.k === "path" && v.path.root.k === "request" && v.path.segs.length === 1 && v.path.segs[0]!.k === "field" && v.path.segs[0]!.name === "operation";
 
-/** The rule as Kyverno evaluates it on the old object (paths on the object read the old one; operation CREATE). */
+/**
+ * The rule as Kyverno evaluates it on the old object (paths on the object read the old one; operation CREATE; the
+ * old object of that evaluation is the empty resource, null in the JSON context: a value reading request.oldObject —
+ * lowered as `oldObject != null ? oldObject.… : null` — reads null). Any other read of the old object is not modelled.
+ */
 function onOldObject<T>(x: T): T {
   const reroot = (p: Path): Path => {
     const r = p.root;
@@ -425,7 +432,15 @@ function onOldObject<T>(x: T): T {
     if (r.k === "object") return { root: root.oldObject, segs: p.segs };
     return r.k === "variable" && r.name === POD ? { root: root.variable(OLD_POD), segs: p.segs } : p;
   };
-  return mapPaths(x, reroot, (v) => (isOperation(v) ? V.lit("CREATE") : undefined));
+  return mapPaths(x, reroot, (v) => (isOperation(v) ? V.lit("CREATE") : isOldObjectRead(v) ? V.call("dyn", V.lit(null)) : undefined));
+}
+
+/** A value reading request.oldObject as the JMESPath lowering writes it: `oldObject` itself, or a field of it behind
+ *  its null guard (`oldObject != null ? oldObject.a.b : null`). */
+function isOldObjectRead(v: Val): boolean {
+  const oldRoot = (x: Val): boolean => x.k === "path" && x.path.root.k === "oldObject";
+  if (oldRoot(v) && v.k === "path" && v.path.segs.length === 0) return true;
+  return v.k === "cond" && v.test.k === "cmp" && v.test.op === "!=" && v.test.lhs.k === "path" && oldRoot(v.test.lhs) && v.test.lhs.path.segs.length === 0 && v.test.rhs.k === "lit" && v.test.rhs.value === null;
 }
 
 function withExistingViolations(r: KyvernoRule, rule: Rule, addGap: AddGap): Rule {
@@ -520,9 +535,11 @@ function lowerAcrossForms(vs: readonly Variant[], state: PolicyState, addGap: Ad
   const trial: PolicyState = { ...state };
   const reroot: Reroot = { text: (p) => mapPaths(p, rerootText), pattern: (r) => mapPaths(r, rerootPattern) };
   let lowered: Rule[];
+  const unmark = (t: string): string => MARKERS.reduce((acc, [orig, marker]) => acc.split(marker).join(orig), t);
   try {
-    const unmark = (t: string): string => MARKERS.reduce((acc, [orig, marker]) => acc.split(marker).join(orig), t);
-    lowered = lowerVariant({ ...podForm, text: markedText(podForm.text) }, trial, (g) => gaps.push({ ...g, reason: unmark(g.reason) }), reroot);
+    // the markers never reach the output: gap reasons and messages (the validate.message text) read as written
+    lowered = lowerVariant({ ...podForm, text: markedText(podForm.text) }, trial, (g) => gaps.push({ ...g, reason: unmark(g.reason) }), reroot)
+      .map((rule) => ({ ...rule, message: { ...rule.message, text: unmark(rule.message.text) } }));
   } catch (e) {
     if (e instanceof NotShared) return undefined;
     throw e;
@@ -562,6 +579,20 @@ function policyMatch(vs: readonly Variant[], namespace?: string): Match {
   return { kinds: kinds.length ? kinds : [{ group: "*", version: "*", kind: "*" }], operations: [...ops].sort(), ...(namespace ? { namespaces: [namespace] } : {}) };
 }
 
+/**
+ * A gap that points at its rule, moved to the rule's field it names (`context.<entry>`, `validate.pattern`,
+ * `preconditions` …; a field not in the rule falls back to its parent, then to `validate`, then to the rule).
+ */
+function atField(g: Gap, r: KyvernoRule): Gap {
+  const lines = r.source.fieldLines;
+  const pv = g.provenance;
+  if (!lines || !pv || pv.line !== r.source.line) return g;
+  const field = pv.field ?? "validate";
+  const parts = field.split(/[.[]/);
+  const line = lines[field] ?? lines[parts.slice(0, 2).join(".")] ?? lines[parts[0]!] ?? lines["validate"];
+  return line === undefined ? g : { ...g, provenance: { ...pv, line } };
+}
+
 function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): ConvertResult {
   const gaps: ReportGap[] = [];
   const addGap: AddGap = (g) => gaps.push(reportGap(g));
@@ -574,16 +605,17 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
   const state: PolicyState = { failurePolicy: p.failurePolicy, ...(p.kind === "Policy" && p.namespace ? { namespace: p.namespace } : {}), covered: coveredKinds(match.kinds) };
   const podForms: Variant[] = [];
   for (const r of p.rules) {
-    for (const t of r.otherTypes) addGap({ id: `kyverno.${t}`, rule: r.name, reason: `${t} rules are not converted (validate only)`, effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
+    const addRuleGap: AddGap = (g) => addGap(atField(g, r));
+    for (const t of r.otherTypes) addRuleGap({ id: `kyverno.${t}`, rule: r.name, reason: `${t} rules are not converted (validate only)`, effect: "weaker", provenance: { file: r.source.file, line: r.source.line, field: t } });
     if (!r.validate) continue;
     if (r.validate.cel) {
-      addGap({ id: "kyverno.cel.mixed", rule: r.name, reason: "validate.cel rules are converted only when every rule of the policy is validate.cel", effect: "weaker", provenance: { file: r.source.file, line: r.source.line } });
+      addRuleGap({ id: "kyverno.cel.mixed", rule: r.name, reason: "validate.cel rules are converted only when every rule of the policy is validate.cel", effect: "weaker", provenance: { file: r.source.file, line: r.source.line, field: "validate.cel" } });
       continue;
     }
     const vs = formsOf.get(r)!;
-    const shared = lowerAcrossForms(vs, state, addGap);
+    const shared = lowerAcrossForms(vs, state, addRuleGap);
     const action = r.validate.failureAction ?? p.validationFailureAction;
-    const lowered = (shared ?? vs.flatMap((v) => lowerVariant(v, state, addGap))).map((x) => (action === "Enforce" ? withExistingViolations(r, x, addGap) : x));
+    const lowered = (shared ?? vs.flatMap((v) => lowerVariant(v, state, addRuleGap))).map((x) => (action === "Enforce" ? withExistingViolations(r, x, addRuleGap) : x));
     if (shared?.length) podForms.push(...vs);
     for (const x of lowered) actionOf.set(x, action);
     rules.push(...lowered);
@@ -812,13 +844,13 @@ function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOption
   };
   const spec = s as unknown as JsonMap;
   const controllers = vpolControllers(spec);
-  const kept = withoutKyvernoLibraries({
+  const kept = withoutKyvernoLibraries(withKyvernoFunctionsLowered({
     matchConstraints: (s.matchConstraints ?? {}) as unknown as VapParts["matchConstraints"],
     matchConditions: (s.matchConditions ?? []) as unknown as VapParts["matchConditions"],
     variables: (s.variables ?? []) as unknown as VapParts["variables"],
     validations: (s.validations ?? []) as unknown as VapParts["validations"],
-  });
-  if (kept.dropped.length) gap("kyverno.cel.library", `${kept.dropped.join(", ")} call a Kyverno-only CEL library (resource/http/image/imagedata/globalContext/exceptions): left out`);
+  }));
+  if (kept.dropped.length) gap("kyverno.cel.library", `${kept.dropped.join(", ")} call a Kyverno-only CEL library or function (resource/http/image/imagedata/globalContext/exceptions, parseServiceAccount other than .Name/.Namespace): left out`);
   if (!kept.parts) return { manifests: [], gaps, status: "unsupported" };
   let parts = kept.parts;
   if (controllers.length) parts = withVpolAutogen(parts, controllers);
@@ -832,7 +864,7 @@ function convertValidatingPolicy(p: ValidatingPolicy, opts: KyvernoConvertOption
  */
 function withoutKyvernoLibraries(parts: VapParts): { parts?: VapParts; dropped: string[] } {
   const bad = new Set<string>();
-  const reads = (t: string): boolean => KYVERNO_ONLY_CEL.test(t) || [...bad].some((n) => new RegExp(`\\bvariables\\.${n}\\b`).test(t));
+  const reads = (t: string): boolean => KYVERNO_ONLY_CEL.test(t) || usesKyvernoFunction(t) !== undefined || [...bad].some((n) => new RegExp(`\\bvariables\\.${n}\\b`).test(t));
   for (let grew = true; grew; ) {
     grew = false;
     for (const v of parts.variables) if (!bad.has(v.name) && reads(v.expression)) (bad.add(v.name), (grew = true));
@@ -847,6 +879,17 @@ function withoutKyvernoLibraries(parts: VapParts): { parts?: VapParts; dropped: 
   dropped.push(...conditions.map((m) => `matchCondition ${m.name}`));
   if (conditions.length || !validations.length) return { dropped };
   return { parts: { ...parts, variables: parts.variables.filter((v) => !bad.has(v.name)), validations }, dropped };
+}
+
+/** The VAP parts with Kyverno's pure CEL functions written in plain CEL where they can be (lower/kyverno-cel.ts). */
+function withKyvernoFunctionsLowered(parts: VapParts): VapParts {
+  const low = lowerKyvernoCelFunctions;
+  return {
+    matchConstraints: parts.matchConstraints,
+    matchConditions: parts.matchConditions.map((m) => ({ ...m, expression: low(m.expression) })),
+    variables: parts.variables.map((v) => ({ ...v, expression: low(v.expression) })),
+    validations: parts.validations.map((v) => ({ ...v, expression: low(v.expression), ...(v.messageExpression !== undefined ? { messageExpression: low(v.messageExpression) } : {}) })),
+  };
 }
 
 /** One VAP for the Pod and its controllers: their resource rules added, the CEL reading the pod through variables. */

@@ -10,6 +10,8 @@ export interface Located {
   file: string;
   /** 1-based line. */
   line: number;
+  /** 1-based lines of the fields of a rule, keyed `validate`, `validate.pattern`, `context.<entry>`, `preconditions` … */
+  fieldLines?: Readonly<Record<string, number>>;
 }
 
 /** `match.any[]` / `exclude.all[]` entry, or the legacy single `match.resources` block. */

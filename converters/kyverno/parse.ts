@@ -301,13 +301,29 @@ function validate(r: Reader, v: JsonValue | undefined, p: FieldPathSeg[]): Valid
   return out;
 }
 
+/** Where each part of a rule sits (gaps point there): its top-level keys, `validate.<key>` and `context.<entry>`. */
+function ruleFieldLines(r: Reader, o: JObj, p: FieldPathSeg[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(o)) out[k] = r.line([...p, k]);
+  const val = o.validate;
+  if (val && typeof val === "object" && !Array.isArray(val)) for (const k of Object.keys(val)) out[`validate.${k}`] = r.line([...p, "validate", k]);
+  const ctx = o.context;
+  if (Array.isArray(ctx)) {
+    ctx.forEach((e, i) => {
+      const name = e && typeof e === "object" && !Array.isArray(e) ? (e as JObj).name : undefined;
+      if (typeof name === "string") out[`context.${name}`] = r.line([...p, "context", i]);
+    });
+  }
+  return out;
+}
+
 function rule(r: Reader, v: JsonValue, p: FieldPathSeg[]): KyvernoRule {
   const o = r.obj(v, p) ?? r.fail(p, "must be an object");
   const name = r.str(o.name, [...p, "name"]) ?? r.fail([...p, "name"], "is required");
   const match = matchBlock(r, o.match, [...p, "match"]) ?? r.fail([...p, "match"], "is required");
   const out: KyvernoRule = {
     name,
-    source: { file: "", line: r.line(p) },
+    source: { file: "", line: r.line(p), fieldLines: ruleFieldLines(r, o, p) },
     match,
     context: contextEntries(r, o.context, [...p, "context"]),
     celPreconditions: (r.list(o.celPreconditions, [...p, "celPreconditions"]) ?? []).map((x, i) => {

@@ -50,7 +50,7 @@ export function vapSideOf(suite: KyvernoSuite, converted: ReadonlyMap<string, Co
  * become `data.<key>` of the ConfigMap the binding's paramRef names. No such values → no ConfigMap (as Kyverno, the
  * entry then fails to load).
  */
-function configMapParams(suite: KyvernoSuite, policy: KyvernoPolicy, resource: KObject, bindings: readonly ValidatingAdmissionPolicyBinding[]): KObject[] {
+export function configMapParams(suite: KyvernoSuite, policy: KyvernoPolicy, resource: KObject, bindings: readonly ValidatingAdmissionPolicyBinding[]): KObject[] {
   const ref = bindings.find((b) => b.spec.paramRef)?.spec.paramRef;
   if (!ref?.name || !isClusterPolicy(policy)) return [];
   const entries = new Set(policy.rules.flatMap((r) => r.context.filter((c) => c.kind === "configMap").map((c) => c.name)));

@@ -5,6 +5,8 @@ export interface SourceLocation {
   file: string;
   /** 1-based line of the document (or of the field, where known). */
   line: number;
+  /** 1-based line of each field present: `spec.<field>` and `metadata.annotations.<key>` (for gap locations). */
+  fieldLines?: Readonly<Record<string, number>>;
 }
 
 export interface IDRange {

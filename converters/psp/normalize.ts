@@ -26,6 +26,19 @@ import {
 } from "../../src/ir/model.js";
 import { PSP_ANNOTATIONS, type IDRange, type PodSecurityPolicy, type SELinuxOptions } from "./model.js";
 
+/** Where a rule or gap's PSP field sits: the spec field (or annotation) it comes from, else the document. */
+const FIELDS_OF: Readonly<Record<string, readonly string[]>> = {
+  seccomp: [`metadata.annotations.${PSP_ANNOTATIONS.seccompAllowed}`, `metadata.annotations.${PSP_ANNOTATIONS.seccompDefault}`],
+  apparmor: [`metadata.annotations.${PSP_ANNOTATIONS.apparmorDefault}`, `metadata.annotations.${PSP_ANNOTATIONS.apparmorAllowed}`],
+  capabilities: ["spec.defaultAddCapabilities", "spec.requiredDropCapabilities", "spec.allowedCapabilities"],
+};
+function fieldLine(psp: PodSecurityPolicy, field: string): number {
+  const top = field.replace(/^spec\./, "").split(".")[0]!;
+  const lines = psp.source.fieldLines ?? {};
+  for (const f of FIELDS_OF[top] ?? [`spec.${top}`]) if (lines[f] !== undefined) return lines[f]!;
+  return psp.source.line;
+}
+
 export type PspMode = "asIs" | "afterDefaults";
 
 /** Where the pod spec / metadata live (a Pod, or a VAP variable holding a controller's pod template). */
@@ -160,7 +173,7 @@ export function normalizePsp(psp: PodSecurityPolicy, opts: NormalizeOptions): Po
   const rules: Rule[] = [];
   const gaps: Gap[] = [];
   const mutations: Mutation[] = [];
-  const prov = (f: string): Provenance => ({ file: psp.source.file, line: psp.source.line, field: f });
+  const prov = (f: string): Provenance => ({ file: psp.source.file, line: fieldLine(psp, f), field: f });
   const S = r.spec;
   const psc = field(S, "securityContext");
   const sc = field(cRoot(), "securityContext");

@@ -198,6 +198,17 @@ function decodeSpec(d: Decoder, raw: Json): UndefaultedPspSpec {
   return spec as unknown as UndefaultedPspSpec;
 }
 
+/** The line of every spec field and annotation the document sets, keyed `spec.<field>` / `metadata.annotations.<key>`. */
+function fieldLines(raw: JObj, lineAt: (p: readonly PathSeg[]) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const spec = raw["spec"];
+  if (isJObj(spec)) for (const k of Object.keys(spec)) out[`spec.${k}`] = lineAt(["spec", k]);
+  const meta = raw["metadata"];
+  const ann = isJObj(meta) ? meta["annotations"] : undefined;
+  if (isJObj(ann)) for (const k of Object.keys(ann)) out[`metadata.annotations.${k}`] = lineAt(["metadata", "annotations", { key: k }]);
+  return out;
+}
+
 /** Parse one decoded object (already known to be a PSP) into the model; throws PspError. */
 function toPolicy(raw: JObj, file: string, lineAt: (p: readonly PathSeg[]) => number, opts: ParseOptions): PodSecurityPolicy {
   const fail = (path: PathSeg[], msg: string): never => {
@@ -217,7 +228,7 @@ function toPolicy(raw: JObj, file: string, lineAt: (p: readonly PathSeg[]) => nu
     kind: "PodSecurityPolicy",
     metadata,
     spec,
-    source: { file, line: lineAt([]) },
+    source: { file, line: lineAt([]), fieldLines: fieldLines(raw, lineAt) },
   };
   if (opts.validate !== false) {
     const errs: PspFieldError[] = validatePodSecurityPolicy(psp);

@@ -1,7 +1,7 @@
 // `migrate eval FILE... --request REQUEST.yaml`: decide one admission request offline with the VAP engine.
-import type { Command } from "commander";
 import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
+import { checkInputObjects, checkRequestDocument, parseFieldPath } from "../vap/validate-input.js";
 import { evaluate } from "../vap/engine.js";
 import { applyMutatingPolicies } from "../vap/mutating.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
@@ -23,47 +23,21 @@ export class PolicyCompileError extends InputError {
   }
 }
 
-/** The expression lists of a policy's spec and their string fields: a wrong type there is bad input, located. */
-const SPEC_LISTS: Readonly<Record<string, readonly string[]>> = {
-  validations: ["expression", "message", "messageExpression", "reason"],
-  matchConditions: ["name", "expression"],
-  variables: ["name", "expression"],
-  auditAnnotations: ["key", "valueExpression"],
-};
-
-/** Refuse a policy whose expression lists are not lists of objects with string fields (before compiling it). */
-function checkShape(pol: ValidatingAdmissionPolicy, d: LoadedDoc): void {
-  const spec = pol.spec as unknown as Record<string, unknown>;
-  const at = (path: (string | number)[]): number => (d.lineOf ? d.lineOf(path) : d.line);
-  const name = String(pol.metadata?.name);
-  for (const [list, fields] of Object.entries(SPEC_LISTS)) {
-    const v = spec[list];
-    if (v === undefined || v === null) continue;
-    if (!Array.isArray(v)) throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list} must be a list`, d.file, at(["spec", list]));
-    v.forEach((item: unknown, i) => {
-      if (!item || typeof item !== "object" || Array.isArray(item)) throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list}[${i}] must be an object`, d.file, at(["spec", list, i]));
-      for (const f of fields) {
-        const x = (item as Record<string, unknown>)[f];
-        if (x !== undefined && x !== null && typeof x !== "string") throw new InputError(`ValidatingAdmissionPolicy ${name}: spec.${list}[${i}].${f} must be a string`, d.file, at(["spec", list, i, f]));
-      }
-    });
-  }
-}
-
-/** Compile every policy up front; a compile error is bad input (exit 2) naming file, policy, field and column. */
+/**
+ * Validate every object as the API server would (checkInputObjects), then compile every policy up front; either
+ * failure is bad input (exit 2), each issue naming file:line, object, field (and column for CEL).
+ */
 export function checkPolicies(docs: readonly LoadedDoc[]): void {
+  checkInputObjects(docs, { compileMutating: true });
   for (const d of docs) {
     const o = d.doc as KObject;
     if (!o || typeof o !== "object" || o.kind !== "ValidatingAdmissionPolicy" || !String(o.apiVersion ?? "").startsWith("admissionregistration.k8s.io/")) continue;
     const pol = o as ValidatingAdmissionPolicy;
-    if (!pol.metadata?.name) throw new InputError("ValidatingAdmissionPolicy without metadata.name", d.file, d.line);
-    if (!pol.spec || typeof pol.spec !== "object") throw new InputError(`ValidatingAdmissionPolicy ${pol.metadata.name}: missing spec`, d.file, d.line);
-    checkShape(pol, d);
     const issues = validatePolicy(pol, d.file);
     if (issues.length) {
       const msgs = issues.map((i) => {
-        const path = i.field.split(/\.|\[|\]/).filter((x) => x !== "").map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-        const line = d.lineOf ? d.lineOf(path) : d.line;
+        const path = parseFieldPath(i.field);
+        const line = d.fieldLineOf ? d.fieldLineOf(path) : d.line;
         return `${d.file}:${line}: ValidatingAdmissionPolicy ${i.policy}: ${i.field}: column ${i.column}${i.line > 1 ? ` of expression line ${i.line}` : ""}: ${i.message}`;
       });
       throw new PolicyCompileError(msgs.join("\n"), d.file);
@@ -96,6 +70,7 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
     const reqDocs = readDocuments([opts.request]);
     const requestName = displayName(opts.request);
     if (reqDocs.length !== 1) throw new InputError(`expected exactly one request document, found ${reqDocs.length}`, requestName);
+    checkRequestDocument(reqDocs[0]!);
     let request: AdmissionRequest;
     try {
       request = requestFromDocument(reqDocs[0]!.doc, { crds: state.crds });
@@ -124,25 +99,4 @@ export function runEval(files: string[], opts: EvalOptions, ctx: CommandContext)
     ctx.io.out(JSON.stringify({ verdict: decision.verdict, results: decision.results, messages: decision.messages, warnings: decision.warnings, apiError: decision.apiError, cost: decision.cost, ...(mutated ? { mutatedObject: mutated } : {}) }, null, 2) + "\n");
   } else ctx.io.out(renderDecision(decision) + (mutated ? "mutated by MutatingAdmissionPolicies before validation\n" : ""));
   return decision.verdict === "deny" || decision.verdict === "error" ? EXIT.failed : EXIT.ok;
-}
-
-export function registerEval(program: Command, ctx: CommandContext): void {
-  program
-    .command("eval")
-    .description("Decide one admission request offline, exactly as kube-apiserver's ValidatingAdmissionPolicy plugin would")
-    .argument("<files...>", "policies, bindings, Namespaces, CRDs and param objects (YAML/JSON files or directories)")
-    .requiredOption("--request <file>", "an admission.k8s.io/v1 AdmissionReview, or a bare object (= CREATE of it)")
-    .option("-o, --output <format>", "text or json", "text")
-    .option("--authz <file>", "authorization table: allowed checks for `authorizer` (everything else is denied)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  migrate eval policy.yaml binding.yaml --request pod.yaml
-  migrate eval policies/ --request review.json -o json
-  migrate eval psp-vap.yaml --request pod.yaml --authz authz.yaml
-
-Exit codes: 0 admit or skip, 1 deny or error, 2 bad input.`,
-    )
-    .action((files: string[], opts: EvalOptions) => ctx.setExit(runEval(files, opts, ctx)));
 }

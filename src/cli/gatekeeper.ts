@@ -4,7 +4,6 @@
 // per template taking the Constraint itself as its param, and one binding per constraint. Constraints are
 // matched to their template by kind (lowercase kind = template name). Nothing is written unless every input reads,
 // every constraint has its template and every template's Rego compiles.
-import type { Command } from "commander";
 import type { GatekeeperConvertOptions } from "../../converters/rego/convert/gatekeeper.js";
 import { gatekeeperConverter } from "../../converters/rego/index.js";
 import {
@@ -187,32 +186,4 @@ export function runGatekeeper(paths: string[], opts: GatekeeperCliOptions, ctx: 
     ? renderJsonReport(result, { files: loaded.files, source: "gatekeeper", extra: { templates } })
     : renderYaml(result, { files: loaded.files, label: "ConstraintTemplates (constraints)", names: gatekeeperConverter.names(loaded.groups) });
   return emitConversion(text, { out: opts.out, name: vapName(result) || loaded.groups[0]?.template.name || "gatekeeper", json }, result, ctx.io);
-}
-
-export function registerGatekeeper(program: Command, ctx: CommandContext): void {
-  program
-    .command("gatekeeper")
-    .description("Convert Gatekeeper ConstraintTemplates (Rego) and their Constraints to ValidatingAdmissionPolicies")
-    .argument("<files...>", "ConstraintTemplate and Constraint YAML/JSON files or directories, in any order")
-    .option("-o, --output <format>", "yaml or json", "yaml")
-    .option("--out <dir>", "write the result into DIR instead of stdout")
-    .option("--params <mode>", "inline: one VAP + binding per constraint, its parameters folded in; constraint: one VAP per template with the Constraint as its param (paramKind), one binding per constraint", "inline")
-    .option("--target-version <version>", "oldest Kubernetes version the output must run on", "1.36")
-    .option("--actions <list>", "binding validationActions (default: from each constraint's enforcementAction: deny → Deny, warn → Warn, dryrun → Audit)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  migrate gatekeeper fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml
-  migrate gatekeeper library/general/requiredlabels/ -o json
-  migrate gatekeeper templates/ constraints/ --out generated/
-  migrate test fixtures/gatekeeper/suite.yaml           replay a gator suite through Rego and the converted VAP
-
-Constraints are matched to their template by kind (lowercase kind = template name); with --params inline every
-template needs at least one constraint (its parameters are what gets inlined). Documents of other kinds are left out when found in a directory and refused
-in a file named on the command line.
-Exit codes: 0 converted exactly, 3 converted with named gaps (listed in the header and on stderr), 2 bad input
-(YAML error, constraint without its template, template without constraint, Rego parse/compile error — file:line).`,
-    )
-    .action((files: string[], opts: GatekeeperCliOptions) => ctx.setExit(runGatekeeper(files, opts, ctx)));
 }

@@ -2,7 +2,6 @@
 // policy's source engine and its generated VAPs (src/impact), and print per policy what each engine rejects and
 // where they differ, as Markdown or the JSON contract (docs/schemas/impact-report.schema.json). Progress and notes
 // on stderr.
-import type { Command } from "commander";
 import { parseDocsLenient } from "../../converters/rego/gatekeeper/suite.js";
 import type { CommonConvertOptions } from "../convert/types.js";
 import { readDump } from "../impact/dump.js";
@@ -24,7 +23,7 @@ import {
   type CommandContext,
 } from "./shared.js";
 
-interface ImpactCliOptions {
+export interface ImpactCliOptions {
   policies: string[];
   output: string;
   operation: string;
@@ -92,37 +91,4 @@ export function runImpactCommand(dumps: string[], opts: ImpactCliOptions, ctx: C
   note(`${s.policies} policies: ${s.agreeing} agree, ${s.differing} differ (${s.differences} object difference(s)), ${s.withGaps} converted with gaps\n`);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderMarkdown(report));
   return impactExitCode(report);
-}
-
-export function registerImpact(program: Command, ctx: CommandContext): void {
-  program
-    .command("impact")
-    .description("Replay a cluster dump through each policy's source engine and its generated VAPs: what each rejects, and where they differ")
-    .argument("<dumps...>", "cluster dump files or directories (`kubectl get -A -o yaml` output: a List, *List kinds, or multi-document YAML)")
-    .requiredOption("--policies <paths...>", "policy files or directories: PodSecurityPolicies, Kyverno policies, ConstraintTemplates + Constraints (other documents are skipped)")
-    .option("-o, --output <format>", "markdown or json", "markdown")
-    .option("--operation <op>", "create: each object as a create of it (as a Kyverno background scan evaluates it; a Gatekeeper audit sends no operation), or update: as an update of itself", "create")
-    .option("--target-version <version>", "as for `migrate psp`", "1.36")
-    .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  kubectl get pods,deployments,namespaces -A -o yaml > dump.yaml
-  migrate impact dump.yaml --policies policies/
-  migrate impact fixtures/impact/dump.yaml --policies fixtures/psp/restricted.yaml fixtures/kyverno fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml -o json
-
-Each object is replayed as a CREATE of it through every policy's source engine and through the VAPs converted from
-it: a Kyverno background scan evaluates existing objects as a CREATE (pkg/controllers/report/utils/scanner.go), a
-Gatekeeper audit sends no operation (pkg/audit/manager.go), and either way the question is whether the object would
-be admitted again. --operation update replays an update of itself (oldObject = object) instead, which PSP (it ignores
-updates changing only GC fields) and Kyverno's Enforce rules (allowExistingViolations: the old object already failed)
-admit whatever the object holds. Verdicts are violations, as a background scan or a Gatekeeper audit reports them:
-Audit/Warn/dryrun policies count as rejecting, generated bindings are evaluated as Deny. Namespaces of the dump feed
-namespace selectors on both engines. Kyverno policies: one entry each; Gatekeeper: one per template with its
-constraints; PodSecurityPolicies: one entry for the whole set (PSP admits a pod when any usable policy does).
-Exit codes: 0 the engines agree on every object, 1 some policy's engines differ, 2 bad input, 3 they agree but some
-policy was converted with gaps.`,
-    )
-    .action((dumps: string[], opts: ImpactCliOptions) => ctx.setExit(runImpactCommand(dumps, opts, ctx)));
 }

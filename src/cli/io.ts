@@ -5,10 +5,10 @@ import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, wri
 import { basename, dirname, join } from "node:path";
 import { ioError, readBoundedText, STDIN, STDIN_NAME } from "../input/read.js";
 import { InputError, parseDocuments, type LoadedDoc } from "../input/yaml.js";
+import { EXIT, type Streams } from "./streams.js";
 
 export { readBoundedText, STDIN, STDIN_NAME, withStdin } from "../input/read.js";
-
-export const EXIT = { ok: 0, failed: 1, badInput: 2, gaps: 3 } as const;
+export { EXIT, stdStreams, type Streams } from "./streams.js";
 
 const YAML_FILE = /\.(ya?ml|json)$/i;
 
@@ -130,19 +130,6 @@ export function writeFileAtomic(path: string, content: string): void {
     throw ioError(e, path, "cannot write");
   }
 }
-
-export interface Streams {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** True when stderr is a terminal (progress bars are drawn only then). */
-  errIsTTY?: boolean;
-}
-
-export const stdStreams: Streams = {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  errIsTTY: !!process.stderr.isTTY,
-};
 
 /** Print an input error (exit 2); rethrow anything else. */
 export function reportInputError(e: unknown, io: Streams): number {

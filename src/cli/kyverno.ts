@@ -1,7 +1,6 @@
 // `migrate kyverno FILE...`: Kyverno ClusterPolicies / Policies / ValidatingPolicies → one ValidatingAdmissionPolicy
 // (+ binding) per policy — or, with `--target kyverno`, Kyverno's own ValidatingPolicy with the same CEL — as
 // multi-document YAML or the JSON result contract. Nothing is written unless everything converts.
-import type { Command } from "commander";
 import { kyvernoConverter } from "../../converters/kyverno/index.js";
 import type { KyvernoPolicy } from "../../converters/kyverno/model.js";
 import { asKyvernoTarget } from "../../converters/kyverno/target.js";
@@ -13,6 +12,8 @@ import {
   emitConversion,
   EXIT,
   loadSourcesOf,
+  skippedNote,
+  type SkippedDoc,
   outputFormatOk,
   printGaps,
   renderJsonReport,
@@ -32,12 +33,13 @@ export interface KyvernoCliOptions extends ConvertFlags {
 export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: CommandContext): number {
   if (!outputFormatOk(opts.output, ["yaml", "json"], ctx.io)) return EXIT.badInput;
   let result: ConvertResult;
-  let loaded: { sources: KyvernoPolicy[]; files: string[] };
+  let loaded: { sources: KyvernoPolicy[]; files: string[]; skipped: SkippedDoc[] };
   try {
     if (opts.target !== "vap" && opts.target !== "kyverno") throw new InputError(`--target must be vap or kyverno, not ${JSON.stringify(opts.target)}`, "<flags>");
     const copts = convertOptions(opts, kyvernoConverter.id);
-    loaded = loadSourcesOf(kyvernoConverter, files, "Kyverno policy") as { sources: KyvernoPolicy[]; files: string[] };
+    loaded = loadSourcesOf(kyvernoConverter, files, "Kyverno policy") as { sources: KyvernoPolicy[]; files: string[]; skipped: SkippedDoc[] };
     const n = loaded.sources.length;
+    ctx.io.err(skippedNote(loaded.skipped, "Kyverno policies"));
     ctx.io.err(`converting ${n} Kyverno polic${n === 1 ? "y" : "ies"} from ${loaded.files.length} file(s)\n`);
     result = checkOutput(kyvernoConverter.convert(loaded.sources, copts), { targetVersion: copts.targetVersion ?? "1.36", source: "kyverno" });
     if (opts.target === "kyverno") result = asKyvernoTarget(result);
@@ -51,29 +53,4 @@ export function runKyverno(files: string[], opts: KyvernoCliOptions, ctx: Comman
     ? renderJsonReport(result, { files: loaded.files, source: kyvernoConverter.id, extra: { policies: loaded.sources.map((p) => ({ name: p.name, kind: p.kind, file: p.source.file, line: p.source.line })) } })
     : renderYaml(result, { files: loaded.files, label: "Kyverno policies", names });
   return emitConversion(text, { out: opts.out, name: vapName(result) || names[0] || "kyverno", json }, result, ctx.io);
-}
-
-export function registerKyverno(program: Command, ctx: CommandContext): void {
-  program
-    .command("kyverno")
-    .description("Convert Kyverno policies (ClusterPolicy, Policy, ValidatingPolicy) to ValidatingAdmissionPolicies")
-    .argument("<files...>", "Kyverno policy YAML/JSON files or directories")
-    .option("-o, --output <format>", "yaml or json", "yaml")
-    .option("--out <dir>", "write the result into DIR instead of stdout")
-    .option("--target <kind>", "vap: ValidatingAdmissionPolicy; kyverno: Kyverno ValidatingPolicy with the same CEL", "vap")
-    .option("--target-version <version>", "oldest Kubernetes version the output must run on", "1.36")
-    .option("--actions <list>", "binding validationActions (default: Enforce → Deny, Audit → Audit,Warn)")
-    .option("--name <name>", "name of the generated policy (one source policy only)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  migrate kyverno fixtures/kyverno/disallow-host-namespaces.yaml
-  migrate kyverno policies/ -o json
-  migrate kyverno policies/ --target kyverno --out generated/
-  migrate test path/to/.kyverno-test/kyverno-test.yaml
-
-Exit codes: 0 converted exactly, 3 converted with named gaps (listed in the header and on stderr), 2 bad input.`,
-    )
-    .action((files: string[], opts: KyvernoCliOptions) => ctx.setExit(runKyverno(files, opts, ctx)));
 }

@@ -1,18 +1,20 @@
-// The `migrate` command line: wires commander to the library. Each command lives in its own module and returns
-// its exit code; commander usage errors exit 2 (bad input), as do input errors.
+// The `migrate` command line: wires commander to the library. Each command is declared (arguments, options, help) in
+// ./commands/<name>.ts, and its implementation module — with everything it needs: the YAML reader, the CEL
+// environments, converters, engines — is imported only when that command runs, so start-up pays for one command
+// only. Each command returns its exit code; commander usage errors exit 2 (bad input), as do input errors.
 import { Command, CommanderError } from "commander";
-import { InputError } from "../input/yaml.js";
-import { registerEval } from "./eval.js";
-import { registerGatekeeper } from "./gatekeeper.js";
-import { registerKyverno } from "./kyverno.js";
-import { registerPsp } from "./psp.js";
-import { registerRego } from "./rego.js";
-import { registerImpact } from "./impact.js";
-import { registerRepo } from "./repo.js";
-import { registerReview } from "./review.js";
-import { EXIT, stdStreams, type CommandContext, type Streams } from "./shared.js";
-import { registerTest } from "./test.js";
-import { registerVerify } from "./verify.js";
+import { registerEval } from "./commands/eval.js";
+import { registerGatekeeper } from "./commands/gatekeeper.js";
+import { registerImpact } from "./commands/impact.js";
+import { registerKyverno } from "./commands/kyverno.js";
+import { registerPsp } from "./commands/psp.js";
+import { registerRego } from "./commands/rego.js";
+import { registerRepo } from "./commands/repo.js";
+import { registerReview } from "./commands/review.js";
+import { registerTest } from "./commands/test.js";
+import { registerVerify } from "./commands/verify.js";
+import type { CommandContext } from "./shared.js";
+import { EXIT, stdStreams, type Streams } from "./streams.js";
 
 const EXAMPLES = `
 Examples:
@@ -75,7 +77,9 @@ export async function main(argv: readonly string[], io: Streams = stdStreams): P
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
       return EXIT.badInput;
     }
-    // an input error a command let through (e.g. while writing --out) is still bad input, never a stack trace
+    // an input error a command let through (e.g. while writing --out) is still bad input, never a stack trace; the
+    // command has loaded the YAML reader's module (where InputError lives) by then, so this import costs nothing
+    const { InputError } = await import("../input/yaml.js");
     if (e instanceof InputError) {
       io.err(`error: ${e.message}\n`);
       return EXIT.badInput;

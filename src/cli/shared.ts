@@ -1,11 +1,11 @@
 // What `migrate` commands share, in one module (commands import this, never each other): the command context,
-// `-o` checking, the `--authz` table, loading policy sources through the converter registry, convert options from
-// flags, rendering a ConvertResult (YAML with a header, or the JSON report contract), writing `--out`, and printing
-// gaps and CEL cost warnings on stderr. File access goes through io.ts.
+// `-o` checking, the `--authz` table, loading policy sources of a converter, convert options from flags, rendering a
+// ConvertResult (YAML with a header, or the JSON report contract), writing `--out`, and printing gaps and CEL cost
+// warnings on stderr. File access goes through io.ts. Nothing here loads the converter registry (every converter):
+// a command that detects the source language (verify) imports it itself.
 import { join } from "node:path";
 import type { PspConvertOptions } from "../../converters/psp/index.js";
 import { authzTableDecider, parseAuthzTable, type AuthzDecide } from "../cel/k8s/authz.js";
-import { detectSource, type AnyConverter } from "../convert/registry.js";
 import { gapText, gapWhere } from "../convert/render.js";
 import { checkTargetVersion } from "../convert/target-version.js";
 import type { CommonConvertOptions, Converter, ConvertResult, ReportGap } from "../convert/types.js";
@@ -50,18 +50,56 @@ function readSourceDocuments(paths: readonly string[]): { docs: LoadedDoc[]; fil
   return { docs: readDocuments(files), files };
 }
 
-/** Sources of one known converter (`migrate psp`); `noun` names what is missing when the files hold nothing. */
-export function loadSourcesOf<S, O extends CommonConvertOptions>(converter: Converter<S, O>, paths: readonly string[], noun: string): { sources: S[]; files: string[] } {
-  const { docs, files } = readSourceDocuments(paths);
-  if (!docs.length) throw new InputError(`no ${noun} found`, files.join(", "));
-  return { sources: converter.parse(docs), files };
+/** A document a directory walk found that is not a policy of the command's kind (a note, not an error). */
+export interface SkippedDoc {
+  file: string;
+  line: number;
+  kind: string;
 }
 
-/** Sources of whichever registered converter detects every document (`migrate verify`). */
-export function loadSources(paths: readonly string[]): { converter: AnyConverter; sources: unknown[]; files: string[] } {
-  const { docs, files } = readSourceDocuments(paths);
-  const converter = detectSource(docs, files.join(", "));
-  return { converter, sources: converter.parse(docs), files };
+const kindText = (doc: unknown): string => {
+  const o = (doc && typeof doc === "object" && !Array.isArray(doc) ? doc : {}) as { kind?: unknown; apiVersion?: unknown };
+  return `kind ${String(o.kind)}, apiVersion ${String(o.apiVersion)}`;
+};
+
+/**
+ * Sources of one known converter (`migrate psp`); `noun` names what is missing when the files hold nothing. A file
+ * named on the command line must hold only such policies (another kind is bad input, by the converter's parse); in
+ * the files found by walking a directory — a `helm template --output-dir` render, a repository folder — documents of
+ * other kinds are skipped and listed in `skipped`.
+ */
+export function loadSourcesOf<S, O extends CommonConvertOptions>(
+  converter: Converter<S, O>,
+  paths: readonly string[],
+  noun: string,
+): { sources: S[]; files: string[]; skipped: SkippedDoc[] } {
+  const docs: LoadedDoc[] = [];
+  const files: string[] = [];
+  const skipped: SkippedDoc[] = [];
+  for (const p of paths) {
+    const expanded = expandPaths([p]);
+    const walked = p !== "-" && (expanded.length !== 1 || expanded[0] !== p);
+    for (const file of expanded) {
+      let used = !walked;
+      for (const d of readDocuments([file])) {
+        if (walked && !converter.detect(d.doc)) skipped.push({ file: d.file, line: d.line, kind: kindText(d.doc) });
+        else {
+          docs.push(d);
+          used = true;
+        }
+      }
+      if (used) files.push(file);
+    }
+  }
+  if (!docs.length) throw new InputError(`no ${noun} found${skipped.length ? ` (${skipped.length} document(s) of other kinds skipped)` : ""}`, paths.join(", "));
+  return { sources: converter.parse(docs), files, skipped };
+}
+
+/** One stderr line for the skipped documents of a directory walk (nothing when there are none). */
+export function skippedNote(skipped: readonly SkippedDoc[], noun: string): string {
+  if (!skipped.length) return "";
+  const first = skipped[0]!;
+  return `skipping ${skipped.length} document(s) that are not ${noun} (first: ${first.file}:${first.line}, ${first.kind})\n`;
 }
 
 // --- convert options --------------------------------------------------------------------------------------------

@@ -3,14 +3,13 @@
 // warnings on stderr). The suites themselves run in src/equivalence/suites.ts. Exit 1 when a case fails, else 3 when
 // a kyverno/gator suite replayed a policy that did not convert exactly (its rows' `conversion`), else 0.
 import { statSync } from "node:fs";
-import type { Command } from "commander";
 import { summarize, renderText, type CaseResult } from "../equivalence/contract.js";
 import { isKaptestManifest, runSuiteFile, suiteKindOf } from "../equivalence/suites.js";
 import { InputError } from "../input/yaml.js";
 import { STDIN } from "./io.js";
 import { EXIT, expandPaths, loadAuthz, outputFormatOk, printCostWarnings, readDocuments, reportInputError, type CommandContext } from "./shared.js";
 
-interface TestOptions {
+export interface TestOptions {
   output: string;
   kaptestCompat?: boolean;
   authz?: string;
@@ -88,33 +87,4 @@ export function runTest(manifests: string[], opts: TestOptions, ctx: CommandCont
   for (const [policy, status] of inexact) ctx.io.err(`note: ${policy} converted ${status} (with gaps)\n`);
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
   return report.summary.failed ? EXIT.failed : inexact.size ? EXIT.gaps : EXIT.ok;
-}
-
-export function registerTest(program: Command, ctx: CommandContext): void {
-  program
-    .command("test")
-    .description("Run kaptest manifests through the VAP engine with real API-server semantics; kyverno test and gator suites on both sides")
-    .argument("<manifests...>", "kaptest manifests, kyverno-test.yaml or gator Suite files (or directories of them)")
-    .option("-o, --output <format>", "text or json", "text")
-    .option("--kaptest-compat", "evaluate as kaptest does: ignore matchConstraints and failurePolicy")
-    .option("--authz <file>", "authorization table for `authorizer` checks")
-    .option("-v, --verbose", "print messages for passing cases too")
-    .option("--params <mode>", "gator suites: convert templates with --params inline or constraint (as migrate gatekeeper)", "inline")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  migrate test policy.test/kaptest.yaml
-  migrate test policy.test/kaptest.yaml -o json
-  migrate test policy.test/kaptest.yaml --kaptest-compat
-  migrate test path/to/.kyverno-test/kyverno-test.yaml
-  migrate test fixtures/gatekeeper/suite.yaml -o json   gator suite: Rego engine and converted VAP per case
-
-A case whose expectation holds only because kaptest ignores matchConstraints fails with that reason
-unless --kaptest-compat is given. kyverno test and gator suite rows carry "source" (the source engine's
-verdict) beside "vap"; such a case passes when the source engine meets the suite's expectation and the VAP
-agrees. Exit codes: 0 all cases pass, 1 a case failed, 2 bad input, 3 all cases pass but a kyverno test or
-gator suite policy converted with gaps (its rows' "conversion" is partial or unsupported; noted on stderr).`,
-    )
-    .action((manifests: string[], opts: TestOptions) => ctx.setExit(runTest(manifests, opts, ctx)));
 }

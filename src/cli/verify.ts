@@ -2,17 +2,18 @@
 // them, then replay every fixture through that converter's source engine and through the generated policies in the
 // VAP engine; print the shared result contract (and CEL cost warnings on stderr). Exit 1 when a case fails, else 3
 // when the conversion had gaps, else 0.
-import type { Command } from "commander";
+import { checkRequestDocument } from "../vap/validate-input.js";
 import { renderText, summarize, type ReplayReport } from "../equivalence/contract.js";
 import { countErrors } from "../equivalence/replay.js";
+import { detectSource, type AnyConverter } from "../convert/registry.js";
 import { InputError } from "../input/yaml.js";
 import { runRegoConvert } from "./rego-convert.js";
 import {
   checkOutput,
   convertOptions,
   EXIT,
+  expandPaths,
   loadAuthz,
-  loadSources,
   outputFormatOk,
   printCostWarnings,
   printGaps,
@@ -22,7 +23,7 @@ import {
   type ConvertFlags,
 } from "./shared.js";
 
-interface VerifyOptions extends ConvertFlags {
+export interface VerifyOptions extends ConvertFlags {
   fixtures: string[];
   params?: string;
   entrypoint?: string;
@@ -30,6 +31,14 @@ interface VerifyOptions extends ConvertFlags {
   output: string;
   authz?: string;
   verbose?: boolean;
+}
+
+/** Sources of whichever registered converter detects every document, and the files (directories expanded). */
+function loadSources(paths: readonly string[]): { converter: AnyConverter; sources: unknown[]; files: string[] } {
+  const files = expandPaths(paths);
+  const docs = readDocuments(files);
+  const converter = detectSource(docs, files.join(", "));
+  return { converter, sources: converter.parse(docs), files };
 }
 
 export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandContext): number {
@@ -49,7 +58,9 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
     const result = checkOutput(conv.convert(loaded.sources, { ...copts, ...(opts.params ? { params: opts.params } : {}) }), { targetVersion: copts.targetVersion ?? "1.36", source: conv.id });
     printGaps(result.gaps, ctx.io);
     gaps = result.gaps.length;
-    const fixtures = readDocuments(opts.fixtures).map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
+    const fixtureDocs = readDocuments(opts.fixtures);
+    for (const d of fixtureDocs) checkRequestDocument(d); // what the API server would refuse is bad input, not a case
+    const fixtures = fixtureDocs.map((d) => ({ doc: d.doc, file: d.file, line: d.line }));
     // zero fixtures would "pass" having checked nothing
     if (!fixtures.length) throw new InputError("no fixtures found (pods, objects or AdmissionReviews as YAML/JSON)", opts.fixtures.join(", "));
     ctx.io.err(`replaying ${fixtures.length} fixture(s) through the ${conv.id} source engine and the generated policies\n`);
@@ -63,37 +74,4 @@ export function runVerify(sources: string[], opts: VerifyOptions, ctx: CommandCo
   ctx.io.out(opts.output === "json" ? JSON.stringify(report, null, 2) + "\n" : renderText(report, !!opts.verbose));
   // a failing case outranks the gaps: 1; every case passes but the conversion is not exact: 3 (as for .rego sources)
   return report.summary.failed ? EXIT.failed : gaps ? EXIT.gaps : EXIT.ok;
-}
-
-export function registerVerify(program: Command, ctx: CommandContext): void {
-  program
-    .command("verify")
-    .description("Replay fixtures through the source engine and the generated VAP (+MAP); report every divergence")
-    .argument("<sources...>", "policy files or directories (one source language: PodSecurityPolicies, Kyverno policies, or ConstraintTemplates + Constraints)")
-    .requiredOption("--fixtures <paths...>", "pods or AdmissionReviews (files or directories)")
-    .option("-o, --output <format>", "text or json", "text")
-    .option("--target-version <version>", "as for `migrate psp`", "1.36")
-    .option("--rbac <mode>", "PodSecurityPolicies only: as for `migrate psp` (default: authorizer)")
-    .option("--controllers", "PodSecurityPolicies only: as for `migrate psp`")
-    .option("--actions <list>", "as for `migrate psp`", "Deny")
-    .option("--params <mode>", "Gatekeeper only: inline or constraint, as for `migrate gatekeeper`")
-    .option("--entrypoint <rule>", "Rego modules only: the denying rule, as for `migrate rego`")
-    .option("--input <shape>", "Rego modules only: admission or object, as for `migrate rego`")
-    .option("--authz <file>", "authorization table used by both engines (PSP `use` and CEL `authorizer`)")
-    .option("-v, --verbose", "print details for passing cases too")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  migrate verify fixtures/psp/restricted.yaml --fixtures fixtures/psp/pods
-  migrate verify psps/ --fixtures pods/ review.yaml -o json
-  migrate verify fixtures/gatekeeper/template.yaml fixtures/gatekeeper/constraint.yaml --fixtures fixtures/gatekeeper/cases
-  migrate verify fixtures/rego/conftest/policy.rego --entrypoint data.main.deny --input object --fixtures fixtures/rego/conftest/deployments
-
-A fixture named allowed*.yaml must be admitted, disallowed*.yaml denied; any fixture may instead carry the annotation
-vap-migrate.io/expect: admit|deny. A case passes when both engines agree (and match the expectation).
-Exit codes: 0 all cases pass and the conversion is exact, 1 a case failed, 2 bad input, 3 all cases pass but the
-conversion has gaps (listed on stderr).`,
-    )
-    .action((sources: string[], opts: VerifyOptions) => ctx.setExit(runVerify(sources, opts, ctx)));
 }

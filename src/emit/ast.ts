@@ -132,52 +132,84 @@ export function freeIds(e: CExpr, bound: ReadonlySet<string> = new Set(), out: S
 
 /** Apply `f` to every direct child (bottom-up rewriting helper). */
 export function mapChildren(e: CExpr, f: (c: CExpr) => CExpr): CExpr {
-  // an unchanged node is returned as is, so memoised keys survive rewrites of other parts of the tree
-  let changed = false;
-  const g = (c: CExpr): CExpr => {
-    const r = f(c);
-    if (r !== c) changed = true;
-    return r;
-  };
-  let out: CExpr;
+  // an unchanged node is returned as is (and nothing is allocated for it), so memoised keys survive rewrites of other
+  // parts of the tree
   switch (e.t) {
     case "lit":
     case "id":
       return e;
     case "sel":
-      out = { ...e, of: g(e.of) };
-      break;
     case "not":
-    case "neg":
-      out = { ...e, of: g(e.of) };
-      break;
-    case "idx":
-      out = { ...e, of: g(e.of), key: g(e.key) };
-      break;
-    case "call":
-      out = { ...e, ...(e.target ? { target: g(e.target) } : {}), args: e.args.map(g) };
-      break;
-    case "list":
-      out = { ...e, items: e.items.map(g) };
-      break;
-    case "map":
-      out = { ...e, entries: e.entries.map((x) => ({ ...x, key: g(x.key), value: g(x.value) })) };
-      break;
-    case "obj":
-      out = { ...e, fields: e.fields.map((x) => ({ ...x, value: g(x.value) })) };
-      break;
-    case "bin":
-      out = { ...e, l: g(e.l), r: g(e.r) };
-      break;
+    case "neg": {
+      const of = f(e.of);
+      return of === e.of ? e : { ...e, of };
+    }
+    case "idx": {
+      const of = f(e.of);
+      const key = f(e.key);
+      return of === e.of && key === e.key ? e : { ...e, of, key };
+    }
+    case "call": {
+      const target = e.target ? f(e.target) : undefined;
+      const args = mapList(e.args, f);
+      return target === e.target && args === e.args ? e : { ...e, ...(e.target ? { target } : {}), args };
+    }
+    case "list": {
+      const items = mapList(e.items, f);
+      return items === e.items ? e : { ...e, items };
+    }
+    case "map": {
+      let changed = false;
+      const entries = e.entries.map((x) => {
+        const key = f(x.key);
+        const value = f(x.value);
+        if (key === x.key && value === x.value) return x;
+        changed = true;
+        return { ...x, key, value };
+      });
+      return changed ? { ...e, entries } : e;
+    }
+    case "obj": {
+      let changed = false;
+      const fields = e.fields.map((x) => {
+        const value = f(x.value);
+        if (value === x.value) return x;
+        changed = true;
+        return { ...x, value };
+      });
+      return changed ? { ...e, fields } : e;
+    }
+    case "bin": {
+      const l = f(e.l);
+      const r = f(e.r);
+      return l === e.l && r === e.r ? e : { ...e, l, r };
+    }
     case "and":
-    case "or":
-      out = { ...e, of: e.of.map(g) };
-      break;
-    case "cond":
-      out = { ...e, test: g(e.test), then: g(e.then), else: g(e.else) };
-      break;
+    case "or": {
+      const of = mapList(e.of, f);
+      return of === e.of ? e : { ...e, of };
+    }
+    case "cond": {
+      const test = f(e.test);
+      const then = f(e.then);
+      const otherwise = f(e.else);
+      return test === e.test && then === e.then && otherwise === e.else ? e : { ...e, test, then, else: otherwise };
+    }
   }
-  return changed ? out : e;
+}
+
+/** `xs.map(f)`, or `xs` itself when `f` changed no element. */
+function mapList(xs: CExpr[], f: (c: CExpr) => CExpr): CExpr[] {
+  let out: CExpr[] | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    const y = f(xs[i]!);
+    if (out) out.push(y);
+    else if (y !== xs[i]) {
+      out = xs.slice(0, i);
+      out.push(y);
+    }
+  }
+  return out ?? xs;
 }
 
 /** Visit the direct children of a node (read-only; nothing is rebuilt). */

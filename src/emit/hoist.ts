@@ -30,15 +30,55 @@ function closed(e: CExpr): boolean {
   return true;
 }
 
-function count(e: CExpr, into: Map<string, { e: CExpr; n: number }>): void {
-  if (e.t !== "lit" && e.t !== "id") {
-    const k = key(e);
-    const cur = into.get(k);
-    if (cur) cur.n++;
-    else into.set(k, { e, n: 1 });
+/** The nodes of a tree that can be shared, in pre-order, with their keys (and the set of those keys). */
+interface Shareable {
+  nodes: CExpr[];
+  keys: string[];
+  has: Set<string>;
+}
+
+/** Per tree (trees are never changed once built): hoisting rounds re-read every tree, most of them unchanged. */
+const shareableOf = new WeakMap<CExpr, Shareable>();
+
+/** Every node but literals and identifiers, pre-order; the argument of has() is left out (it must stay a field
+ *  selection). */
+function shareable(root: CExpr): Shareable {
+  let s = shareableOf.get(root);
+  if (s === undefined) {
+    const out: Shareable = { nodes: [], keys: [], has: new Set() };
+    const visit = (e: CExpr): void => {
+      if (e.t !== "lit" && e.t !== "id") {
+        const k = key(e);
+        out.nodes.push(e);
+        out.keys.push(k);
+        out.has.add(k);
+      }
+      if (e.t === "call" && e.fn === "has") return;
+      forEachChild(e, visit);
+    };
+    visit(root);
+    shareableOf.set(root, (s = out));
   }
-  if (e.t === "call" && e.fn === "has") return; // the argument of has() must stay a field selection
-  forEachChild(e, (c) => count(c, into));
+  return s;
+}
+
+/** How often each structure occurs in the trees, first-seen order, each with its first occurrence. */
+function count(trees: readonly CExpr[]): Map<string, { e: CExpr; n: number }> {
+  const into = new Map<string, { e: CExpr; n: number }>();
+  for (const t of trees) {
+    const { nodes, keys } = shareable(t);
+    for (let i = 0; i < keys.length; i++) {
+      const cur = into.get(keys[i]!);
+      if (cur) cur.n++;
+      else into.set(keys[i]!, { e: nodes[i]!, n: 1 });
+    }
+  }
+  return into;
+}
+
+/** `e` with every shareable node of structure `k` replaced by `by` (`e` itself when it has none). */
+function replaceIn(e: CExpr, k: string, by: CExpr): CExpr {
+  return shareable(e).has.has(k) ? replace(e, k, by) : e;
 }
 
 function replace(e: CExpr, k: string, by: CExpr): CExpr {
@@ -151,7 +191,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     if (v.expr.t === "lit" || v.expr.t === "id" || isVariableRef(v.expr) || firstOf.has(k)) return;
     firstOf.add(k);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: v.name };
-    all = all.map((e, j) => (j === i ? e : replace(e, k, ref)));
+    all = all.map((e, j) => (j === i ? e : replaceIn(e, k, ref)));
   });
   const added: NamedCExpr[] = [];
   // per structure: its text (for length and ties) and whether it may become a variable at all
@@ -168,9 +208,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     return ok;
   };
   for (let round = 0; round < 64; round++) {
-    const counts = new Map<string, { e: CExpr; n: number }>();
-    for (const e of all) count(e, counts);
-    for (const v of added) count(v.expr, counts);
+    const counts = count([...all, ...added.map((v) => v.expr)]);
     let best: { k: string; e: CExpr; gain: number; text: string } | undefined;
     for (const [k, { e, n }] of counts) {
       if (n < 2 || !canHoist(k, e)) continue;
@@ -181,8 +219,8 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     if (!best) break;
     const name = identifier(nameFor(best.e), used);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: name };
-    all = all.map((e) => replace(e, best.k, ref));
-    for (const v of added) v.expr = replace(v.expr, best.k, ref);
+    all = all.map((e) => replaceIn(e, best.k, ref));
+    for (const v of added) v.expr = replaceIn(v.expr, best.k, ref);
     added.push({ name, expr: best.e });
   }
   const nExisting = existing.length;
@@ -204,11 +242,24 @@ function flatHasAuthorizer(e: CExpr): boolean {
   return flat(e).includes("authorizer");
 }
 
+/** The names `text` reads as `variables.<name>` (every occurrence: the lookahead consumes no name). */
+function variableReads(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\bvariables\.(?=([A-Za-z0-9_]+))/g)) names.add(m[1]!);
+  return names;
+}
+
 /** Order variables so that each reads only earlier ones (stable: a variable moves only behind what it reads). */
 function orderByUse(vars: NamedCExpr[]): NamedCExpr[] {
   const out: NamedCExpr[] = [];
   const placed = new Set<string>();
-  const reads = (v: NamedCExpr): string[] => vars.filter((w) => w !== v && new RegExp(`\\bvariables\\.${w.name}\\b`).test(flat(v.expr))).map((w) => w.name);
+  // `w` is read by `v` when v's text has `variables.<w.name>` as a whole word (names are CEL identifiers; any other
+  // name is looked for with the same word-bounded pattern)
+  const reads = (v: NamedCExpr): string[] => {
+    const text = flat(v.expr);
+    const found = variableReads(text);
+    return vars.filter((w) => w !== v && (/^[A-Za-z0-9_]+$/.test(w.name) ? found.has(w.name) : new RegExp(`\\bvariables\\.${w.name}\\b`).test(text))).map((w) => w.name);
+  };
   const visit = (v: NamedCExpr): void => {
     if (placed.has(v.name)) return;
     placed.add(v.name);

@@ -44,8 +44,18 @@ function selText(field: string, opt?: boolean, typed?: boolean): string {
   return isSafeIdent(field) || (typed && /^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) ? `.${opt ? "?" : ""}${field}` : `[${opt ? "?" : ""}${celLiteral(field)}]`;
 }
 
+/** Flat text per node: nodes are never changed once built (as for `key()`), and printing, hoisting and wrapping ask
+ *  for the text of the same subtrees over and over (without this, printing is quadratic in the nesting depth). */
+const flatText = new WeakMap<CExpr, string>();
+
 /** The whole expression on one line. */
 export function flat(e: CExpr): string {
+  let s = flatText.get(e);
+  if (s === undefined) flatText.set(e, (s = flatOf(e)));
+  return s;
+}
+
+function flatOf(e: CExpr): string {
   switch (e.t) {
     case "lit":
       return celLiteral(e.v);

@@ -55,14 +55,20 @@ const V = (v: Verdict | null | undefined): string => (v ? v.toUpperCase() : "-")
 /** Human-readable rendering, close to kaptest's: one PASS/FAIL line per case, detail lines for failures. */
 export function renderText(report: ReplayReport, verbose = false): string {
   const lines: string[] = [];
+  // the file a row came from: on the suite's header line when all its rows share one, else on each row
+  const filesOf = new Map<string, Set<string | undefined>>();
+  for (const c of report.cases) (filesOf.get(c.suite) ?? filesOf.set(c.suite, new Set()).get(c.suite)!).add(c.file === c.suite ? undefined : c.file);
   let lastSuite = "";
   for (const c of report.cases) {
+    const files = filesOf.get(c.suite)!;
+    const shared = files.size === 1 ? [...files][0] : undefined;
     if (c.suite !== lastSuite) {
-      lines.push(`[${c.suite}]`);
+      lines.push(`[${c.suite}]${shared ? ` ${shared}` : ""}`);
       lastSuite = c.suite;
     }
     const got = c.source !== undefined ? `source ${V(c.source)}, vap ${V(c.vap)}` : V(c.vap);
-    lines.push(`${c.pass ? "PASS" : "FAIL"}: ${c.policy} - (${c.operation}) ${c.resource} - ${V(c.expected)} ==> ${got}`);
+    const from = files.size > 1 && c.file && c.file !== c.suite ? ` (${c.file})` : "";
+    lines.push(`${c.pass ? "PASS" : "FAIL"}: ${c.policy} - (${c.operation}) ${c.resource}${from} - ${V(c.expected)} ==> ${got}`);
     if (!c.pass || verbose) {
       if (c.reason) lines.push(`--- ${c.reason}`);
       for (const m of c.messages) lines.push(`--- message: ${m}`);

@@ -15,6 +15,7 @@ import { InputError, type LoadedDoc } from "../input/yaml.js";
 import { validatePolicy } from "../vap/compilepolicy.js";
 import type { ValidatingAdmissionPolicy } from "../vap/types.js";
 import type { CaseResult } from "./contract.js";
+import { checkInputObjects } from "../vap/validate-input.js";
 import { KaptestError, parseManifest, runKaptest } from "./kaptest.js";
 
 export type SuiteKind = "kyverno" | "gator" | "kaptest";
@@ -97,6 +98,8 @@ export function runSuiteFile(file: string, opts: SuiteRunOptions): SuiteRun {
   const base = dirname(file);
   const policyDocs = readDocuments(m.policies.map((p) => resolve(base, p)));
   const resourceDocs = readDocuments(m.resources.map((p) => resolve(base, p)));
+  // what the API server would refuse is bad input, not a case (compile errors stay per policy: kaptest expects them)
+  checkInputObjects([...policyDocs, ...resourceDocs]);
   const r = runKaptest(file, m, policyDocs.map((d) => d.doc), resourceDocs.map((d) => d.doc), {
     compat: !!opts.kaptestCompat,
     compileIssues: policyCompileIssues(policyDocs),

@@ -7,10 +7,13 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { ConvertResult } from "../convert/types.js";
 import type { CaseResult } from "../equivalence/contract.js";
+import { parseKyvernoDocuments } from "../../converters/kyverno/parse.js";
+import { configMapParams } from "../../converters/kyverno/replay.js";
 import { asCliResource, loadKyvernoSuite } from "../../converters/kyverno/testsuite.js";
+import { readDocuments } from "../cli/io.js";
 import { constraintObject } from "../../converters/rego/convert/replay.js";
 import { loadCaseObject, readConstraintFile, readSuite, readTemplateFile } from "../../converters/rego/gatekeeper/suite.js";
-import type { KObject } from "../vap/types.js";
+import type { KObject, ValidatingAdmissionPolicyBinding } from "../vap/types.js";
 import type { OutputFile, RepoOptions, Unit } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -20,7 +23,8 @@ interface Evidence {
   object: KObject;
   policy: string;
   expect: "admit" | "deny" | "skip";
-  /** Gatekeeper `--params constraint`: the constraint the case runs with (also written as a resource). */
+  /** The param the case runs with (also written as a resource): Gatekeeper `--params constraint` the constraint,
+   *  Kyverno the ConfigMap of a configMap context entry. */
   param?: KObject;
   /** The requester the replay used (`kyverno test`: the suite's userinfo, else an anonymous user). */
   userInfo?: { username: string; groups: string[] };
@@ -45,11 +49,17 @@ function kyvernoEvidence(suiteFile: string, rows: readonly CaseResult[], manifes
     const cli = asCliResource(r.object);
     byKey.set(keyOf(cli), [...(byKey.get(keyOf(cli)) ?? []), cli]);
   }
+  // a policy whose VAP takes a ConfigMap as params (a configMap context entry): the ConfigMap the replay built from
+  // the suite's values goes with each case, as its param
+  const bindings = manifests.filter((m) => (m as Obj).kind === "ValidatingAdmissionPolicyBinding") as ValidatingAdmissionPolicyBinding[];
+  const policies = bindings.some((b) => b.spec.paramRef) ? parseKyvernoDocuments(readDocuments(suite.policyFiles), { ignoreOtherKinds: true }) : [];
   return rows.flatMap((row): Evidence[] => {
     const objects = byKey.get(row.resource) ?? [];
     const vap = manifests.find((m) => isVap(m) && annotation(m, "vap-migrate.io/kyverno-policy") === row.policy);
     if (objects.length !== 1 || !vap) return [];
-    return [{ object: objects[0]!, policy: nameOf(vap), expect: row.vap as Evidence["expect"], userInfo, cluster }];
+    const source = policies.find((p) => p.name === row.policy);
+    const param = source ? configMapParams(suite, source, objects[0]!, bindings.filter((b) => b.spec.policyName === nameOf(vap)))[0] : undefined;
+    return [{ object: objects[0]!, policy: nameOf(vap), expect: row.vap as Evidence["expect"], userInfo, cluster, ...(param ? { param } : {}) }];
   });
 }
 

@@ -104,6 +104,8 @@ function qualifiedNameError(s: string): string | undefined {
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const CEL_IDENT = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+/** CEL's reserved words, which may not name a variable (validation.go celReserved). */
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
 
 const codePoints = (s: string): number => {
   let n = 0;
@@ -119,6 +121,11 @@ const str = (x: unknown): string => (typeof x === "string" ? x : "");
 export interface ValidateOutputOptions {
   /** Target Kubernetes version ("1.36"); expressions compile in its predecessor's environment. */
   targetVersion: string;
+  /**
+   * The CEL environment expressions compile in: by default the target's predecessor (new expressions are checked
+   * with the compatibility version); a version string for another; false to skip compiling (the caller compiles).
+   */
+  compileEnv?: string | false;
 }
 
 /** Every issue of every object. */
@@ -129,7 +136,7 @@ export function validateOutput(objects: readonly unknown[], opts: ValidateOutput
 /** Issues of one emitted object (`index`: its position, carried into each issue). */
 export function validateObject(obj: unknown, index: number, opts: ValidateOutputOptions): OutputIssue[] {
   const minor = minorOf(opts.targetVersion);
-  const env = `1.${minor - 1}`;
+  const env = opts.compileEnv === undefined ? `1.${minor - 1}` : opts.compileEnv;
   const kind = isObj(obj) ? str(obj["kind"]) : "";
   const meta = isObj(obj) && isObj(obj["metadata"]) ? obj["metadata"] : {};
   const name = str(meta["name"]);
@@ -166,17 +173,19 @@ export function validateObject(obj: unknown, index: number, opts: ValidateOutput
         const at = `spec.validations[${i}]`;
         const vo = isObj(v) ? v : {};
         expressionSize(`${at}.expression`, vo["expression"], add, true);
-        if (vo["messageExpression"] !== undefined) {
+        if (typeof vo["messageExpression"] === "string" && vo["messageExpression"].length && !vo["messageExpression"].trim()) {
+          add(`${at}.messageExpression`, "invalid", "must be non-empty if specified");
+        } else if (vo["messageExpression"] !== undefined) {
           if (minor < 27) add(`${at}.messageExpression`, "invalid", "field not declared in schema: messageExpression exists from Kubernetes 1.27");
           expressionSize(`${at}.messageExpression`, vo["messageExpression"], add, true);
         }
         const msg = vo["message"];
-        if (typeof msg === "string" && msg.includes("\n")) add(`${at}.message`, "invalid", "message must not contain line breaks");
+        if (typeof msg === "string" && /[\n\r]/.test(msg.trim())) add(`${at}.message`, "invalid", "message must not contain line breaks");
         if (typeof msg === "string" && msg.length && !msg.trim()) add(`${at}.message`, "invalid", "message must be non-empty if specified");
         if (vo["reason"] !== undefined) oneOf(`${at}.reason`, vo["reason"], ["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"], add);
       });
-      arr(spec["auditAnnotations"]).forEach((a, i) => expressionSize(`spec.auditAnnotations[${i}].valueExpression`, isObj(a) ? a["valueExpression"] : undefined, add, true));
-      if (!out.some((x) => x.code === "too-large" && x.field.endsWith("xpression"))) compileIssues(obj as unknown as ValidatingAdmissionPolicy, env, add);
+      auditAnnotationIssues(arr(spec["auditAnnotations"]), name, add);
+      if (env !== false && !out.some((x) => x.code === "too-large" && x.field.endsWith("xpression"))) compileIssues(obj as unknown as ValidatingAdmissionPolicy, env, add);
       break;
     case "MutatingAdmissionPolicy":
       policyCommon(spec, minor, add);
@@ -188,7 +197,7 @@ export function validateObject(obj: unknown, index: number, opts: ValidateOutput
         const holder = mo["patchType"] === "JSONPatch" ? "jsonPatch" : "applyConfiguration";
         expressionSize(`spec.mutations[${i}].${holder}.expression`, isObj(mo[holder]) ? (mo[holder] as Obj)["expression"] : undefined, add, true);
       });
-      if (!out.some((x) => x.code === "too-large" && x.field.endsWith("xpression"))) mutatingCompileIssues(spec, name, env, add);
+      if (env !== false && !out.some((x) => x.code === "too-large" && x.field.endsWith("xpression"))) mutatingCompileIssues(spec, name, env, add);
       break;
     case "ValidatingAdmissionPolicyBinding": {
       bindingCommon(spec, add);
@@ -201,14 +210,13 @@ export function validateObject(obj: unknown, index: number, opts: ValidateOutput
         if (actions.includes("Deny") && actions.includes("Warn")) add("spec.validationActions", "invalid", "validationActions must not contain both Deny and Warn");
       }
       const ref = spec["paramRef"];
-      if (isObj(ref)) {
-        if (ref["parameterNotFoundAction"] !== undefined) oneOf("spec.paramRef.parameterNotFoundAction", ref["parameterNotFoundAction"], ["Deny", "Allow"], add);
-        if (minor < 28 && (ref["selector"] !== undefined || ref["parameterNotFoundAction"] !== undefined)) add("spec.paramRef", "invalid", "paramRef.selector and paramRef.parameterNotFoundAction exist from Kubernetes 1.28");
-      }
+      if (isObj(ref) && minor < 28 && (ref["selector"] !== undefined || ref["parameterNotFoundAction"] !== undefined)) add("spec.paramRef", "invalid", "paramRef.selector and paramRef.parameterNotFoundAction exist from Kubernetes 1.28");
+      else if (isObj(ref)) paramRefIssues(ref, add);
       break;
     }
     case "MutatingAdmissionPolicyBinding":
       bindingCommon(spec, add);
+      if (isObj(spec["paramRef"])) paramRefIssues(spec["paramRef"], add);
       break;
   }
   return out;
@@ -221,11 +229,7 @@ function oneOf(field: string, v: unknown, allowed: readonly string[], add: Add):
 }
 
 function metadataIssues(meta: Obj, add: Add): void {
-  for (const [k, v] of Object.entries(isObj(meta["labels"]) ? meta["labels"] : {})) {
-    const e = qualifiedNameError(k);
-    if (e) add(`metadata.labels[${k}]`, "invalid", `label key: ${e}`);
-    if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) add(`metadata.labels[${k}]`, "invalid", "a label value must be at most 63 characters of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric");
-  }
+  labelMapIssues("metadata.labels", isObj(meta["labels"]) ? meta["labels"] : {}, add);
   const ann = isObj(meta["annotations"]) ? meta["annotations"] : {};
   let total = 0;
   for (const [k, v] of Object.entries(ann)) {
@@ -239,6 +243,7 @@ function metadataIssues(meta: Obj, add: Add): void {
 /** What VAP and MAP specs share: failurePolicy, matchConstraints, matchConditions, variables. */
 function policyCommon(spec: Obj, minor: number, add: Add): void {
   if (spec["failurePolicy"] !== undefined) oneOf("spec.failurePolicy", spec["failurePolicy"], ["Fail", "Ignore"], add);
+  if (isObj(spec["paramKind"])) paramKindIssues(spec["paramKind"], add);
   const mc = spec["matchConstraints"];
   if (!isObj(mc)) add("spec.matchConstraints", "invalid", "matchConstraints is required");
   else matchResources("spec.matchConstraints", mc, add, true);
@@ -256,7 +261,8 @@ function policyCommon(spec: Obj, minor: number, add: Add): void {
   });
   arr(spec["variables"]).forEach((v, i) => {
     const vo = isObj(v) ? v : {};
-    if (!CEL_IDENT.test(str(vo["name"]))) add(`spec.variables[${i}].name`, "invalid", `name is not a valid CEL identifier: ${JSON.stringify(vo["name"])}`);
+    if (!str(vo["name"]).trim()) add(`spec.variables[${i}].name`, "invalid", "name is not specified");
+    else if (!CEL_IDENT.test(str(vo["name"])) || CEL_RESERVED.has(str(vo["name"]))) add(`spec.variables[${i}].name`, "invalid", `name is not a valid CEL identifier: ${JSON.stringify(vo["name"])}`);
     expressionSize(`spec.variables[${i}].expression`, vo["expression"], add, true);
   });
   void minor;
@@ -266,20 +272,151 @@ const OPERATIONS = ["*", "CREATE", "UPDATE", "DELETE", "CONNECT"];
 
 function matchResources(at: string, m: Obj, add: Add, requireRules: boolean): void {
   if (m["matchPolicy"] !== undefined) oneOf(`${at}.matchPolicy`, m["matchPolicy"], ["Exact", "Equivalent"], add);
+  for (const sel of ["namespaceSelector", "objectSelector"]) if (isObj(m[sel])) labelSelectorIssues(`${at}.${sel}`, m[sel] as Obj, add);
   const rules = arr(m["resourceRules"]);
   if (requireRules && !rules.length) add(`${at}.resourceRules`, "invalid", "resourceRules is required");
-  const check = (list: unknown[], name: string): void =>
-    list.forEach((r, i) => {
-      const ro = isObj(r) ? r : {};
-      const ops = arr(ro["operations"]);
-      if (!ops.length) add(`${at}.${name}[${i}].operations`, "invalid", "operations is required");
-      ops.forEach((o, j) => oneOf(`${at}.${name}[${i}].operations[${j}]`, o, OPERATIONS, add));
-      if (ops.includes("*") && ops.length > 1) add(`${at}.${name}[${i}].operations`, "invalid", "if '*' is present, must not specify other operations");
-      for (const f of ["apiGroups", "apiVersions", "resources"]) if (!arr(ro[f]).length) add(`${at}.${name}[${i}].${f}`, "invalid", `${f} is required`);
-      if (ro["scope"] !== undefined) oneOf(`${at}.${name}[${i}].scope`, ro["scope"], ["Cluster", "Namespaced", "*"], add);
-    });
+  const check = (list: unknown[], name: string): void => list.forEach((r, i) => ruleIssues(`${at}.${name}[${i}]`, isObj(r) ? r : {}, add));
   check(rules, "resourceRules");
   check(arr(m["excludeResourceRules"]), "excludeResourceRules");
+}
+
+/** validateNamedRuleWithOperations: operations, groups, versions, resources (with subresources), names, scope. */
+function ruleIssues(at: string, rule: Obj, add: Add): void {
+  const ops = arr(rule["operations"]);
+  if (!ops.length) add(`${at}.operations`, "invalid", "operations is required");
+  ops.forEach((o, j) => oneOf(`${at}.operations[${j}]`, o, OPERATIONS, add));
+  if (ops.includes("*") && ops.length > 1) add(`${at}.operations`, "invalid", "if '*' is present, must not specify other operations");
+  for (const [f, what] of [["apiGroups", "API groups"], ["apiVersions", "API versions"]] as const) {
+    const list = arr(rule[f]);
+    if (!list.length) add(`${at}.${f}`, "invalid", `${f} is required`);
+    if (list.length > 1 && list.includes("*")) add(`${at}.${f}`, "invalid", `if '*' is present, must not specify other ${what}`);
+  }
+  arr(rule["apiVersions"]).forEach((v, j) => {
+    if (v === "") add(`${at}.apiVersions[${j}]`, "invalid", "Required value");
+  });
+  resourcesIssues(`${at}.resources`, arr(rule["resources"]).map(str), add);
+  const seen = new Set<string>();
+  arr(rule["resourceNames"]).forEach((n, j) => {
+    const e = pathSegmentError(str(n));
+    if (e) add(`${at}.resourceNames[${j}]`, "invalid", e);
+    if (seen.has(str(n))) add(`${at}.resourceNames[${j}]`, "invalid", `Duplicate value: ${JSON.stringify(n)}`);
+    seen.add(str(n));
+  });
+  if (rule["scope"] !== undefined) oneOf(`${at}.scope`, rule["scope"], ["Cluster", "Namespaced", "*"], add);
+}
+
+/** validateResources: plain resources, subresources and their wildcards, refusing the combinations that contradict. */
+function resourcesIssues(at: string, resources: string[], add: Add): void {
+  if (!resources.length) add(at, "invalid", "resources is required");
+  const wildSub = new Set<string>();
+  const wildRes = new Set<string>();
+  let single = false;
+  let plain = false;
+  resources.forEach((r, i) => {
+    if (!r) return add(`${at}[${i}]`, "invalid", "Required value");
+    if (r === "*") single = true;
+    const slash = r.indexOf("/");
+    if (slash < 0) {
+      plain ||= r !== "*";
+      return;
+    }
+    const [res, sub] = [r.slice(0, slash), r.slice(slash + 1)];
+    if (wildSub.has(res)) add(`${at}[${i}]`, "invalid", `if '${res}/*' is present, must not specify ${r}`);
+    if (wildRes.has(sub)) add(`${at}[${i}]`, "invalid", `if '*/${sub}' is present, must not specify ${r}`);
+    if (sub === "*") wildSub.add(res);
+    if (res === "*") wildRes.add(sub);
+  });
+  if (resources.length > 1 && resources.includes("*/*")) add(at, "invalid", "if '*/*' is present, must not specify other resources");
+  if (single && plain) add(at, "invalid", "if '*' is present, must not specify other resources without subresources");
+}
+
+/** path.ValidatePathSegmentName: what may stand as one segment of a resource path. */
+function pathSegmentError(name: string): string | undefined {
+  if (name === "." || name === "..") return `may not be '${name}'`;
+  for (const bad of ["/", "%"]) if (name.includes(bad)) return `may not contain '${bad}'`;
+  return undefined;
+}
+
+const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
+
+/** metav1validation.ValidateLabelSelector, strict (label values validated): matchLabels and matchExpressions. */
+function labelSelectorIssues(at: string, sel: Obj, add: Add): void {
+  labelMapIssues(`${at}.matchLabels`, isObj(sel["matchLabels"]) ? sel["matchLabels"] : {}, add);
+  arr(sel["matchExpressions"]).forEach((e, i) => {
+    const eo = isObj(e) ? e : {};
+    const where = `${at}.matchExpressions[${i}]`;
+    const values = arr(eo["values"]);
+    oneOf(`${where}.operator`, eo["operator"], SELECTOR_OPERATORS, add);
+    if ((eo["operator"] === "In" || eo["operator"] === "NotIn") && !values.length) add(`${where}.values`, "invalid", "must be specified when `operator` is 'In' or 'NotIn'");
+    if ((eo["operator"] === "Exists" || eo["operator"] === "DoesNotExist") && values.length) add(`${where}.values`, "invalid", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+    const keyErr = qualifiedNameError(str(eo["key"]));
+    if (keyErr) add(`${where}.key`, "invalid", keyErr);
+    values.forEach((v, j) => {
+      if (!labelValueOk(v)) add(`${where}.values[${j}]`, "invalid", LABEL_VALUE_MESSAGE);
+    });
+  });
+}
+
+const LABEL_VALUE_MESSAGE = "a label value must be at most 63 characters of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
+const labelValueOk = (v: unknown): boolean => typeof v === "string" && v.length <= 63 && LABEL_VALUE.test(v);
+
+function labelMapIssues(at: string, labels: Obj, add: Add): void {
+  for (const [k, v] of Object.entries(labels)) {
+    const e = qualifiedNameError(k);
+    if (e) add(`${at}[${k}]`, "invalid", `label key: ${e}`);
+    if (!labelValueOk(v)) add(`${at}[${k}]`, "invalid", LABEL_VALUE_MESSAGE);
+  }
+}
+
+/** validateParamKind: apiVersion `[group/]version` (group a DNS subdomain, version a DNS-1035 label) and a kind. */
+function paramKindIssues(kind: Obj, add: Add): void {
+  const apiVersion = str(kind["apiVersion"]);
+  if (!apiVersion) add("spec.paramKind.apiVersion", "invalid", "Required value");
+  else {
+    const parts = apiVersion.split("/");
+    const [group, version] = parts.length === 1 ? ["", parts[0]!] : [parts[0]!, parts[1] ?? ""];
+    if (parts.length > 2) add("spec.paramKind.apiVersion", "invalid", `unexpected GroupVersion string: ${apiVersion}`);
+    else if (group && dnsSubdomainError(group)) add("spec.paramKind.apiVersion", "invalid", `group ${dnsSubdomainError(group)}`);
+    else if (!version) add("spec.paramKind.apiVersion", "invalid", "version must be specified");
+    else if (!DNS1035_LABEL.test(version) || version.length > 63) add("spec.paramKind.apiVersion", "invalid", "version must be a DNS-1035 label");
+  }
+  const k = str(kind["kind"]);
+  if (!k) add("spec.paramKind.kind", "invalid", "Required value");
+  else if (!DNS1035_LABEL.test(k.toLowerCase()) || k.length > 63) add("spec.paramKind.kind", "invalid", "may have mixed case, but should otherwise match a DNS-1035 label");
+}
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** validateParamRef: a name (a path segment) or a selector, not both; parameterNotFoundAction Deny or Allow. */
+function paramRefIssues(ref: Obj, add: Add): void {
+  const name = str(ref["name"]);
+  const hasSelector = isObj(ref["selector"]);
+  if (name) {
+    const e = pathSegmentError(name);
+    if (e) add("spec.paramRef.name", "invalid", e);
+    if (hasSelector) add("spec.paramRef.name", "invalid", "name and selector are mutually exclusive");
+  }
+  if (hasSelector) labelSelectorIssues("spec.paramRef.selector", ref["selector"] as Obj, add);
+  if (!name && !hasSelector) add("spec.paramRef", "invalid", "one of name or selector must be specified");
+  if (ref["parameterNotFoundAction"] === undefined || ref["parameterNotFoundAction"] === "") add("spec.paramRef.parameterNotFoundAction", "invalid", "Required value");
+  else oneOf("spec.paramRef.parameterNotFoundAction", ref["parameterNotFoundAction"], ["Deny", "Allow"], add);
+}
+
+/** At most 20 audit annotations; each key, with the policy name, a qualified name, unique; value expressions ≤ 5 KiB. */
+function auditAnnotationIssues(list: unknown[], policyName: string, add: Add): void {
+  if (list.length > 20) add("spec.auditAnnotations", "invalid", `must not have more than 20 auditAnnotations (has ${list.length})`);
+  const keys = new Set<string>();
+  list.forEach((a, i) => {
+    const ao = isObj(a) ? a : {};
+    const key = str(ao["key"]);
+    const e = qualifiedNameError(`${policyName}/${key}`);
+    if (e) add(`spec.auditAnnotations[${i}].key`, "invalid", e);
+    if (keys.has(key)) add(`spec.auditAnnotations[${i}].key`, "invalid", `Duplicate value: ${JSON.stringify(key)}`);
+    keys.add(key);
+    const value = ao["valueExpression"];
+    if (typeof value === "string" && Buffer.byteLength(value.trim(), "utf8") > 5120) add(`spec.auditAnnotations[${i}].valueExpression`, "invalid", "must not exceed 5120 bytes in length");
+    else expressionSize(`spec.auditAnnotations[${i}].valueExpression`, value, add, true);
+  });
 }
 
 function bindingCommon(spec: Obj, add: Add): void {

@@ -31,7 +31,7 @@ const FIXTURES = path.resolve("fixtures");
  *  converts with an `unverified` gap (psp.runAsGroup.pod-level) and still admits and denies the fixtures/psp/pods. */
 const pspGap = (): string => readFileSync(path.join(FIXTURES, "psp/restricted.yaml"), "utf8") + "  runAsGroup:\n    rule: MustRunAs\n    ranges:\n      - min: 1\n        max: 65535\n";
 
-/** A Kyverno pattern with a `{{ }}` variable: converts with one `stricter` gap (the VAP denies every pod). */
+/** A Kyverno rule excluding a cluster role: converts with one `stricter` gap (a VAP cannot see the requester's roles). */
 const KYVERNO_GAP = `apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -44,6 +44,9 @@ spec:
         any:
           - resources:
               kinds: [Pod]
+      exclude:
+        any:
+          - clusterRoles: [cluster-admin]
       validate:
         message: the app label must be the pod name
         pattern:
@@ -53,7 +56,7 @@ spec:
 `;
 
 /** A `kyverno test` suite over KYVERNO_GAP: the pod's app label is not its name, so the Kyverno engine fails it as
- *  the suite expects and the VAP (which denies every pod) agrees. Every case passes; the conversion is partial. */
+ *  the suite expects and the VAP agrees. Every case passes; the conversion is partial. */
 const KYVERNO_GAP_SUITE = `apiVersion: cli.kyverno.io/v1alpha1
 kind: Test
 metadata:

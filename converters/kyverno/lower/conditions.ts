@@ -3,13 +3,16 @@
 //   Equals / NotEquals   type-dispatched on the key: bool/number/string/map/list; strings compare as Go durations
 //                        when both parse (≠ "0"), else as quantities when the key parses (a value that does not →
 //                        false), else by wildcard with the VALUE as the glob; numbers against numeric strings;
-//                        maps/lists deeply; a null key is false for both.
+//                        maps/lists deeply (a merge() result key by key: mergedEquals); a null key is false for
+//                        both.
 //   In / NotIn           (deprecated) scalar key in a list (wildcards both ways) or in a string value (glob, else a
 //                        JSON array of strings compared exactly); list key ⊆ value; a value that is neither → false.
 //   AnyIn / AllIn / AnyNotIn / AllNotIn   keys and values as sets of fmt.Sprint strings, wildcards both ways, a
 //                        string value may be a range `A-B` (quantities / durations) or a JSON array; a computed value
 //                        of unknown kind against a literal string key dispatches on its runtime kind (a JSON array
-//                        text is recognised by an exact RE2 of its grammar); a null value → false for every operator.
+//                        text is recognised by an exact RE2 of its grammar); a computed string value against a
+//                        string key (AnyIn/AnyNotIn) is classified by RE2 over its JSON text (stringValueSet); a
+//                        null value → false for every operator.
 //   GreaterThan[OrEquals] / LessThan[OrEquals]   durations, quantities, numbers (numeric strings), semver.
 //   Duration*            (legacy) both sides as durations (numbers = seconds).
 // Every substituted key/value whose evaluation can fail (Kyverno's "Unknown key", a function's type error, a failing
@@ -30,6 +33,7 @@ import {
   isNullDefault,
   isNullVal,
   LowerGap,
+  lowerMergedVariable,
   lowerTemplate,
   may,
   noWild,
@@ -42,6 +46,7 @@ import {
   type JmesScope,
   type JV,
   type JVal,
+  type MergedMap,
   type Ty,
 } from "./jmespath.js";
 
@@ -256,12 +261,22 @@ const globBoth = (a: Str, b: Str): Pred => {
 
 /** A substituted key or value: a literal JSON document, or a lowered value / stream. */
 type Side = { k: "lit"; value: Json } | { k: "dyn"; j: JV };
+/** A condition operand: a side, or a merge() of maps (compared by Equals / NotEquals only). */
+type Operand = Side | { k: "merged"; m: MergedMap };
 
 function kindOf(s: Side): Ty {
   return s.k === "lit" ? tyOfJson(s.value) : s.j.k === "list" ? { m: K.list | (s.j.nullIf ? K.null : 0), elem: s.j.elem.ty } : s.j.ty;
 }
 
 /** Lower a condition key/value document: `{{ }}` in strings (also inside lists), everything else literal. */
+function lowerOperand(doc: JsonValue | undefined, ctx: JmesCtx): Operand {
+  if (typeof doc === "string" && hasVariables(doc)) {
+    const merged = lowerMergedVariable(doc, ctx);
+    if (merged) return { k: "merged", m: merged };
+  }
+  return lowerSide(doc, ctx);
+}
+
 function lowerSide(doc: JsonValue | undefined, ctx: JmesCtx): Side {
   if (doc === undefined) return { k: "lit", value: null };
   if (typeof doc === "string") {
@@ -568,6 +583,10 @@ function familyBody(op: Family, key: Side, value: Side, ctx: JmesCtx): Pred {
     const dispatched = anyInComputed(op, key.value, value.j, ctx);
     if (dispatched) return dispatched;
   }
+  if (value.k === "dyn" && value.j.k === "val" && (vt.m & ~K.null) === K.string && !keyIsList && (op === "AnyIn" || op === "AnyNotIn")) {
+    const s = scalarKeyString(key);
+    if (s) return stringValueSet(op, s, value.j.v);
+  }
   if (value.k === "dyn" && (vt.m & ~K.null) !== K.list)
     throw new LowerGap(`kyverno.condition.${op}.dynamic-value`, `${op}: a computed value that may be ${kinds(vt)} (a string value may be a glob, a range or a JSON array at run time)`);
 
@@ -674,6 +693,66 @@ function anyInComputed(op: "AnyIn", k: string, value: JVal, ctx: JmesCtx): Pred 
 
 const kindTest = (v: Val, kind: "string" | "list"): Pred => ({ k: "kind", value: v, kind, ifAbsent: "error" });
 
+/** A scalar key that is a string (literal or computed), or undefined (numbers and bools: their Sprint text). */
+function scalarKeyString(key: Side): Str | undefined {
+  if (key.k === "lit") return typeof key.value === "string" ? { lit: key.value } : undefined;
+  if (key.j.k !== "val" || (key.j.ty.m & ~K.null) !== K.string) return undefined;
+  return strOf(key.j.v, key.j.ty);
+}
+
+// JSON texts (RFC 8259) as RE2: whitespace, strings, scalars; what json.Valid accepts, for these shapes exactly
+const JWS = "[ \\t\\n\\r]*";
+const JSTR = String.raw`"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"`;
+/** A JSON array of strings (null elements unmarshal into ""). */
+const JSON_STRING_ARRAY_RE = `^${JWS}\\[${JWS}(?:(?:${JSTR}|null)${JWS}(?:,${JWS}(?:${JSTR}|null)${JWS})*)?\\]${JWS}$`;
+const JSON_SCALAR_RE = `^${JWS}(?:true|false|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|${JSTR})${JWS}$`;
+const JSON_NULL_RE = `^${JWS}null${JWS}$`;
+/** Starts like an array or an object: valid JSON or not, only a parser tells. */
+const JSON_CONTAINER_START_RE = `^${JWS}[\\[{]`;
+/** operator.InRange (GetOperatorFromStringPattern) as RE2. */
+const IN_RANGE_RE = "^[-|+]?[0-9]+(\\.[0-9]+)?[A-Za-z]*-[-|+]?[0-9]+(\\.[0-9]+)?[A-Za-z]*$";
+const RE2_META = ["\\", ".", "+", "*", "?", "(", ")", "|", "[", "]", "{", "}", "^", "$"];
+
+/** The RE2 matching exactly the key's text (metacharacters escaped: at run time for a computed key). */
+function quotedRe(k: Str): Val {
+  if ("lit" in k) return lit(k.lit.replace(/[\\.+*?()|[\]{}^$]/g, (m) => `\\${m}`));
+  return RE2_META.reduce<Val>((re, ch) => call("replace", re, lit(ch), lit(`\\${ch}`)), k.v);
+}
+
+/**
+ * AnyIn / AnyNotIn of a string key against a string value known only at run time (anyin.go anyKeyExistsInArray):
+ * the value as a glob matches the key → found; a range `A-B` → pattern.Validate (not modelled: an evaluation error
+ * here); valid JSON → unmarshalled into []string (another JSON value: invalid type, both operators false; `null`:
+ * no elements) and the key is found among its elements; invalid JSON → the value itself is the one element. Decided
+ * by RE2 over the text: a JSON array of strings without escapes is searched for the key. Not modelled (an evaluation
+ * error here, stricter): ranges, escaped strings, and — for AnyNotIn — texts starting like an array or object that
+ * are not arrays of strings (valid JSON: invalid type, false; invalid: the text itself, true; only a parser tells).
+ */
+function stringValueSet(op: "AnyIn" | "AnyNotIn", k: Str, w: Val): Pred {
+  const any = op === "AnyIn";
+  const is = (re: string): Pred => regex(w, re);
+  const yes = (found: Pred): Val => truthyVal(any ? found : not(found));
+  // the key among the elements (strings without escapes, or null standing for "")
+  const elem = `(?:"[^"\\\\]*"|null)`;
+  const orNull: Val = "lit" in k ? lit(k.lit === "" ? "|null" : "") : { k: "cond", test: cmp(k.v, "==", lit("")), then: lit("|null"), else: lit("") };
+  const member = and("lit" in k ? bool(!k.lit.includes('"')) : not(truthyV(call("contains", k.v, lit('"')))), truthyV(call("matches", w, {
+    k: "strcat",
+    parts: [lit(`^${JWS}\\[(?:${JWS}${elem}${JWS},)*${JWS}(?:"`), quotedRe(k), lit('"'), orNull, lit(`)${JWS}(?:,${JWS}${elem}${JWS})*\\]${JWS}$`)],
+  })));
+  const noEscape = not(truthyV(call("contains", w, lit("\\"))));
+  const chain: [Pred, Val][] = [
+    [glob({ v: w }, k), lit(any)],
+    [is(IN_RANGE_RE), ERROR_VAL],
+    [is(JSON_STRING_ARRAY_RE), { k: "cond", test: noEscape, then: yes(member), else: ERROR_VAL }],
+    [is(JSON_NULL_RE), lit(!any)],
+    [is(JSON_SCALAR_RE), lit(false)],
+    // another array or an object (valid: invalid type) or invalid JSON (the text itself, not the key): AnyIn is
+    // false either way; AnyNotIn tells them apart
+    [is(JSON_CONTAINER_START_RE), any ? lit(false) : ERROR_VAL],
+  ];
+  return truthyV(chain.reduceRight<Val>((rest, [test, then]) => ({ k: "cond", test, then, else: rest }), lit(!any)));
+}
+
 /**
  * RE2 matching exactly the JSON texts (json.Valid) of an array of strings, one of which decodes to `k`: JSON
  * whitespace anywhere between tokens; each character of k written as itself or as a `\u` escape (any hex case),
@@ -691,8 +770,9 @@ function jsonStringsHolding(k: string): string {
     const plain = c !== '"' && c !== "\\" && cp >= 0x20 ? [c.replace(/[\\.+*?()|[\]{}^$]/g, (m) => `\\${m}`)] : [];
     return `(?:${[esc, ...(SHORT[c] ? [SHORT[c]!] : []), ...plain].join("|")})`;
   };
-  const target = `"${[...k].map(charRe).join("")}"`;
-  const item = `${ws}${anyStr}${ws}`;
+  // a null element unmarshals into "" (encoding/json: null leaves a string's zero value)
+  const target = k === "" ? `(?:""|null)` : `"${[...k].map(charRe).join("")}"`;
+  const item = `${ws}(?:${anyStr}|null)${ws}`;
   return `^${ws}\\[(?:${item},)*${ws}${target}${ws}(?:,${item})*\\]${ws}$`;
 }
 
@@ -738,6 +818,61 @@ function deprecatedSet(op: "In" | "NotIn", key: Side, value: Side, ctx: JmesCtx)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Maps built by merge()
+
+/** A map side of Equals: a base map with static keys laid over it (none for a plain map); `isMap` when the side is a
+ *  map only at run time. */
+interface MapSide {
+  base: Val;
+  over: Map<string, Val>;
+  isMap?: Pred;
+}
+
+function mapSide(s: Operand): MapSide | undefined {
+  if (s.k === "merged") return { base: s.m.base.v, over: new Map(s.m.over.map(([k, v]) => [k, v.v])) };
+  if (s.k === "lit") return isMap(s.value) ? { base: lit(s.value), over: new Map() } : undefined;
+  const j = lenient(listVal(s.j, "operand"));
+  if (!may(j.ty, K.map)) return undefined;
+  return { base: j.v, over: new Map(), ...(only(j.ty, K.map) ? {} : { isMap: { k: "kind", value: j.v, kind: "map", ifAbsent: "error" } as Pred }) };
+}
+
+/**
+ * Equals of maps, one side (at least) a merge() result (EqualHandler: a map key against a map value, DeepEqual; any
+ * other value → false). The keys laid over either side are compared one by one (present on both with equal values,
+ * or absent from both); every other key of either base must be in the other with an equal value.
+ */
+function mergedEquals(a: Operand, b: Operand, ctx: JmesCtx): Pred {
+  const [x, y] = [mapSide(a), mapSide(b)];
+  if (!x || !y) return FALSE;
+  const over = [...new Set([...x.over.keys(), ...y.over.keys()])];
+  const at = (m: MapSide, k: string): { present: Pred; v: Val } => {
+    const o = m.over.get(k);
+    if (o) return { present: TRUE, v: o };
+    const t = ctx.fresh("m");
+    return { present: { k: "in", value: lit(k), list: m.base, ifAbsent: "error" }, v: { k: "let", name: t, value: m.base, body: { k: "path", path: { root: { k: "var", name: t }, segs: [{ k: "key", key: k }] } } } };
+  };
+  const overKeys = over.map((k) => {
+    const [p, q] = [at(x, k), at(y, k)];
+    const same = cmp(p.v, "==", q.v);
+    return or(and(p.present, q.present, same), and(not(p.present), not(q.present)));
+  });
+  const rest = (m: MapSide, other: MapSide, values: boolean): Pred => {
+    const k = ctx.fresh("k");
+    const key: Val = { k: "path", path: { root: { k: "var", name: k }, segs: [] } };
+    const read = (base: Val): Val => {
+      const t = ctx.fresh("m");
+      return { k: "let", name: t, value: base, body: { k: "path", path: { root: { k: "var", name: t }, segs: [{ k: "index", at: key }] } } };
+    };
+    const inOther: Pred = { k: "in", value: key, list: other.base, ifAbsent: "error" };
+    const kept = values ? and(inOther, cmp(read(other.base), "==", read(m.base))) : inOther;
+    const skip: Pred = over.length ? { k: "in", value: key, list: lit(over), ifAbsent: "error" } : FALSE;
+    return { k: "quant", q: "all", over: m.base, v: k, body: or(skip, kept), ifAbsent: "error" };
+  };
+  const body = over.length ? and(...overKeys, rest(x, y, true), rest(y, x, false)) : cmp(x.base, "==", y.base);
+  return and(...[x.isMap, y.isMap].filter((p): p is Pred => p !== undefined), body);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Conditions
 
 export interface LowerConditionsOptions extends JmesScope {}
@@ -758,10 +893,20 @@ interface Lowered {
 function lowerOne(c: Condition, ctx: JmesCtx): Lowered {
   const op = operatorOf(c.operator);
   if (!op) throw new LowerGap("kyverno.condition.operator", `unknown operator ${c.operator} (Kyverno: the condition fails to evaluate)`, "stricter");
-  const key = lowerSide(c.key, ctx);
-  const value = lowerSide(c.value, ctx);
+  const keyO = lowerOperand(c.key, ctx);
+  const valueO = lowerOperand(c.value, ctx);
   const touch: Val[] = [];
-  for (const s of [key, value]) if (s.k === "dyn") touch.push(...fallible(s.j));
+  for (const s of [keyO, valueO]) if (s.k === "dyn") touch.push(...fallible(s.j));
+  for (const s of [keyO, valueO]) if (s.k === "merged") touch.push(...[s.m.base, ...s.m.over.map(([, v]) => v)].flatMap(fallible));
+  if (keyO.k === "merged" || valueO.k === "merged") {
+    if (op !== "Equals" && op !== "NotEquals") throw new LowerGap("kyverno.condition.merged-map", `${op} of a merge() result (only Equals/NotEquals of maps are modelled)`);
+    // NotEquals is !Equals for a map key (a non-map key: another handler, false for null)
+    const mapKey = keyO.k === "merged" || (keyO.k === "lit" ? isMap(keyO.value) : only(kindOf(keyO), K.map));
+    if (op === "NotEquals" && !mapKey) throw new LowerGap("kyverno.condition.merged-map", "NotEquals of a key that may not be a map against a merge() result");
+    const e = mergedEquals(keyO, valueO, ctx);
+    return { pred: op === "Equals" ? e : not(e), touch };
+  }
+  const [key, value] = [keyO, valueO];
   // after the touch, reads are plain again (the values are known to evaluate)
   const keyJ: JVal | undefined = key.k === "dyn" && key.j.k === "val" ? key.j : key.k === "lit" ? { k: "val", v: lit(key.value), ty: tyOfJson(key.value), err: false } : undefined;
   let pred: Pred;

@@ -232,8 +232,9 @@ function paramsType(p: Path): Ty | undefined {
 export function lowerContext(entries: readonly ContextEntry[], opts: LowerContextOptions): LoweredContext {
   const gaps: Gap[] = [];
   const prov = opts.provenance ? { provenance: opts.provenance } : {};
-  const gap = (id: string, reason: string, effect: Gap["effect"]): void => {
-    gaps.push({ id, rule: opts.rule, reason, effect, ...prov });
+  const gapAt = (field: string | undefined, id: string, reason: string, effect: Gap["effect"]): void => {
+    const provenance = opts.provenance && field ? { provenance: { ...opts.provenance, field } } : prov;
+    gaps.push({ id, rule: opts.rule, reason, effect, ...provenance });
   };
   const outer = opts.scope ?? {};
   const typeOf = (p: Path): Ty | undefined => paramsType(p) ?? outer.typeOf?.(p);
@@ -241,6 +242,8 @@ export function lowerContext(entries: readonly ContextEntry[], opts: LowerContex
   const table = new Map<string, JVal | null>();
   let params = opts.params;
   entries.forEach((e, i) => {
+    // an entry's gap points at the entry (`context.<name>`: the caller knows its line)
+    const gap = (id: string, reason: string, effect: Gap["effect"]): void => gapAt(`context.${e.name}`, id, reason, effect);
     const label = `context entry ${e.name} (${e.kind})`;
     // the entry sees earlier entries only (deferred loaders before its own index); its own name = an earlier one
     const prev = new Map(table);

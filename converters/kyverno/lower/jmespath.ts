@@ -1,7 +1,8 @@
 // Kyverno JMESPath (`{{ … }}` variables) → rule-model values (src/ir/model.ts), with Kyverno's semantics:
-//   * roots: request.object → `object`, request.oldObject → `oldObject`, request.operation/namespace/name/kind/
-//     userInfo → `request.*`, `element`/`elementIndex` → quantifier variables of the caller, other names → the
-//     caller's resolver (context variables); anything else is a LowerGap.
+//   * roots: request.object → `object`, request.oldObject → `oldObject` (null on CREATE: a field of it is null then),
+//     request.operation/namespace/name/kind/userInfo → `request.*`, `element`/`elementIndex` → quantifier variables
+//     of the caller, other names → the caller's resolver (context variables), `""` → NotFound; anything else is a
+//     LowerGap.
 //   * absence (go-jmespath fork, interpreter.go): a field missing from a map raises NotFoundError ("Unknown key"),
 //     which propagates through sub-expressions (`a.f(@)` never calls f when a is missing) and index expressions and
 //     becomes an **error** of the rule when it reaches the top of a `{{ }}`; function arguments, comparisons,
@@ -28,12 +29,17 @@
 //     annotation keys, keys of maps inside built-in objects (`Ty.inBuiltin`). What this relies on (Kubernetes
 //     validation of names, labels and keys) is spelled out in validated.ts; the operators then compare such a side
 //     as a plain string instead of compiling it into a glob at run time.
-//   * nested variables `{{ f('{{ inner }}') }}` (vars.go): the inner one is substituted first as text into a raw
-//     string literal — bound once (its failure is the rule's error); a text holding `'`, `{`, `}` or ending in `\`
-//     would change the outer expression in Kyverno: an evaluation error here (stricter).
+//   * nested variables `{{ f('{{ inner }}') }}`, `{{ m."{{ inner }}" }}` (vars.go): the inner one is substituted
+//     first as text into a raw string literal (a string) or a quoted identifier (a key read at run time) — bound
+//     once (its failure is the rule's error); a text that would change the outer expression in Kyverno (`'`, `{`,
+//     `}`, a trailing `\` in a literal; `"`, `\`, control characters in an identifier) is an evaluation error here
+//     (stricter).
+//   * multi-selects: lists and hashes (CEL list and map literals); at the top of a variable they read the context.
+//     merge() only at the top of a condition operand, of static-keyed maps over a first map (lowerMergedVariable;
+//     conditions.ts compares such maps key by key).
 // Functions map onto the model's call vocabulary (length, contains, keys, values, to_string, to_number, to_upper,
-// to_lower, split, regex_match, label_match, starts_with, ends_with, join, sort, not_null, to_array, divide, …); any
-// other is a LowerGap naming it.
+// to_lower, split, regex_match, label_match, starts_with, ends_with, join, sort, not_null, to_array, divide, max,
+// min, regex_replace_all of `<literal>.*`, …); any other is a LowerGap naming it.
 import { type CallFn, type Json, type Path, type Pred, type Segment, type Val, type ValueKind } from "../../../src/ir/model.js";
 import { parseJmes, JmesSyntaxError, type JLit, type JNode } from "./jmespath-parser.js";
 import { NO_FACTS, objectFacts, structField, type ObjectFacts, type Schema, meetSchema, TEMPLATES_SCHEMA } from "./validated.js";
@@ -196,6 +202,9 @@ export class JmesCtx {
   readonly stats: JmesStats = { functions: {} };
   /** Raw string literals standing for nested variables' texts (`'{{ inner }}'`), by their placeholder. */
   readonly spliced = new Map<string, JVal>();
+  /** Quoted identifiers standing for nested variables' texts (`"{{ inner }}"`: a key known at run time), by their
+   *  placeholder. */
+  readonly splicedKeys = new Map<string, Val>();
   /** What validation guarantees about the objects (from scope.kinds). */
   readonly facts: ObjectFacts;
   constructor(readonly scope: JmesScope = {}) {
@@ -461,9 +470,9 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
   if (first === "request") {
     if (rest.length === 0) return { k: "virtual", names };
     const [second, ...more] = rest;
-    if (second === "object" || second === "oldObject") {
-      if (second === "object" && s.deleteRequests) throw new LowerGap("kyverno.jmespath.delete-object", "request.object on DELETE is request.oldObject in Kyverno (not modelled)");
-      if (second === "oldObject") throw new LowerGap("kyverno.jmespath.old-object", "request.oldObject is null on CREATE in Kyverno (reads through it are null, not errors): not modelled", "unverified");
+    if (second === "oldObject") return oldObjectField(more, ctx);
+    if (second === "object") {
+      if (s.deleteRequests) throw new LowerGap("kyverno.jmespath.delete-object", "request.object on DELETE is request.oldObject in Kyverno (not modelled)");
       const p: Path = { root: { k: "object" }, segs: more.map((name) => ({ k: "field", name })) };
       return val(at(p), typeOfPath(p, ctx) ?? (more.length === 0 ? T.map : T.any), true);
     }
@@ -502,6 +511,8 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
     const inherited = rest.reduce((t, n) => fieldTy(undefined, t, n), el.ty ?? T.any);
     return val(at(p), rest.length === 0 ? inherited : (s.typeOf?.(p) ?? inherited), rest.length > 0);
   }
+  // nothing in Kyverno's context is named "" (`x || ""` reads the field "", not a string): NotFound
+  if (first === "") return val(NOT_FOUND_VAL, T.null, true);
   const found = s.resolve?.(first!);
   if (!found) throw new LowerGap(`kyverno.jmespath.variable`, `context variable ${first} is not available to the lowering`);
   const r: JV = found.k === "val" ? { ...found, ty: placed(found.ty, ctx.facts.schema) } : found;
@@ -510,6 +521,23 @@ function rootField(names: string[], ctx: JmesCtx): Cur {
   for (const name of rest) cur = fieldOf(cur, name, ctx);
   return cur;
 }
+
+const OLD_OBJECT: Val = at({ root: { k: "oldObject" }, segs: [] });
+
+/**
+ * request.oldObject and fields of it: the old object on UPDATE and DELETE (the VAP's `oldObject`), null otherwise
+ * (CREATE, CONNECT: the VAP's oldObject is null too). A field of null is null; a field missing from the old object is
+ * NotFound. Typed as the object's fields (the same kind).
+ */
+function oldObjectField(names: string[], ctx: JmesCtx): JVal {
+  if (names.length === 0) return val(OLD_OBJECT, { m: K.map | K.null });
+  const segs: Segment[] = names.map((name) => ({ k: "field", name }));
+  const ty = typeOfPath({ root: { k: "object" }, segs }, ctx) ?? T.any;
+  const read: Val = { k: "cond", test: notNull(OLD_OBJECT), then: at({ root: { k: "oldObject" }, segs }), else: DNULL };
+  return val(read, withNull(ty), true);
+}
+
+const isOldObjectRoot = (v: Val): boolean => v.k === "path" && v.path.root.k === "oldObject" && v.path.segs.length === 0;
 
 function elementScope(name: string, s: JmesScope): ElementScope | undefined {
   const m = /^element(Index)?(\d*)$/.exec(name);
@@ -549,6 +577,7 @@ function fieldOf(cur: Cur, name: string, ctx: JmesCtx): Cur {
   const j = cur;
   if (!may(j.ty, K.map)) return val(NULL, T.null);
   const seg: Segment = { k: "field", name };
+  if (isOldObjectRoot(j.v)) return oldObjectField([name], ctx);
   if (j.v.k === "path") {
     const p: Path = { root: j.v.path.root, segs: [...j.v.path.segs, seg] };
     return val(at(p), fieldTy(typeOfPath(p, ctx), j.ty, name), true);
@@ -565,6 +594,27 @@ function fieldOf(cur: Cur, name: string, ctx: JmesCtx): Cur {
     return val({ k: "let", name: t, value: j.v, body }, withNull(T.any), true);
   }
   return val({ k: "let", name: t, value: j.v, body: at(varPath(t, [seg])) }, T.any, true);
+}
+
+/**
+ * A field whose name is known at run time (a nested variable's text in a quoted identifier): `m[key]`, NotFound when
+ * the map lacks it, null on a value that is not a map. The value's type: what the caller's schema says of any key of
+ * that map (`typeOf` of the path with a placeholder key), else unknown.
+ */
+function keyOf(cur: Cur, key: Val, ctx: JmesCtx): Cur {
+  if (cur.k === "root" || cur.k === "virtual") throw new LowerGap("kyverno.variable.nested-name", "a nested variable naming a context variable or request field");
+  if (cur.k === "list" || !may(cur.ty, K.map)) return val(NULL, T.null);
+  const seg: Segment = { k: "index", at: key };
+  const anyKey = (p: Path): Ty => ctx.scope.typeOf?.({ root: p.root, segs: [...p.segs, { k: "key", key: "x" }] }) ?? T.any;
+  if (cur.v.k === "path" && !may(cur.ty, K.null)) {
+    const p = cur.v.path;
+    return val(at({ root: p.root, segs: [...p.segs, seg] }), anyKey(p), true);
+  }
+  const t = ctx.fresh("t");
+  const read = at(varPath(t, [seg]));
+  const body: Val = may(cur.ty, K.null) ? { k: "cond", test: notNull(at(varPath(t))), then: read, else: DNULL } : read;
+  const ty = cur.v.k === "path" ? anyKey(cur.v.path) : T.any;
+  return val({ k: "let", name: t, value: cur.v, body }, may(cur.ty, K.null) ? withNull(ty) : ty, true);
 }
 
 function indexOf(cur: JV, n: number, ctx: JmesCtx): JVal {
@@ -584,16 +634,19 @@ function indexOf(cur: JV, n: number, ctx: JmesCtx): JVal {
 /** Evaluate `n` against the current value `cur`. */
 function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
   switch (n.t) {
-    case "field":
-      return fieldOf(cur, n.name, ctx);
+    case "field": {
+      const key = ctx.splicedKeys.get(n.name);
+      return key ? keyOf(cur, key, ctx) : fieldOf(cur, n.name, ctx);
+    }
     case "current":
       return cur;
     case "literal":
       if (typeof n.value === "string" && ctx.spliced.has(n.value)) return ctx.spliced.get(n.value)!;
       return val(lit(n.value as Json), tyOfJson(n.value));
     case "sub": {
+      // a chain of field names from the root (a name known only at run time is read step by step)
       const chain = cur.k === "root" ? rootChain(n) : undefined;
-      if (chain) return rootField(chain, ctx);
+      if (chain && !chain.some((x) => ctx.splicedKeys.has(x))) return rootField(chain, ctx);
       const left = tr(n.left, cur, ctx);
       if (left.k === "root" || left.k === "virtual") return tr(n.right, left, ctx);
       if (left.k === "val" && left.v.k === "lit" && left.v.value === null) return left;
@@ -618,15 +671,16 @@ function tr(n: JNode, cur: Cur, ctx: JmesCtx): JV | Cur {
     case "filter":
       return filterProject(tr(n.left, cur, ctx), n.cond, n.right, ctx);
     case "mlist": {
-      const c = asJV(cur, "multi-select");
+      // at the top the current value is Kyverno's whole context (a map, never null): the items read from it
+      const c: Cur = cur.k === "root" ? cur : asJV(cur, "multi-select");
       const items = n.items.map((x) => lenient(listVal(asJV(tr(x, c, ctx), "multi-select item"))));
       // literals beside computed items: dyn() all (a CEL list literal must be homogeneous, `[x, '*']` with x dyn is not)
       const mixed = items.some((x) => x.v.k === "lit") && items.some((x) => x.v.k !== "lit");
       const list = val({ k: "list", items: items.map((x) => (mixed ? call("dyn", x.v) : x.v)) }, T.list(items.map((x) => x.ty).reduce(union)));
-      return nullWhenCurNull(c, list);
+      return c.k === "root" ? list : nullWhenCurNull(c, list);
     }
     case "mhash":
-      throw new LowerGap("kyverno.jmespath.multi-select-hash", "multi-select hashes are not modelled");
+      return multiSelectHash(n.entries, cur, ctx);
     case "or": {
       const left = asJV(tr(n.left, cur, ctx), "||");
       if (left.k === "list" && n.right.t === "literal" && Array.isArray(n.right.value) && n.right.value.length === 0) {
@@ -676,6 +730,76 @@ function onPresent(left: JVal, p: Path, right: JNode, ctx: JmesCtx): JV | Cur {
   const r = tr(right, { ...left, err: false }, ctx);
   if (r.k !== "val") return tr(right, left, ctx);
   return val({ k: "cond", test: { k: "present", path: p }, then: r.v, else: NOT_FOUND_VAL }, r.ty, true);
+}
+
+/**
+ * `{k: expr, …}` (go-jmespath ASTMultiSelectHash): a map of the static keys, each value evaluated against the current
+ * value (NotFound read as null); null when the current value is null. Values of several kinds are dyn() (a CEL map
+ * literal's values must agree in type).
+ */
+function multiSelectHash(entries: [string, JNode][], cur: Cur, ctx: JmesCtx): JVal {
+  const c: Cur = cur.k === "root" ? cur : asJV(cur, "multi-select hash");
+  const items = entries.map(([k, x]): [string, JVal] => [k, lenient(listVal(asJV(tr(x, c, ctx), "multi-select hash value")))]);
+  const kinds = new Set(items.map(([, x]) => (x.v.k === "lit" ? typeof x.v.value : "computed")));
+  const mixed = items.length > 1 && (kinds.size > 1 || kinds.has("computed"));
+  const map = val({ k: "map", entries: items.map(([k, x]) => [k, mixed ? call("dyn", x.v) : x.v]) }, T.map);
+  return c.k === "root" ? map : nullWhenCurNull(c, map);
+}
+
+/** A map built by merge() at the top of a variable: `base` with static-keyed entries laid over it (later wins). */
+export interface MergedMap {
+  base: JVal;
+  over: [string, JVal][];
+}
+
+/**
+ * `{{ merge(a, {k: v}, …) }}` or `{{ x | merge(@, {k: v}, …) }}` (go-jmespath jpfMerge: every argument a map, else a
+ * type error; later keys win): the first argument any map, the others multi-select hashes or literal maps (their keys
+ * known statically). Only as a whole condition key or value, compared with Equals / NotEquals (conditions.ts); any
+ * other merge() is a gap. Undefined when the string is not such a variable.
+ */
+export function lowerMergedVariable(s: string, ctx: JmesCtx): MergedMap | undefined {
+  const whole = /^\{\{([\s\S]*)\}\}$/.exec(s);
+  if (!whole || [...s.matchAll(VAR_RE)].length !== 1 || /\{\{/.test(whole[1]!)) return undefined;
+  let ast: JNode;
+  try {
+    ast = parseJmes(whole[1]!.trim());
+  } catch {
+    return undefined;
+  }
+  const pipe = ast.t === "pipe" && ast.right.t === "fn" && ast.right.name === "merge";
+  const fn = pipe ? (ast as Extract<JNode, { t: "pipe" }>).right : ast;
+  if (fn.t !== "fn" || fn.name !== "merge") return undefined;
+  ctx.stats.functions["merge"] = (ctx.stats.functions["merge"] ?? 0) + 1;
+  if (!fn.args.length) throw new LowerGap("kyverno.jmespath.function.merge.arity", "merge() needs arguments");
+  const cur: Cur = pipe ? pipedValue(tr((ast as Extract<JNode, { t: "pipe" }>).left, { k: "root" }, ctx)) : { k: "root" };
+  const [first, ...rest] = fn.args.map((a) => lenient(listVal(leniently(a, cur, ctx), "merge()")));
+  const over = new Map<string, JVal>();
+  for (const m of rest) {
+    const entries = staticEntries(m!);
+    if (!entries) throw new LowerGap("kyverno.jmespath.function.merge.dynamic", "merge() of a computed map after the first argument (its keys are only known at run time)");
+    for (const [k, v] of entries) over.set(k, v);
+  }
+  // a multi-select hash over a null current value is null: merge()'s type error
+  const hashOnNull = cur.k === "val" && may(cur.ty, K.null) && rest.some((m) => m!.v.k === "cond");
+  const checks: Pred[] = [...(only(first!.ty, K.map) ? [] : [kindIs(first!.v, "map")]), ...(hashOnNull ? [notNull((cur as JVal).v)] : [])];
+  const base: JVal = checks.length ? { ...first!, v: { k: "cond", test: checks.length === 1 ? checks[0]! : { k: "and", of: checks }, then: first!.v, else: ERROR_VAL }, ty: T.map } : first!;
+  return { base, over: [...over] };
+}
+
+/** The left of a pipe as the current value of its right side (NotFound read as null). */
+function pipedValue(left: JV | Cur): Cur {
+  return left.k === "val" ? lenient(left) : left;
+}
+
+/** The entries of a map whose keys are known statically: a multi-select hash (possibly null on a null current
+ *  value: no entries) or a literal map. */
+function staticEntries(m: JVal): [string, JVal][] | undefined {
+  const v = m.v.k === "cond" && isNullVal(m.v.else) ? m.v.then : m.v;
+  if (v.k === "map") return v.entries.map(([k, x]) => [k, val(x.k === "call" && x.fn === "dyn" ? x.args[0]! : x, T.any)]);
+  if (v.k === "lit" && v.value !== null && typeof v.value === "object" && !Array.isArray(v.value) && !("double" in v.value))
+    return Object.entries(v.value as Record<string, Json>).map(([k, x]) => [k, val(lit(x), tyOfJson(x))]);
+  return undefined;
 }
 
 /** A list literal (a multi-select), possibly behind the conditionals that make it null or NotFound. */
@@ -970,8 +1094,16 @@ function callFn(name: string, argNodes: JNode[], cur: Cur, ctx: JmesCtx): JV {
         const f = Number(j.v.value);
         return val(lit(/^\s*$/.test(j.v.value) || !Number.isFinite(f) ? null : f), Number.isFinite(f) ? T.num : T.null);
       }
-      throw new LowerGap("kyverno.jmespath.function.to_number", "to_number() of a computed value (null when not numeric)");
+      return toNumber(j, ctx);
     }
+    case "max":
+    case "min":
+      arity(1);
+      return extremum(one(0), name, ctx);
+    case "regex_replace_all":
+    case "regex_replace_all_literal":
+      arity(3);
+      return regexReplaceAll(one(0), one(1), one(2), name, ctx);
     case "to_array": {
       arity(1);
       const a = args[0]!;
@@ -1030,6 +1162,103 @@ function divide(a: JVal, b: JVal): JVal {
   const [x, y] = [call("approxFloat", a.v), call("approxFloat", b.v)];
   const quotient: Val = { k: "cond", test: zero(y), then: ERROR_VAL, else: call("divide", x, y) };
   return val({ k: "cond", test: { k: "and", of: [isQ(a.v), isQ(b.v)] }, then: quotient, else: ERROR_VAL }, T.num);
+}
+
+/** Decimal strings strconv.ParseFloat turns into a finite double (≤ 200 integer digits, exponent ≤ 99: no overflow). */
+export const FINITE_DECIMAL_RE = "^[+-]?([0-9]{1,200}(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]{1,2})?$";
+/** Every string strconv.ParseFloat may accept (a superset of its grammar: decimal and hexadecimal digits with `_`
+ *  separators and exponents, Inf, Infinity, NaN); a string outside it is certainly not a number. */
+export const MAYBE_FLOAT_RE = "^[+-]?(0[xX][0-9a-fA-F_.]*([pP][+-]?[0-9_]*)?|[0-9_.]+([eE][+-]?[0-9_]*)?|[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])$";
+
+/**
+ * to_number(x) of a computed value (go-jmespath jpfToNumber): a number is itself; a string is strconv.ParseFloat's
+ * value, null when it does not parse (or overflows); null, bools, lists and maps → null. A string ParseFloat may
+ * accept beyond plain finite decimals (hexadecimal floats, `_` separators, Inf, NaN, huge exponents) is not modelled:
+ * an evaluation error here (stricter).
+ */
+function toNumber(j: JVal, ctx: JmesCtx): JVal {
+  const fromString = (x: Val): Val => {
+    const decimal: Pred = { k: "match", value: x, pattern: { k: "regex", re: FINITE_DECIMAL_RE }, ifAbsent: "error" };
+    const maybe: Pred = { k: "match", value: x, pattern: { k: "regex", re: MAYBE_FLOAT_RE }, ifAbsent: "error" };
+    return { k: "cond", test: decimal, then: call("double", x), else: { k: "cond", test: maybe, then: ERROR_VAL, else: DNULL } };
+  };
+  const kinds = j.ty.m & ~K.null;
+  const out = bindOnce(j.v, ctx, (x) => {
+    if (kinds === K.string) return may(j.ty, K.null) ? { k: "cond", test: notNull(x), then: fromString(x), else: DNULL } : fromString(x);
+    if (!may(j.ty, K.string | K.number)) return DNULL;
+    // unknown kind: dispatch at run time
+    const str: Val = { k: "cond", test: kindIs(x, "string"), then: fromString(x), else: DNULL };
+    return may(j.ty, K.number) ? { k: "cond", test: kindIs(x, "number"), then: x, else: str } : str;
+  });
+  return val(out, withNull(T.num));
+}
+
+/**
+ * max(list) / min(list) (go-jmespath jpfMax/jpfMin): a list of numbers or a list of strings (an empty list is both:
+ * null), anything else a type error; the first element no other exceeds (resp. undercuts). Elements of unknown kinds
+ * are checked at run time.
+ */
+function extremum(j: JVal, fn: "max" | "min", ctx: JmesCtx): JVal {
+  if (!may(j.ty, K.list)) throw new LowerGap(`kyverno.jmespath.function.${fn}.type`, `${fn}() of a value that cannot be a list (a type error)`);
+  const et = elemTy(j.ty);
+  if (!may(et, K.number | K.string)) throw new LowerGap(`kyverno.jmespath.function.${fn}.type`, `${fn}() of elements that may be ${kindsText(et)} (a type error)`);
+  const op = fn === "max" ? "<=" : ">=";
+  const out = bindOnce(j.v, ctx, (l) => {
+    const every = (kind: "number" | "string"): Pred => {
+      const e = ctx.fresh("e");
+      return { k: "quant", q: "all", over: l, v: e, body: kindIs(at(varPath(e)), kind), ifAbsent: "error" };
+    };
+    const best = (as: "number" | "string"): Val => {
+      const [x, y, t] = [ctx.fresh("x"), ctx.fresh("y"), ctx.fresh("t")];
+      const unbeaten: Pred = { k: "quant", q: "all", over: l, v: y, body: { k: "cmp", lhs: at(varPath(y)), op, rhs: at(varPath(x)), as, ifAbsent: "error" }, ifAbsent: "error" };
+      const first: Val = { k: "let", name: t, value: { k: "filter", list: l, v: x, pred: unbeaten }, body: at(varPath(t, [{ k: "index", at: lit(0) }])) };
+      return { k: "cond", test: { k: "cmp", lhs: call("size", l), op: "==", rhs: lit(0), ifAbsent: "error" }, then: DNULL, else: first };
+    };
+    let body: Val;
+    if (only(et, K.number)) body = best("number");
+    else if (only(et, K.string)) body = best("string");
+    else body = { k: "cond", test: every("number"), then: best("number"), else: { k: "cond", test: every("string"), then: best("string"), else: ERROR_VAL } };
+    return only(j.ty, K.list) ? body : { k: "cond", test: kindIs(l, "list"), then: body, else: ERROR_VAL };
+  });
+  const ty = only(et, K.number) ? T.num : only(et, K.string) ? T.str : { m: K.number | K.string };
+  return val(out, withNull(ty));
+}
+
+/**
+ * regex_replace_all(re, src, repl) / regex_replace_all_literal (Kyverno functions.go: Go regexp ReplaceAll over the
+ * source as a string): modelled for a pattern `<literal>.*` (a literal without metacharacters or line breaks) and a
+ * literal replacement (without `$` for regex_replace_all, where it would expand groups). Go's `.` stops at a line
+ * break, so each line is cut at its first occurrence of the literal, the replacement appended. The source is a
+ * string, or a number formatted as Kyverno's ifaceToString does (`numberText`); other kinds are Kyverno's type error.
+ */
+function regexReplaceAll(re: JVal, src: JVal, repl: JVal, fn: string, ctx: JmesCtx): JVal {
+  const literal = (j: JVal): string | undefined => (j.v.k === "lit" && typeof j.v.value === "string" ? j.v.value : undefined);
+  const [pattern, replacement] = [literal(re), literal(repl)];
+  const cut = pattern !== undefined ? /^([^\\.+*?()|[\]{}^$\n]+)\.\*$/.exec(pattern)?.[1] : undefined;
+  if (cut === undefined) throw new LowerGap(`kyverno.jmespath.function.${fn}.pattern`, `${fn}() with a pattern other than a literal followed by .*`);
+  if (replacement === undefined || (fn === "regex_replace_all" && replacement.includes("$")))
+    throw new LowerGap(`kyverno.jmespath.function.${fn}.replacement`, `${fn}() with a computed replacement or one expanding $ groups`);
+  if (!may(src.ty, K.string | K.number)) throw new LowerGap(`kyverno.jmespath.function.${fn}.type`, `${fn}() of a value that cannot be a string or a number (a type error)`);
+  const replaceIn = (s: Val): Val => {
+    const line = ctx.fresh("line");
+    const l = at(varPath(line));
+    const where = call("indexOf", l, lit(cut));
+    const found: Pred = { k: "cmp", lhs: where, op: ">=", rhs: lit(0), ifAbsent: "error" };
+    const cutLine: Val = { k: "strcat", parts: [call("substring", l, lit(0), where), ...(replacement ? [lit(replacement)] : [])] };
+    return call("join", { k: "project", list: call("split", s, lit("\n")), v: line, body: { k: "cond", test: found, then: cutLine, else: l } }, lit("\n"));
+  };
+  if (only(src.ty, K.string)) return val(bindOnce(src.v, ctx, replaceIn), T.str);
+  return val(bindOnce(src.v, ctx, (s) => ({ k: "cond", test: kindIs(s, "string"), then: replaceIn(s), else: bindOnce(numberText(s), ctx, replaceIn) })), T.str);
+}
+
+/**
+ * ifaceToString of a number (Kyverno functions.go: strconv.FormatFloat(x, 'f', -1, 32)): an integer of at most 2^24
+ * in magnitude (exact in a float32) prints as CEL's string(); other numbers, and values that are not numbers (a type
+ * error), are an evaluation error here.
+ */
+function numberText(x: Val): Val {
+  const small: Pred = { k: "and", of: [{ k: "kind", value: x, kind: "int", ifAbsent: "error" }, { k: "cmp", lhs: x, op: ">=", rhs: lit(-16777216), as: "number", ifAbsent: "error" }, { k: "cmp", lhs: x, op: "<=", rhs: lit(16777216), as: "number", ifAbsent: "error" }] };
+  return { k: "cond", test: small, then: call("string", x), else: ERROR_VAL };
 }
 
 /**
@@ -1227,28 +1456,36 @@ export function kindsText(t: Ty): string {
   return Object.entries(K).filter(([, b]) => t.m & b).map(([n]) => n).join(" or ");
 }
 
-/** `{{ f('{{ inner }}') }}`: the inner variable's text is spliced into a raw string literal of the outer one. */
+/** A nested variable inside a raw string literal `'{{ inner }}'` or a quoted identifier `"{{ inner }}"`. */
+const NESTED_RE = /(['"])\{\{((?:\{[^{}]*\}|[^{}])*)\}\}\1/g;
+
+/**
+ * `{{ f('{{ inner }}') }}`, `{{ m."{{ inner }}" }}`: the inner variable's text is spliced into a raw string literal
+ * (a string) or a quoted identifier (a field named by it: a key read at run time) of the outer one.
+ */
 function nested(s: string, ctx: JmesCtx): JV {
   // only the form "{{ … '{{ inner }}' … }}" with the whole string one outer variable
   const outer = /^\{\{([\s\S]*)\}\}$/.exec(s);
   if (!outer) throw new LowerGap("kyverno.variable.nested", "nested variables outside one whole-string variable");
   const body = outer[1]!;
-  const inners = [...body.matchAll(/'\{\{((?:\{[^{}]*\}|[^{}])*)\}\}'/g)];
-  if (!inners.length || /\{\{/.test(body.replace(/'\{\{((?:\{[^{}]*\}|[^{}])*)\}\}'/g, "''")))
-    throw new LowerGap("kyverno.variable.nested", "a nested variable outside a raw string literal '…'");
-  const bindings: [string, Val][] = [];
+  const inners = [...body.matchAll(NESTED_RE)];
+  if (!inners.length || /\{\{/.test(body.replace(NESTED_RE, "''")))
+    throw new LowerGap("kyverno.variable.nested", "a nested variable outside a raw string literal '…' or a quoted identifier \"…\"");
+  const bindings: [string, Val, "'" | '"'][] = [];
   let src = body;
   inners.forEach((m) => {
-    const text = textOf(listVal(lowerVariable(`{{${m[1]!}}}`, ctx), "nested variable"), m[1]!, ctx);
+    const quote = m[1] as "'" | '"';
+    const text = textOf(listVal(lowerVariable(`{{${m[2]!}}}`, ctx), "nested variable"), m[2]!, ctx);
     const name = ctx.fresh("inner");
-    bindings.push([name, text]);
+    bindings.push([name, text, quote]);
     const placeholder = `__kyverno_nested_${name}__`;
-    ctx.spliced.set(placeholder, val(at(varPath(name)), T.str));
-    src = src.replace(m[0], `'${placeholder}'`);
+    if (quote === "'") ctx.spliced.set(placeholder, val(at(varPath(name)), T.str));
+    else ctx.splicedKeys.set(placeholder, at(varPath(name)));
+    src = src.replace(m[0], `${quote}${placeholder}${quote}`);
   });
   const out = listVal(lowerJmes(src, ctx), "nested variable");
   // each text is substituted first (bound once: its failure, e.g. Unknown key, is the rule's error), then the outer
-  const ok: Pred = { k: "and", of: bindings.map(([n]) => splicesCleanly(at(varPath(n)))) };
+  const ok: Pred = { k: "and", of: bindings.map(([n, , q]) => splicesCleanly(at(varPath(n)), q)) };
   const inner: Val = { k: "cond", test: ok, then: out.v, else: ERROR_VAL };
   const v = bindings.reduceRight<Val>((b, [n, text]) => bindAs(text, n, b, ctx), inner);
   return val(v, out.ty, true);
@@ -1266,8 +1503,13 @@ function bindAs(v: Val, name: string, body: Val, ctx: JmesCtx): Val {
  * (the outer `{{ }}` would no longer be one variable, or a new one would appear). Otherwise the outer expression is
  * whatever the text makes of it: modelled as an evaluation error (a deny under failurePolicy Fail).
  */
-function splicesCleanly(text: Val): Pred {
+function splicesCleanly(text: Val, quote: "'" | '"' = "'"): Pred {
   const has = (x: string): Pred => ({ k: "truthy", value: call("contains", text, lit(x)), ifAbsent: "error" });
+  if (quote === '"') {
+    // a JSON string's content: no quote, no escape, no control character (each would change or break the identifier)
+    if (text.k === "lit" && typeof text.value === "string") return { k: "const", value: !/["\\{}\x00-\x1f]/.test(text.value) };
+    return { k: "not", of: { k: "match", value: text, pattern: { k: "regex", re: '["\\\\{}\\x00-\\x1f]' }, ifAbsent: "error" } };
+  }
   const bad: Pred[] = [has("'"), has("{"), has("}"), { k: "truthy", value: call("endsWith", text, lit("\\")), ifAbsent: "error" }];
   if (text.k === "lit" && typeof text.value === "string") {
     const t = text.value;

@@ -15,7 +15,11 @@
 // front, so in reverse order), then the other keys in order, the first non-ok outcome winning. Arrays of maps: every
 // element must match, elements that skip are dropped, all dropped → skip, an empty list passes. Arrays of scalars:
 // every element. Nested lists are positional. Scalars: pattern.Validate with its operator, duration, quantity and
-// string-glob comparisons. `+(k)` is a literal key in validation. A missing key reads as nil.
+// string-glob comparisons. `+(k)` is a literal key in validation. A missing key reads as nil. `{{ }}` variables in
+// string values (with the rule's JMESPath scope) are substituted per request: every one is evaluated before the
+// walk (its failure is the rule's error), and the substituted string is matched as a run-time pattern
+// (`dynamicLeaf`: plain strings exactly; strings Kyverno would parse as operators, wildcards or ranges are an
+// evaluation error, stricter). Variables in keys, in list patterns, `$( )` references: a gap.
 //
 // Value types. The model has no type test, so leaves are written to be *exact or an evaluation error* (never a wrong
 // boolean) for the JSON types a schema-valid object can hold at a position — string, integer, bool, absent — and for
@@ -40,6 +44,7 @@ import { isSafeIdent } from "../../../src/emit/literal.js";
 import { kindRegistry } from "../../../src/vap/kinds.js";
 import { P, V, path, root, type CompareOp, type Gap, type Json, type Path, type Pred, type Provenance, type Rule, type Segment, type Val } from "../../../src/ir/model.js";
 import type { JsonValue, KyvernoRule } from "../model.js";
+import { ERROR_VAL, hasErrorMarker, JmesCtx, K, listVal, LowerGap, lowerTemplate, only, type JmesScope, type JVal } from "./jmespath.js";
 
 /** The lowered pattern: `skip` = the rule does not apply (Kyverno skip); `fail` = it fails (fail or error). Exclusive. */
 export interface PatternLowering {
@@ -58,6 +63,11 @@ export interface LowerPatternOptions {
    * with a list value. Default `BUILTIN_LIST_FIELDS`; pass an empty set where the schema is unknown (custom resources).
    */
   listFields?: ReadonlySet<string>;
+  /**
+   * The rule's JMESPath scope (context entries, kinds): `{{ }}` variables in the pattern's string values are lowered
+   * with it and matched as run-time patterns (`dynamicLeaf`). Without it, a pattern holding variables is a gap.
+   */
+  variables?: JmesScope;
 }
 
 /**
@@ -422,6 +432,60 @@ export function scalarLeaf(p: null | boolean | number | string, v: Path): Pred {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Per-request variables in pattern values (validate_resource.go substitutePatterns: every `{{ }}` of the pattern is
+// substituted before the walk — a failing variable is the rule's error, wherever it sits — then pattern.Validate
+// meets the substituted string as any other string pattern)
+
+/** A substituted pattern string with operators, wildcards or a range (RE2, checked at run time): not modelled. */
+const NOT_PLAIN_RE = "[|&*?]|^[<>!]|^[-+]?[0-9]+(\\.[0-9]+)?[A-Za-z]*!?-[-+]?[0-9]+(\\.[0-9]+)?[A-Za-z]*$";
+
+/**
+ * pattern.Validate of the value at `v` against a string `w` known only at run time. A plain string (no `|`, `&`,
+ * wildcard, leading operator, range, or surrounding whitespace) is validateString with equality: as durations when
+ * both parse, else as quantities when both parse, else the formatted value equals it; a missing value is nil ("0"
+ * for durations and quantities, false otherwise). Any other string would be parsed as a pattern by Kyverno: an
+ * evaluation error here (stricter).
+ */
+export function dynamicLeaf(w: Val, v: Path): Pred {
+  const sv = V.call("string", V.at(v));
+  const durW = P.match(w, { k: "regex", re: DURATION_RE }, "error");
+  const qtyW = P.truthy(V.call("isQuantity", w), "error");
+  const asDuration = and(durW, P.match(sv, { k: "regex", re: DURATION_RE }, "error"));
+  const asQuantity = and(qtyW, P.truthy(V.call("isQuantity", sv), "error"));
+  const present = ite(asDuration, P.cmp(sv, "==", w, "error", "duration"), ite(asQuantity, P.cmp(sv, "==", w, "error", "quantity"), P.cmp(sv, "==", w, "error")));
+  const nil = ite(durW, P.cmp(w, "==", "0s", "error", "duration"), ite(qtyW, P.cmp(w, "==", "0", "error", "quantity"), F));
+  const plain = and(not(P.match(w, { k: "regex", re: NOT_PLAIN_RE }, "error")), P.cmp(V.call("trim", w), "==", w, "error"));
+  return ite(plain, ite(has(v), present, nil), P.truthy(ERROR_VAL, "error"));
+}
+
+/** The pattern's variable strings, each lowered once (a string value: other kinds change the pattern's type). */
+class PatternVariables {
+  private readonly ctx: JmesCtx;
+  private readonly values = new Map<string, JVal>();
+  constructor(scope: JmesScope) {
+    this.ctx = new JmesCtx(scope);
+  }
+
+  of(s: string): Val {
+    let j = this.values.get(s);
+    if (!j) {
+      j = listVal(lowerTemplate(s, this.ctx), "pattern variable");
+      if (!only(j.ty, K.string)) throw new LowerGap("kyverno.pattern.variables.type", `${JSON.stringify(s)}: a substituted value that may be other than a string (the pattern's type would change at run time)`);
+      this.values.set(s, j);
+    }
+    return j.v;
+  }
+
+  /** `size([w1, …]) == n` over the values that can fail (their error is the rule's), undefined when none can. */
+  guard(): Pred | undefined {
+    const fallible = [...this.values.values()].filter((j) => j.err || hasErrorMarker(j.v)).map((j) => j.v);
+    if (!fallible.length) return undefined;
+    const items = fallible.length > 1 ? fallible.map((x) => V.call("dyn", x)) : fallible;
+    return P.cmp(V.call("size", { k: "list", items }), "==", fallible.length, "error");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Wildcard metadata keys (wildcards.ExpandInMetadata)
 
 /** Where a value sits: its map key and the enclosing map's key (for list elements: the list's key). */
@@ -459,8 +523,17 @@ class Lowerer {
 
   private readonly listFields: ReadonlySet<string>;
 
-  constructor(private readonly opts: LowerPatternOptions) {
+  constructor(
+    private readonly opts: LowerPatternOptions,
+    private readonly vars?: PatternVariables,
+  ) {
     this.listFields = opts.listFields ?? BUILTIN_LIST_FIELDS;
+  }
+
+  /** pattern.Validate of a scalar pattern (a string with variables: against its substituted value). */
+  private leaf(p: null | boolean | number | string, v: Path): Pred {
+    if (typeof p === "string" && this.vars && VARIABLE_RE.test(p)) return dynamicLeaf(this.vars.of(p), v);
+    return scalarLeaf(p, v);
   }
 
   gap(id: string, effect: Gap["effect"], reason: string): void {
@@ -546,13 +619,14 @@ class Lowerer {
     if (Array.isArray(p)) return this.list(p, loc, key.name ?? "");
     if (isObj(p)) return this.map(p, loc, key.name ?? "");
     if (key.name !== undefined && this.listFields.has(`${key.parent ?? ""}.${key.name}`)) {
+      if (typeof p === "string" && VARIABLE_RE.test(p)) throw new LowerGap("kyverno.pattern.variables.list-field", "a variable pattern against a list of scalars");
       // a scalar pattern against a list: every element (an empty list passes); a missing key is nil
       return this.inElement((v) => {
         const each = quant({ k: "quant", q: "all", over: V.at(loc), v, body: scalarLeaf(p, path(root.v(v))), ifAbsent: "error" });
         return out({ fail: not(present(loc, each, scalarNil(p))) });
       });
     }
-    return out({ fail: not(scalarLeaf(p, loc)) });
+    return out({ fail: not(this.leaf(p, loc)) });
   }
 
   private elementVar(): string {
@@ -699,14 +773,29 @@ function hasVariables(p: JsonValue): boolean {
   return false;
 }
 
-function variablesGap(opts: LowerPatternOptions): Gap {
+/** Why the pattern's variables are not lowered (undefined: only `{{ }}` in string values of maps, outside lists). */
+function variablesOutOfReach(p: JsonValue, inList = false): string | undefined {
+  if (typeof p === "string") return !VARIABLE_RE.test(p) ? undefined : p.includes("$(") ? "$( ) references" : inList ? "variables inside a list pattern" : undefined;
+  if (Array.isArray(p)) return p.map((x) => variablesOutOfReach(x, true)).find((x) => x);
+  if (isObj(p)) return Object.entries(p).map(([k, v]) => (VARIABLE_RE.test(k) ? "variables in keys" : variablesOutOfReach(v, inList))).find((x) => x);
+  return undefined;
+}
+
+function variablesGap(opts: LowerPatternOptions, why: string): Gap {
   return {
     id: "kyverno.pattern.variables",
     rule: opts.rule ?? "pattern",
-    reason: "the pattern holds {{ }} variables or $( ) references, which are substituted per request; the VAP denies every request the rule applies to",
+    reason: `the pattern holds ${why}, which are substituted per request; the VAP denies every request the rule applies to`,
     effect: "stricter",
     ...(opts.provenance ? { provenance: opts.provenance } : {}),
   };
+}
+
+/** `p` evaluated only once the variables evaluated (`size([w]) == 1 ? p : false`): their error comes first. */
+function afterVariables(guard: Pred | undefined, p: Pred): Pred {
+  if (!guard || isF(p)) return p;
+  const asVal = (x: Pred): Val => ({ k: "cond", test: x, then: V.lit(true), else: V.lit(false) });
+  return P.truthy({ k: "cond", test: guard, then: asVal(p), else: V.lit(false) }, "error");
 }
 
 /**
@@ -714,10 +803,22 @@ function variablesGap(opts: LowerPatternOptions): Gap {
  * `fail` and `skip` are exclusive; the pattern passes when neither holds.
  */
 export function lowerPattern(pattern: JsonValue, at: Path, opts: LowerPatternOptions = {}): PatternLowering {
-  if (hasVariables(pattern)) return { fail: T, skip: F, gaps: [variablesGap(opts)] };
-  const lw = new Lowerer(opts);
-  const o = lw.scope(pattern, at, true);
-  return { fail: o.fail, skip: skipOf(o), gaps: lw.gaps };
+  let vars: PatternVariables | undefined;
+  if (hasVariables(pattern)) {
+    const why = opts.variables ? variablesOutOfReach(pattern) : "{{ }} variables or $( ) references";
+    if (why) return { fail: T, skip: F, gaps: [variablesGap(opts, why)] };
+    vars = new PatternVariables(opts.variables!);
+  }
+  const lw = new Lowerer(opts, vars);
+  let o: Out;
+  try {
+    o = lw.scope(pattern, at, true);
+  } catch (e) {
+    if (!(e instanceof LowerGap) || !vars) throw e;
+    return { fail: T, skip: F, gaps: [variablesGap(opts, `variables (${e.message})`)] };
+  }
+  const guard = vars?.guard();
+  return { fail: afterVariables(guard, o.fail), skip: afterVariables(guard, skipOf(o)), gaps: lw.gaps };
 }
 
 /** Lower `anyPattern`: any pattern passes → pass; else any fails → fail; else (all skipped) skip. */
@@ -754,6 +855,8 @@ export interface PatternRuleOptions {
   autogen?: AutogenForm;
   /** The policy's failurePolicy: with Ignore, Kyverno admits requests whose pattern evaluation is an error. */
   failurePolicy?: "Fail" | "Ignore";
+  /** The rule's JMESPath scope, for `{{ }}` variables in the pattern (LowerPatternOptions.variables). */
+  variables?: JmesScope;
 }
 
 /**
@@ -767,7 +870,7 @@ export function patternRule(rule: KyvernoRule, opts: PatternRuleOptions = {}): R
   const id = opts.autogen ? autogenRuleName(rule.name, opts.autogen) : rule.name;
   const field = v.pattern !== undefined ? "validate.pattern" : "validate.anyPattern";
   const provenance: Provenance = { file: rule.source.file, line: rule.source.line, field };
-  const lopts: LowerPatternOptions = { rule: id, provenance, ...(matchesOnlyBuiltins(rule) ? {} : { listFields: new Set<string>() }) };
+  const lopts: LowerPatternOptions = { rule: id, provenance, ...(matchesOnlyBuiltins(rule) ? {} : { listFields: new Set<string>() }), ...(opts.variables ? { variables: opts.variables } : {}) };
   const at = opts.at ?? path(root.object);
   const wrap = (p: JsonValue): JsonValue => (opts.autogen ? autogenPattern(p, opts.autogen) : p);
   const low = v.pattern !== undefined ? lowerPattern(wrap(v.pattern), at, lopts) : lowerAnyPattern((v.anyPattern ?? []).map(wrap), at, lopts);

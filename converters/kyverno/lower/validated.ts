@@ -64,9 +64,10 @@ const listOf = (elem: Schema): Schema => ({ elem });
 // Role/ClusterRole `rules` has no omitempty and may be empty: a nil slice is encoded as `"rules": null`
 const POLICY_RULES: Schema = { nullable: true, elem: obj({ verbs: listOf(STR), apiGroups: listOf(STR), resources: listOf(STR), resourceNames: listOf(STR), nonResourceURLs: listOf(STR) }) };
 // core/v1 PodSpec (ValidatePodSpec, also for the templates of controllers): volume and container names are DNS-1123
-// labels; a volumeMount's name must be the name of one of the pod's volumes.
+// labels; a volumeMount's name must be the name of one of the pod's volumes; priorityClassName is a DNS-1123
+// subdomain (ValidatePriorityClassName).
 const CONTAINER = obj({ name: WORD, image: STR, volumeMounts: listOf(obj({ name: WORD, mountPath: STR, subPath: STR })) });
-const POD_SPEC = obj({ volumes: listOf(obj({ name: WORD })), containers: listOf(CONTAINER), initContainers: listOf(CONTAINER), ephemeralContainers: listOf(CONTAINER) });
+const POD_SPEC = obj({ volumes: listOf(obj({ name: WORD })), containers: listOf(CONTAINER), initContainers: listOf(CONTAINER), ephemeralContainers: listOf(CONTAINER), priorityClassName: WORD });
 const TEMPLATE = obj({ spec: POD_SPEC });
 /** A pod template's PodSpec when `object` stands for every autogen form: convert.ts marks `request.object.spec` as
  *  `request.object.zzpodspec` (MARKERS) before the lowering and reroots it per form (no kind has such a field). */

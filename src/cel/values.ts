@@ -166,32 +166,48 @@ export function typeName(v: Value): string {
   return "unknown";
 }
 
+/** int64 values of the small non-negative integers, shared (a bigint is a value: sharing is unobservable). */
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+/** The CEL int of a JS integer (an integral JSON number, a size, an index), shared for small non-negative ones. */
+export const intOf = (v: number): bigint => (v >= 0 && v < 1024 ? SMALL_INTS[v]! : BigInt(v));
+const jsonInt = intOf;
+
 /**
  * JSON (as produced by the yaml/JSON parsers) → CEL, as the API server's ToUnstructured does:
  * integral numbers → int64 (bigint), other numbers → double, nulls inside objects dropped
  * (typed objects never carry them), arrays → lists, objects → CelMap.
+ * (Hot: every admission converts its objects. Own enumerable keys in Object.entries order.)
  */
 export function fromJSON(v: unknown): Value {
-  if (v === null || v === undefined) return null;
   switch (typeof v) {
-    case "boolean":
     case "string":
-      return v;
-    case "number":
-      return Number.isInteger(v) ? BigInt(v) : v;
+    case "boolean":
     case "bigint":
       return v;
-  }
-  if (Array.isArray(v)) return v.map(fromJSON);
-  if (typeof v === "object") {
-    const m = new Map<MapKey, Value>();
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (x === null || x === undefined) continue;
-      m.set(k, fromJSON(x));
-    }
-    return new CelMap(m);
+    case "number":
+      return Number.isInteger(v) ? jsonInt(v) : v;
+    case "undefined":
+      return null;
+    case "object":
+      if (v === null) return null;
+      if (Array.isArray(v)) return v.map(fromJSON);
+      return jsonMap(v as Record<string, unknown>);
   }
   throw new Error(`cannot convert ${typeof v} to CEL`);
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function jsonMap(o: Record<string, unknown>): CelMap {
+  const m = new Map<MapKey, Value>();
+  for (const k in o) {
+    if (!hasOwn.call(o, k)) continue;
+    const x = o[k];
+    if (x === null || x === undefined) continue;
+    m.set(k, fromJSON(x));
+  }
+  return new CelMap(m);
 }
 
 /** CEL → JSON-compatible JS (for reports and for comparing with cel-go's recorded values). int/uint become numbers when safe, else strings. */

@@ -3,10 +3,12 @@
 // (mapstage.ts), then the VAP engine. A case passes when both reach the same admission outcome, the fixture's
 // expectation (expectation.ts) when it states one, and — when the source admitted after mutating the object — when
 // the MAPs produced the same object (compared after the adapter's normalizeForCompare). Pure: documents in, rows out.
+// A run converts each request object and param for CEL once (an ObjectCache lives for the run) and prepares the
+// policies once (the VAP engine keeps its plans per policies/bindings arrays, which stay the same for the run).
 import type { Fixture } from "../convert/types.js";
 import type { AuthzDecide } from "../cel/k8s/authz.js";
 import { stripNulls } from "../vap/applyconfig.js";
-import { defaultAuthorizer, evaluate } from "../vap/engine.js";
+import { defaultAuthorizer, evaluate, ObjectCache } from "../vap/engine.js";
 import { requestFromDocument, splitDocuments } from "../vap/load.js";
 import type { AdmissionRequest, JSONValue, KObject } from "../vap/types.js";
 import { maxExpressionCost, type CaseResult, type Verdict } from "./contract.js";
@@ -114,6 +116,8 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
   const hasMaps = state.mutatingPolicies.length > 0;
   const policy = state.policies.map((p) => p.metadata?.name ?? "").join(",");
   const normalize = (o: unknown): unknown => (adapter.normalizeForCompare ? adapter.normalizeForCompare(o) : o);
+  // the run's objects are not changed while it lasts: each is converted once
+  const objects = new ObjectCache();
   const out: CaseResult[] = [];
   for (const f of input.fixtures) {
     const suite = input.suite ?? f.file;
@@ -148,7 +152,7 @@ export function replayFixtures(adapter: ReplayAdapter, input: ReplayInput): Case
     let maxCost = 0;
     if (mapError !== undefined) messages = [mapError];
     else {
-      const d = evaluate({ ...state, request: vapRequest, authorizer: decide, expressionCosts: true });
+      const d = evaluate({ ...state, request: vapRequest, authorizer: decide, expressionCosts: true, objects });
       vap = d.verdict;
       messages = d.messages;
       cost = d.cost ?? 0;

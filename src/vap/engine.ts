@@ -3,14 +3,19 @@
 // matchConditions, lazy variables, validations with message/messageExpression, auditAnnotations, validationActions
 // and failurePolicy — and returns one PolicyResult per (policy, binding, param) plus the overall Decision.
 // Admission stages run in order; a MutatingAdmissionPolicy stage is meant to be inserted before the validating one.
-import type { Activation } from "../cel/env.js";
+//
+// The per-request path is kept thin: what does not depend on the request is prepared once and kept while its source
+// objects live (policy order and bindings per policy for a policies/bindings array pair — checked against the arrays
+// on every call —, matchers per MatchResources object, compiled programs per policy object); the request's `request`,
+// `namespaceObject` and `authorizer` values are built only when an expression reads them (activation.ts), and the
+// request objects are converted once per admission (once per run with an ObjectCache).
 import { authzBindings, type AuthzDecide, type AuthzUser } from "../cel/k8s/index.js";
 import { fromJSON, type Value } from "../cel/values.js";
-import { namespaceValue, requestValue } from "./celenv.js";
+import { RequestValues, runActivation } from "./activation.js";
 import { compilePolicy } from "./compilepolicy.js";
-import { gvkString, kindRegistry, splitApiVersion, type KindRegistry } from "./kinds.js";
-import { matches, selectorMatches, type MatchContext } from "./match.js";
-import { objectToCel } from "./objects.js";
+import { cachedKindRegistry, gvkString, splitApiVersion, type KindRegistry } from "./kinds.js";
+import { cachedMatcher, selectorMatches, type MatchContext } from "./match.js";
+import type { ObjectCache } from "./objects.js";
 import type {
   AdmissionRequest,
   ApiError,
@@ -28,6 +33,7 @@ import type {
 import { validate } from "./validator.js";
 
 export { LazyVariables } from "./variables.js";
+export { ObjectCache } from "./objects.js";
 
 /**
  * The authorizer's decision function. Default (no table given): members of system:masters are allowed everything
@@ -48,6 +54,11 @@ export interface EvaluateInput {
   authorizer?: AuthzDecide;
   /** Record every expression's own runtime cost in PolicyResult.expressionCosts. */
   expressionCosts?: boolean;
+  /**
+   * Converted objects (request objects, params) shared by the admissions of one run — the caller must not change
+   * those objects while it uses the cache. Without it every admission converts its objects anew.
+   */
+  objects?: ObjectCache;
 }
 
 const VALIDATION_FAILURE_KEY = "validation.policy.admission.k8s.io/validation_failure";
@@ -142,6 +153,10 @@ interface StageOutput {
 
 /** The request as admission attributes: kind/resource are the ones the client sent (requestKind/requestResource when given). */
 function attributes(req: AdmissionRequest): AdmissionRequest {
+  const kind = req.requestKind ?? req.kind;
+  const resource = req.requestResource ?? req.resource;
+  const sub = req.requestSubResource ?? req.subResource;
+  if (kind === req.kind && resource === req.resource && (!sub || sub === req.subResource)) return req; // already the client's kind/resource
   return {
     ...req,
     kind: req.requestKind ?? req.kind,
@@ -187,99 +202,176 @@ const byName = <T extends KObject>(a: T, b: T): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// What a policies/bindings pair gives every request: policies by name, each with its explicit bindings by name
+
+interface PolicyPlan {
+  policy: ValidatingAdmissionPolicy;
+  name: string;
+  /** The explicit bindings by name, or the implicit binding (null) of a policy without any. */
+  bindings: readonly (ValidatingAdmissionPolicyBinding | null)[];
+}
+
+interface StagePlan {
+  bindingsArray: readonly ValidatingAdmissionPolicyBinding[];
+  /** The arrays' contents when planned: every element with its name (and a binding's policyName). */
+  policies: readonly ValidatingAdmissionPolicy[];
+  policyNames: readonly string[];
+  bindings: readonly ValidatingAdmissionPolicyBinding[];
+  bindingKeys: readonly (readonly [string, unknown])[];
+  plans: readonly PolicyPlan[];
+}
+
+const stagePlans = new WeakMap<readonly ValidatingAdmissionPolicy[], StagePlan>();
+
+const bindingKey = (b: ValidatingAdmissionPolicyBinding): readonly [string, unknown] => [b.metadata?.name ?? "", b.spec?.policyName];
+
+/** Whether a plan still describes the arrays (same elements, same names: changed arrays are planned anew). */
+function planFits(p: StagePlan, policies: readonly ValidatingAdmissionPolicy[], bindings: readonly ValidatingAdmissionPolicyBinding[]): boolean {
+  if (p.bindingsArray !== bindings || p.policies.length !== policies.length || p.bindings.length !== bindings.length) return false;
+  for (let i = 0; i < policies.length; i++) {
+    const x = policies[i]!;
+    if (x !== p.policies[i] || (x.metadata?.name ?? "") !== p.policyNames[i]) return false;
+  }
+  for (let i = 0; i < bindings.length; i++) {
+    const b = bindings[i]!;
+    const [name, policyName] = p.bindingKeys[i]!;
+    if (b !== p.bindings[i] || (b.metadata?.name ?? "") !== name || b.spec?.policyName !== policyName) return false;
+  }
+  return true;
+}
+
+function stagePlan(policies: readonly ValidatingAdmissionPolicy[], bindings: readonly ValidatingAdmissionPolicyBinding[]): readonly PolicyPlan[] {
+  const hit = stagePlans.get(policies);
+  if (hit && planFits(hit, policies, bindings)) return hit.plans;
+  const byPolicy = new Map<unknown, ValidatingAdmissionPolicyBinding[]>();
+  for (const b of bindings) {
+    const k = b.spec?.policyName;
+    const list = byPolicy.get(k);
+    if (list) list.push(b);
+    else byPolicy.set(k, [b]);
+  }
+  const plans = [...policies].sort(byName).map((policy): PolicyPlan => {
+    const name = policy.metadata?.name ?? "";
+    const explicit = [...(byPolicy.get(name) ?? [])].sort(byName);
+    return { policy, name, bindings: explicit.length ? explicit : [null] };
+  });
+  stagePlans.set(policies, {
+    bindingsArray: bindings,
+    policies: [...policies],
+    policyNames: policies.map((p) => p.metadata?.name ?? ""),
+    bindings: [...bindings],
+    bindingKeys: bindings.map(bindingKey),
+    plans,
+  });
+  return plans;
+}
+
+/** The match context of one request; the namespaces are indexed only when a selector needs their labels. */
+class RequestMatchContext implements MatchContext {
+  private indexed?: Map<string, KObject>;
+  constructor(
+    readonly kinds: KindRegistry,
+    private readonly input: { namespaces?: readonly KObject[] },
+    private readonly req: AdmissionRequest,
+  ) {}
+  get namespaces(): ReadonlyMap<string, KObject> {
+    return (this.indexed ??= namespaceMap(this.input, this.req));
+  }
+}
+
+const NO_PARAM: { params: (KObject | null)[] } = { params: [null] };
+const NO_PARAM_SCOPE: ParamScope = { known: true, namespaced: false };
+const IMPLICIT_ACTIONS: readonly ValidationAction[] = ["Deny"];
+const NONE: readonly never[] = [];
+
+function policyResult(policy: string, binding: ValidatingAdmissionPolicyBinding | null, p: KObject | null, verdict: Verdict): PolicyResult {
+  return {
+    policy,
+    binding: binding ? (binding.metadata?.name ?? "") : null,
+    params: paramLabel(p),
+    verdict,
+    messages: [],
+    warnings: [],
+    auditAnnotations: {},
+    cost: 0,
+  };
+}
+
+/** A policy or binding that cannot be evaluated: failurePolicy decides (Fail rejects, Ignore skips). */
+function configurationError(
+  out: StageOutput,
+  policy: string,
+  failurePolicy: FailurePolicy,
+  binding: ValidatingAdmissionPolicyBinding | null,
+  err: string,
+): void {
+  const message = binding ? `failed to configure binding: ${err}` : `failed to configure policy: ${err}`;
+  const r = policyResult(policy, binding, null, failurePolicy === "Ignore" ? "skip" : "error");
+  r.messages.push(message);
+  if (failurePolicy === "Ignore") r.skipReason = "configurationError";
+  else out.rejections.push({ policy, binding: r.binding, message, reason: "Invalid", evaluation: "error" });
+  out.results.push(r);
+}
+
 function runValidatingStage(input: EvaluateInput): StageOutput {
   const req = attributes(input.request);
-  const kinds = kindRegistry(input.crds ?? []);
-  const ctx: MatchContext = { kinds, namespaces: namespaceMap(input, req) };
-  const params = input.params ?? [];
+  const kinds = cachedKindRegistry(input.crds ?? []);
+  const ctx = new RequestMatchContext(kinds, input, req);
+  const params = input.params ?? NONE;
   const out: StageOutput = { results: [], rejections: [], warnings: [] };
+  const values = new RequestValues(req, ctx, () => authorizerValues(input, req), input.objects);
 
-  const objectVal = objectToCel(req.object);
-  const oldObjectVal = objectToCel(req.oldObject);
-  const authz = authorizerValues(input, req);
-  // Namespace requests do not see themselves as namespaceObject (dispatcher special case).
-  const isNamespaceKind = req.kind.group === "" && req.kind.version === "v1" && req.kind.kind === "Namespace";
-  const nsName = isNamespaceKind ? "" : (req.namespace ?? "");
-  const nsVal = nsName ? namespaceValue(ctx.namespaces.get(nsName)) : null;
-
-  const policies = [...input.policies].sort(byName);
-  for (const policy of policies) {
-    const pname = policy.metadata?.name ?? "";
+  for (const { policy, name: pname, bindings } of stagePlan(input.policies, input.bindings)) {
     const failurePolicy: FailurePolicy = policy.spec?.failurePolicy === "Ignore" ? "Ignore" : "Fail";
-    const explicit = input.bindings.filter((b) => b.spec?.policyName === pname).sort(byName);
-    const bindings: (ValidatingAdmissionPolicyBinding | null)[] = explicit.length ? explicit : [null];
-    const result = (binding: ValidatingAdmissionPolicyBinding | null, p: KObject | null, verdict: Verdict): PolicyResult => ({
-      policy: pname,
-      binding: binding ? (binding.metadata?.name ?? "") : null,
-      params: paramLabel(p),
-      verdict,
-      messages: [],
-      warnings: [],
-      auditAnnotations: {},
-      cost: 0,
-    });
-    const configError = (binding: ValidatingAdmissionPolicyBinding | null, err: string): void => {
-      const message = binding ? `failed to configure binding: ${err}` : `failed to configure policy: ${err}`;
-      const r = result(binding, null, failurePolicy === "Ignore" ? "skip" : "error");
-      r.messages.push(message);
-      if (failurePolicy === "Ignore") r.skipReason = "configurationError";
-      else out.rejections.push({ policy: pname, binding: r.binding, message, reason: "Invalid", evaluation: "error" });
-      out.results.push(r);
-    };
 
-    const pm = matches(policy.spec?.matchConstraints, req, ctx);
+    const pm = cachedMatcher(policy.spec?.matchConstraints)(req, ctx);
     if (!pm.matches) {
       if (pm.error) {
-        configError(null, pm.error);
+        configurationError(out, pname, failurePolicy, null, pm.error);
         continue;
       }
-      for (const b of bindings) out.results.push({ ...result(b, null, "skip"), skipReason: "matchConstraints" });
+      for (const b of bindings) out.results.push({ ...policyResult(pname, b, null, "skip"), skipReason: "matchConstraints" });
       continue;
     }
-    let scope: ParamScope = { known: true, namespaced: false };
+    let scope: ParamScope = NO_PARAM_SCOPE;
     if (policy.spec.paramKind) {
       scope = paramScope(policy, params, kinds);
       if (!scope.known) {
         const pk = policy.spec.paramKind;
-        configError(null, `failed to find resource referenced by paramKind: '${gvkString(pk.apiVersion, pk.kind)}'`);
+        const err = `failed to find resource referenced by paramKind: '${gvkString(pk.apiVersion, pk.kind)}'`;
+        configurationError(out, pname, failurePolicy, null, err);
         continue;
       }
     }
     const cp = compilePolicy(policy);
-    const reqVal = requestValue(req, { gvr: pm.gvr, gvk: pm.gvk });
+    const matched = pm; // the kind/resource it matched as (request.kind / request.resource)
 
     for (const binding of bindings) {
       if (binding) {
-        const bm = matches(binding.spec.matchResources, req, ctx);
+        const bm = cachedMatcher(binding.spec.matchResources)(req, ctx);
         if (!bm.matches) {
-          if (bm.error) configError(binding, bm.error);
-          else out.results.push({ ...result(binding, null, "skip"), skipReason: "matchResources" });
+          if (bm.error) configurationError(out, pname, failurePolicy, binding, bm.error);
+          else out.results.push({ ...policyResult(pname, binding, null, "skip"), skipReason: "matchResources" });
           continue;
         }
       }
-      const collected = collectParams(policy, binding, scope, params, req.namespace ?? "");
+      const collected = policy.spec.paramKind ? collectParams(policy, binding, scope, params, req.namespace ?? "") : NO_PARAM;
       if ("error" in collected) {
-        configError(binding, collected.error);
+        configurationError(out, pname, failurePolicy, binding, collected.error);
         continue;
       }
       if (!collected.params.length) {
-        out.results.push({ ...result(binding, null, "skip"), skipReason: "paramNotFound" });
+        out.results.push({ ...policyResult(pname, binding, null, "skip"), skipReason: "paramNotFound" });
         continue;
       }
-      const actions: ValidationAction[] = binding ? (binding.spec.validationActions ?? []) : ["Deny"];
+      const actions: readonly ValidationAction[] = binding ? (binding.spec.validationActions ?? NONE) : IMPLICIT_ACTIONS;
       const bname = binding ? (binding.metadata?.name ?? "") : null;
       for (const p of collected.params) {
-        const base: Activation = {
-          object: objectVal,
-          oldObject: oldObjectVal,
-          request: reqVal,
-          namespaceObject: nsVal,
-          ...(cp.hasParams ? { params: p ? fromJSON(p) : null } : {}),
-          ...authz,
-        };
+        const paramsVal = cp.hasParams ? (p ? (input.objects ? input.objects.json(p) : fromJSON(p)) : null) : undefined;
         const costs = input.expressionCosts ? new Map<string, number>() : undefined;
-        const vr = validate(cp, failurePolicy, base, costs);
-        const r = result(binding, p, "admit");
+        const vr = validate(cp, failurePolicy, runActivation(values, matched, paramsVal), costs);
+        const r = policyResult(pname, binding, p, "admit");
         r.cost = vr.cost;
         if (costs) r.expressionCosts = Object.fromEntries(costs);
         if (!vr.decisions) {
@@ -355,8 +447,7 @@ export function evaluate(input: EvaluateInput): Decision {
   // Stage order of the apiserver: mutating admission first (MutatingAdmissionPolicies rewrite request.object, then
   // are re-invoked per reinvocationPolicy), then validating admission on the final object. A MAP stage plugs in
   // here as `request = runMutatingStage(input).request` before the validating stage; only validating exists so far.
-  const request = input.request;
-  const stage = runValidatingStage({ ...input, request });
+  const stage = runValidatingStage(input);
   const anyDeny = stage.rejections.some((r) => r.evaluation === "deny");
   const verdict: Verdict = anyDeny
     ? "deny"

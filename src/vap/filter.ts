@@ -2,12 +2,12 @@
 // activation.go Evaluate): a fresh composition context (lazy variables), the expressions in order, and the runtime
 // cost budget — after each expression first the cost of the variables it made evaluate, then its own cost is taken
 // from the remaining budget; either exceeding it ends the run with the out-of-budget error. Budgets are
-// pkg/apis/cel/config.go's.
-import type { Activation, Program } from "../cel/env.js";
+// pkg/apis/cel/config.go's. A VariableStore lets the runs of one evaluation share variable outcomes (variables.ts).
+import type { Activation } from "../cel/env.js";
 import type { Value } from "../cel/values.js";
 import type { Compiled } from "./celenv.js";
 import type { CompiledVariable } from "./compilepolicy.js";
-import { internalError, LazyVariables } from "./variables.js";
+import { internalError, LazyVariables, type VariableStore } from "./variables.js";
 
 /** RuntimeCELCostBudget: validations then messageExpressions of one (policy, binding, param); auditAnnotations. */
 export const RUNTIME_CEL_COST_BUDGET = 10_000_000;
@@ -34,6 +34,8 @@ export interface FilterInput {
   budget: number;
   /** Records every evaluated expression's and variable's own cost by field path, when given. */
   costs?: Map<string, number>;
+  /** Variable outcomes shared with the other runs of the same evaluation (for `variables`). */
+  store?: VariableStore;
 }
 
 export interface FilterRun {
@@ -47,17 +49,20 @@ export interface FilterRun {
 
 /** The `variables` of a policy that declares none. */
 const NO_VARIABLES = new LazyVariables([], () => ({}));
+const UNBOUND: Activation = {};
 
 export function forInput(input: FilterInput): FilterRun {
-  if (input.exprs.every((e) => e === undefined)) return { outcomes: input.exprs.map(() => undefined), remaining: input.budget, cost: 0 };
-  const recordVariable = input.costs ? (i: number, c: number): void => void input.costs!.set(`spec.variables[${i}].expression`, c) : undefined;
-  let act: Activation = {};
-  const variables = input.variables.length ? new LazyVariables(input.variables, () => act, recordVariable) : NO_VARIABLES;
+  const exprs = input.exprs;
+  if (exprs.every((e) => e === undefined)) return { outcomes: exprs.map(() => undefined), remaining: input.budget, cost: 0 };
+  const costs = input.costs;
+  const recordVariable = costs ? (i: number, c: number): void => void costs.set(`spec.variables[${i}].expression`, c) : undefined;
+  let act: Activation = UNBOUND;
+  const variables = input.variables.length ? new LazyVariables(input.variables, () => act, recordVariable, input.store) : NO_VARIABLES;
   act = input.activation(variables);
   const outcomes: (ExprOutcome | undefined)[] = [];
   let remaining = input.budget;
   let cost = 0;
-  for (const e of input.exprs) {
+  for (const e of exprs) {
     if (!e) {
       outcomes.push(undefined);
       continue;
@@ -66,26 +71,27 @@ export function forInput(input: FilterInput): FilterRun {
       outcomes.push({ ok: false, error: `compilation error: ${e.compiled.error}` });
       continue;
     }
-    const r = evaluate(e.expression, e.compiled.program, act);
-    input.costs?.set(e.field, r.cost);
+    // Evaluate: the outcome as the plugin words it, and the expression's runtime cost.
+    let outcome: ExprOutcome;
+    let c: number;
+    try {
+      const r = e.compiled.program.evaluate(act);
+      outcome = r.ok ? r : failed(e.expression, r.error.message);
+      c = r.cost;
+    } catch (err) {
+      outcome = failed(e.expression, internalError(err));
+      c = 0;
+    }
+    costs?.set(e.field, c);
     const composition = variables.takeCost();
-    cost += composition + r.cost;
+    cost += composition + c;
     if (composition > remaining) return { remaining: -1, cost };
     remaining -= composition;
-    if (r.cost > remaining) return { remaining: -1, cost };
-    remaining -= r.cost;
-    outcomes.push(r.outcome);
+    if (c > remaining) return { remaining: -1, cost };
+    remaining -= c;
+    outcomes.push(outcome);
   }
   return { outcomes, remaining, cost };
 }
 
-/** Evaluate one expression: its outcome as the plugin words it, and its runtime cost. */
-function evaluate(expression: string, program: Program, act: Activation): { outcome: ExprOutcome; cost: number } {
-  const failed = (why: string): ExprOutcome => ({ ok: false, error: `expression '${expression}' resulted in error: ${why}` });
-  try {
-    const r = program.evaluate(act);
-    return { outcome: r.ok ? { ok: true, value: r.value } : failed(r.error.message), cost: r.cost };
-  } catch (err) {
-    return { outcome: failed(internalError(err)), cost: 0 };
-  }
-}
+const failed = (expression: string, why: string): ExprOutcome => ({ ok: false, error: `expression '${expression}' resulted in error: ${why}` });

@@ -234,6 +234,21 @@ export function kindRegistry(crds: readonly KObject[] = []): KindRegistry {
   };
 }
 
+const registries = new WeakMap<readonly KObject[], { crds: readonly KObject[]; registry: KindRegistry }>();
+
+/**
+ * kindRegistry(crds), kept per CRD list while it lives and holds the same CRD objects (which must not be changed in
+ * place afterwards): the engine asks for it on every request.
+ */
+export function cachedKindRegistry(crds: readonly KObject[] = []): KindRegistry {
+  if (!crds.length) return builtinRegistry;
+  const hit = registries.get(crds);
+  if (hit && hit.crds.length === crds.length && hit.crds.every((c, i) => c === crds[i])) return hit.registry;
+  const registry = kindRegistry(crds);
+  registries.set(crds, { crds: [...crds], registry });
+  return registry;
+}
+
 /** GVK, GVR and scope of an object. Unknown kinds get a guessed plural and are namespaced iff they carry a namespace. */
 export function describeObject(
   obj: KObject,

@@ -1,6 +1,7 @@
 // Request matching for VAP matchConstraints and binding matchResources, as kube-apiserver's policy matcher does it:
 // namespaceSelector, objectSelector, resourceRules / excludeResourceRules (operations, groups, versions,
-// resources with subresource wildcards, resourceNames, scope) and matchPolicy Exact / Equivalent.
+// resources with subresource wildcards, resourceNames, scope) and matchPolicy Exact / Equivalent. The engine uses
+// prepared matchers (compileMatcher / cachedMatcher): the same answers, with the rules' lists turned into lookups once.
 import { equivalentResources, type KindRegistry } from "./kinds.js";
 import type {
   AdmissionRequest,
@@ -156,4 +157,157 @@ export function matches(mr: MatchResources | undefined, req: AdmissionRequest, c
   if (!out.matches) return out;
   if (isErr(nsMatch)) return { matches: false, error: nsMatch.error };
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prepared matchers (the engine matches every request against the same MatchResources)
+
+/** A resource rule with its lists turned into lookups once; same answers as ruleMatches / namedRuleMatches. */
+interface CompiledRule {
+  anyOperation: boolean;
+  operations: ReadonlySet<unknown>;
+  anyGroup: boolean;
+  groups: ReadonlySet<unknown>;
+  anyVersion: boolean;
+  versions: ReadonlySet<unknown>;
+  /** `resource/subresource` entries split at the first slash ("" when there is none). */
+  resources: readonly { res: string; sub: string }[];
+  scope: unknown;
+  resourceNames: readonly unknown[];
+}
+
+const isList = (x: unknown): x is readonly unknown[] => x === undefined || x === null || Array.isArray(x);
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** A rule in the shape the API server accepts; anything else is matched by the uncompiled code (same errors). */
+function wellFormedRule(rule: unknown): rule is NamedRuleWithOperations {
+  if (!isRecord(rule)) return false;
+  const r = rule as Record<string, unknown>;
+  if (![r["operations"], r["apiGroups"], r["apiVersions"], r["resources"], r["resourceNames"]].every(isList)) return false;
+  return ((r["resources"] as unknown[] | undefined) ?? []).every((x) => typeof x === "string");
+}
+
+function compileRule(rule: NamedRuleWithOperations): CompiledRule {
+  const ops: readonly unknown[] = rule.operations ?? [];
+  const groups: readonly unknown[] = rule.apiGroups ?? [];
+  const versions: readonly unknown[] = rule.apiVersions ?? [];
+  return {
+    anyOperation: ops.includes("*"),
+    operations: new Set(ops),
+    anyGroup: groups.includes("*"),
+    groups: new Set(groups),
+    anyVersion: versions.includes("*"),
+    versions: new Set(versions),
+    resources: (rule.resources ?? []).map((r) => {
+      const i = r.indexOf("/");
+      return i < 0 ? { res: r, sub: "" } : { res: r.slice(0, i), sub: r.slice(i + 1) };
+    }),
+    scope: rule.scope ?? "*",
+    resourceNames: rule.resourceNames ?? [],
+  };
+}
+
+function compiledRuleMatches(rule: CompiledRule, req: AdmissionRequest, gvr: GroupVersionResource): boolean {
+  if (!rule.anyOperation && !rule.operations.has(opOf(req))) return false;
+  if (!rule.anyGroup && !rule.groups.has(gvr.group)) return false;
+  if (!rule.anyVersion && !rule.versions.has(gvr.version)) return false;
+  const sub = req.subResource ?? "";
+  let resOk = false;
+  for (const { res, sub: s } of rule.resources) {
+    if ((res === "*" || res === gvr.resource) && (s === "*" || s === sub)) {
+      resOk = true;
+      break;
+    }
+  }
+  if (!resOk) return false;
+  const isNamespaceResource = gvr.group === "" && gvr.resource === "namespaces";
+  const ns = req.namespace ?? "";
+  if (rule.scope === "Namespaced") {
+    if (isNamespaceResource || ns === "") return false;
+  } else if (rule.scope === "Cluster") {
+    if (!isNamespaceResource && ns !== "") return false;
+  }
+  const names = rule.resourceNames;
+  return names.length === 0 || names.includes(req.name ?? "");
+}
+
+/** matchResourceRules over compiled rules. */
+function compiledRulesMatch(rules: readonly CompiledRule[], matchPolicy: string | undefined, req: AdmissionRequest, ctx: MatchContext): MatchOutcome {
+  for (const rule of rules) {
+    if (compiledRuleMatches(rule, req, req.resource)) return { matches: true, gvr: req.resource, gvk: req.kind };
+  }
+  if ((matchPolicy ?? "Equivalent") === "Exact") return { matches: false };
+  const equivalents = equivalentResources(req.resource, ctx.kinds);
+  for (const rule of rules) {
+    for (const eq of equivalents) {
+      const same =
+        eq.gvr.group === req.resource.group && eq.gvr.version === req.resource.version && eq.gvr.resource === req.resource.resource;
+      if (same) continue;
+      if (compiledRuleMatches(rule, req, eq.gvr)) return { matches: true, gvr: eq.gvr, gvk: eq.gvk };
+    }
+  }
+  return { matches: false };
+}
+
+/** A selector whose emptiness can be decided up front (an object with object labels and a list of expressions). */
+const wellFormedSelector = (sel: unknown): boolean =>
+  sel === undefined ||
+  sel === null ||
+  (isRecord(sel) && (sel["matchLabels"] == null || isRecord(sel["matchLabels"])) && isList(sel["matchExpressions"]));
+
+/** One MatchResources prepared for repeated matching: gives the answers of `matches(mr, req, ctx)`. */
+export type Matcher = (req: AdmissionRequest, ctx: MatchContext) => MatchOutcome;
+
+/** Prepare a MatchResources: selector emptiness and the resource rules are worked out once. */
+export function compileMatcher(mr: MatchResources | undefined): Matcher {
+  const m: Record<string, unknown> = (mr ?? {}) as Record<string, unknown>;
+  const exclude = m["excludeResourceRules"];
+  const include = m["resourceRules"];
+  const shaped =
+    isRecord(m) &&
+    wellFormedSelector(m["namespaceSelector"]) &&
+    wellFormedSelector(m["objectSelector"]) &&
+    isList(exclude) &&
+    (exclude ?? []).every(wellFormedRule) &&
+    isList(include) &&
+    (include ?? []).every(wellFormedRule);
+  if (!shaped) return (req, ctx) => matches(mr, req, ctx);
+  const nsSel = m["namespaceSelector"] as LabelSelector | undefined;
+  const nsEmpty = isEmptySelector(nsSel);
+  const objSel = m["objectSelector"] as LabelSelector | undefined;
+  const objEmpty = isEmptySelector(objSel);
+  const matchPolicy = m["matchPolicy"] as string | undefined;
+  const excluded = exclude?.length ? (exclude as NamedRuleWithOperations[]).map(compileRule) : undefined;
+  const rules = include?.length ? (include as NamedRuleWithOperations[]).map(compileRule) : undefined;
+  return (req, ctx) => {
+    let nsError: string | undefined;
+    const isNamespaceResource = req.resource.group === "" && req.resource.resource === "namespaces";
+    // namespaceSelectorMatches: cluster-scoped non-namespace objects are never filtered
+    if (!nsEmpty && (req.namespace || isNamespaceResource)) {
+      const labels = namespaceLabels(req, ctx);
+      if (isErr(labels)) nsError = labels.error;
+      else if (!selectorMatches(nsSel, labels)) return { matches: false };
+    }
+    if (!objEmpty && !objectSelectorMatches(objSel, req)) return { matches: false };
+    if (excluded && compiledRulesMatch(excluded, matchPolicy, req, ctx).matches) return { matches: false };
+    const out: MatchOutcome = rules ? compiledRulesMatch(rules, matchPolicy, req, ctx) : { matches: true, gvr: req.resource, gvk: req.kind };
+    if (!out.matches) return out;
+    if (nsError !== undefined) return { matches: false, error: nsError };
+    return out;
+  };
+}
+
+const matcherCache = new WeakMap<object, Matcher>();
+const MATCH_ANY = compileMatcher(undefined);
+
+/**
+ * The prepared matcher of a MatchResources object, kept while the object lives (as compiled policies are kept per
+ * policy object, the object must not be changed in place afterwards).
+ */
+export function cachedMatcher(mr: MatchResources | undefined): Matcher {
+  if (mr === undefined || mr === null) return MATCH_ANY;
+  if (typeof mr !== "object") return compileMatcher(mr);
+  let m = matcherCache.get(mr);
+  if (!m) matcherCache.set(mr, (m = compileMatcher(mr)));
+  return m;
 }

@@ -3,9 +3,10 @@
 // under their own 2.5M budget, validations under 10M, messageExpressions (all of them, in their own composition
 // context) under what the validations left, auditAnnotations under a fresh 10M. Running out of budget in the
 // validations or auditAnnotations replaces every decision with one error; in the messageExpressions it turns every
-// validation without an error of its own into "failed messageExpression: …".
+// validation without an error of its own into "failed messageExpression: …". The runs share one VariableStore: a
+// variable is evaluated once per evaluation and replayed (its cost charged again) in the later runs.
 import type { Activation } from "../cel/env.js";
-import { typeName } from "../cel/values.js";
+import { typeName, type Value } from "../cel/values.js";
 import type { CompiledPolicy } from "./compilepolicy.js";
 import {
   forInput,
@@ -17,6 +18,7 @@ import {
   type FilterRun,
 } from "./filter.js";
 import type { FailurePolicy } from "./types.js";
+import { VariableStore } from "./variables.js";
 
 /** One decision of a validator run (PolicyDecision of the plugin). */
 export interface PolicyDecision {
@@ -42,44 +44,101 @@ const NO_AUTHORIZER: Activation = { authorizer: undefined, "authorizer.requestRe
 
 type Validation = CompiledPolicy["validations"][number];
 
-export function validate(cp: CompiledPolicy, failurePolicy: FailurePolicy, base: Activation, costs?: Map<string, number>): ValidateOutcome {
+/** The activation of one run (composition context): its `variables`, with or without the authorizer bound. */
+export type RunActivation = (variables: Value, authorizer: boolean) => Activation;
+
+/** What validate needs of a policy beyond its compiled expressions, worked out once per compiled policy. */
+interface ValidatorPlan {
+  /** The messageExpressions by validation (undefined where a validation has none); undefined when none has one. */
+  messages?: readonly (FilterExpr | undefined)[];
+}
+
+const plans = new WeakMap<CompiledPolicy, ValidatorPlan>();
+
+function planOf(cp: CompiledPolicy): ValidatorPlan {
+  let p = plans.get(cp);
+  if (!p) {
+    const messages = cp.validations.map((v) => v.messageExpression);
+    plans.set(cp, (p = messages.some((m) => m !== undefined) ? { messages } : {}));
+  }
+  return p;
+}
+
+/** The outcomes of a run with nothing to evaluate (costs nothing, every outcome undefined). */
+const NOTHING: readonly (ExprOutcome | undefined)[] = [];
+
+/**
+ * Validate one (policy, binding, param). `base` is the activation without `variables` (the authorizer removed for
+ * messageExpressions), or a function building each run's activation.
+ */
+export function validate(
+  cp: CompiledPolicy,
+  failurePolicy: FailurePolicy,
+  base: Activation | RunActivation,
+  costs?: Map<string, number>,
+): ValidateOutcome {
   const errorAction: PolicyDecision["action"] = failurePolicy === "Ignore" ? "admit" : "deny";
-  const filter = (exprs: readonly (FilterExpr | undefined)[], budget: number, extra: Activation = {}): FilterRun =>
-    forInput({ exprs, variables: cp.variables, activation: (variables) => ({ ...base, ...extra, variables }), budget, ...(costs ? { costs } : {}) });
+  const activation: RunActivation =
+    typeof base === "function" ? base : (variables, authorizer) => (authorizer ? { ...base, variables } : { ...base, ...NO_AUTHORIZER, variables });
+  const runs: Runs = { cp, activation, store: cp.variables.length ? new VariableStore(cp.variables) : undefined, costs };
   let cost = 0;
-  const failure = (message: string): ValidateOutcome => ({
-    decisions: [{ action: errorAction, evaluation: "error", message, index: 0 }],
-    auditAnnotations: [],
-    auditErrors: [],
-    cost,
-  });
 
   if (cp.matchConditions.length) {
-    const run = filter(cp.matchConditions, MATCH_CONDITIONS_COST_BUDGET);
+    const run = filter(runs, cp.matchConditions, MATCH_CONDITIONS_COST_BUDGET, true);
     cost += run.cost;
     const m = matchResult(run, failurePolicy);
     if (m === "skip") return { auditAnnotations: [], auditErrors: [], cost };
-    if (m !== "match") return failure(m.error);
+    if (m !== "match") return failure(errorAction, m.error, cost);
   }
 
-  const checks = filter(cp.validations, RUNTIME_CEL_COST_BUDGET);
+  const checks = filter(runs, cp.validations, RUNTIME_CEL_COST_BUDGET, true);
   cost += checks.cost;
-  if (!checks.outcomes) return failure(OUT_OF_BUDGET);
-  const messages = filter(
-    cp.validations.map((v) => v.messageExpression),
-    checks.remaining,
-    NO_AUTHORIZER,
-  );
-  cost += messages.cost;
-  const decisions = cp.validations.map((v, index) =>
-    decide(v, index, checks.outcomes![index]!, messages.outcomes, errorAction),
-  );
+  const outcomes = checks.outcomes;
+  if (!outcomes) return failure(errorAction, OUT_OF_BUDGET, cost);
+  const plan = planOf(cp);
+  let messages: readonly (ExprOutcome | undefined)[] | undefined = NOTHING;
+  if (plan.messages) {
+    const run = filter(runs, plan.messages, checks.remaining, false);
+    cost += run.cost;
+    messages = run.outcomes;
+  }
+  const decisions = cp.validations.map((v, index) => decide(v, index, outcomes[index]!, messages, errorAction));
 
-  const audit = filter(cp.auditAnnotations, RUNTIME_CEL_COST_BUDGET);
+  if (!cp.auditAnnotations.length) return { decisions, auditAnnotations: [], auditErrors: [], cost };
+  const audit = filter(runs, cp.auditAnnotations, RUNTIME_CEL_COST_BUDGET, true);
   cost += audit.cost;
-  if (!audit.outcomes) return failure(OUT_OF_BUDGET);
+  if (!audit.outcomes) return failure(errorAction, OUT_OF_BUDGET, cost);
   return { decisions, ...auditResults(cp, audit.outcomes, failurePolicy), cost };
 }
+
+/** What every run of one validate call shares. */
+interface Runs {
+  cp: CompiledPolicy;
+  activation: RunActivation;
+  store: VariableStore | undefined;
+  costs: Map<string, number> | undefined;
+}
+
+/** One run (composition context) over `exprs`, with or without the authorizer bound. */
+function filter(runs: Runs, exprs: readonly (FilterExpr | undefined)[], budget: number, authorizer: boolean): FilterRun {
+  const activation = runs.activation;
+  return forInput({
+    exprs,
+    variables: runs.cp.variables,
+    activation: (variables) => activation(variables, authorizer),
+    budget,
+    costs: runs.costs,
+    store: runs.store?.forContext(authorizer),
+  });
+}
+
+/** The single decision of an evaluation that failed as a whole (out of budget, matchConditions error). */
+const failure = (action: PolicyDecision["action"], message: string, cost: number): ValidateOutcome => ({
+  decisions: [{ action, evaluation: "error", message, index: 0 }],
+  auditAnnotations: [],
+  auditErrors: [],
+  cost,
+});
 
 /** matcher.go Match: any false → skip; errors and no false → failurePolicy; a budget error → failurePolicy. */
 function matchResult(run: FilterRun, failurePolicy: FailurePolicy): "match" | "skip" | { error: string } {
@@ -97,6 +156,15 @@ function matchResult(run: FilterRun, failurePolicy: FailurePolicy): "match" | "s
   return { error: distinct.length === 1 ? distinct[0]! : `[${distinct.join(", ")}]` };
 }
 
+const ADMITTED: PolicyDecision[] = [];
+
+/** The decision of a validation that passed (shared and frozen: they are all alike). */
+function admitted(index: number): PolicyDecision {
+  let d = ADMITTED[index];
+  if (!d) ADMITTED[index] = d = Object.freeze({ action: "admit", evaluation: "admit", message: "", index }) as PolicyDecision;
+  return d;
+}
+
 /** The decision of one validation; `messages` is undefined when the messageExpressions ran out of budget. */
 function decide(
   v: Validation,
@@ -107,7 +175,7 @@ function decide(
 ): PolicyDecision {
   if (!check.ok) return { action: errorAction, evaluation: "error", message: check.error, index };
   if (!messages) return { action: errorAction, evaluation: "error", message: `failed messageExpression: ${OUT_OF_BUDGET}`, index };
-  if (check.value === true) return { action: "admit", evaluation: "admit", message: "", index };
+  if (check.value === true) return admitted(index);
   return { action: "deny", evaluation: "deny", message: denyMessage(v, messages[index]), reason: v.reason ?? "Invalid", index };
 }
 

@@ -24,11 +24,7 @@ export const MIN_UNIX_SECONDS = -62135596800n;
 export const MAX_UNIX_SECONDS = 253402300799n;
 const NS = 1_000_000_000n;
 
-/** Preallocated CEL ints for sizes and indices (a BigInt is a heap object; these are the usual results). */
-const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, n) => BigInt(n));
-
-/** The CEL int of a JS integer, shared for small non-negative ones. */
-export const intOf = (n: number): bigint => (n >= 0 && n < 1024 ? SMALL_INTS[n]! : BigInt(n));
+export { intOf } from "../values.js";
 
 export const errIntOverflow = (): CelError => new CelError("integer overflow");
 export const errUintOverflow = (): CelError => new CelError("unsigned integer overflow");

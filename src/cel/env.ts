@@ -36,7 +36,37 @@ export interface EnvOptions {
   costEstimator?: CallCostEstimator;
 }
 
+/** Function and ident tables built for a (version, libraries) pair: shared by every Env over them (read-only). */
+interface Tables {
+  overloads: ReadonlyMap<string, readonly Overload[]>;
+  idents: ReadonlyMap<string, IdentDecl>;
+}
+const tableCache = new Map<string, { libraries: readonly Library[]; tables: Tables }[]>();
+
+/** The tables of `libraries` at `version`, built once per distinct list of library objects. */
+function tablesFor(version: string, libraries: readonly Library[]): Tables {
+  const seen = tableCache.get(version) ?? [];
+  const hit = seen.find((e) => e.libraries.length === libraries.length && e.libraries.every((l, i) => l === libraries[i]));
+  if (hit) return hit.tables;
+  const tables = buildTables(version, libraries);
+  tableCache.set(version, [...seen, { libraries: [...libraries], tables }]);
+  return tables;
+}
+
 export function buildEnv(o: EnvOptions): Env {
+  const { overloads, idents } = tablesFor(o.version, o.libraries);
+  return {
+    version: o.version,
+    overloads,
+    idents,
+    objectSchemas: o.objectSchemas ?? new Map(),
+    vars: new Map(Object.entries(o.vars)),
+    costEstimators: o.costEstimator ? [extensionCostTrackers, o.costEstimator] : [extensionCostTrackers],
+  };
+}
+
+function buildTables(version: string, libraries: readonly Library[]): Tables {
+  const o = { version, libraries };
   const overloads = new Map<string, Overload[]>();
   const idents = new Map<string, IdentDecl>();
   for (const lib of o.libraries) {
@@ -54,14 +84,7 @@ export function buildEnv(o: EnvOptions): Env {
       if (versionLE(id.since ?? libSince, o.version)) idents.set(id.name, id);
     }
   }
-  return {
-    version: o.version,
-    overloads,
-    idents,
-    objectSchemas: o.objectSchemas ?? new Map(),
-    vars: new Map(Object.entries(o.vars)),
-    costEstimators: o.costEstimator ? [extensionCostTrackers, o.costEstimator] : [extensionCostTrackers],
-  };
+  return { overloads, idents };
 }
 
 /**

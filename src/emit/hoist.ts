@@ -37,12 +37,17 @@ interface Shareable {
   has: Set<string>;
 }
 
-/** Per tree (trees are never changed once built): hoisting rounds re-read every tree, most of them unchanged. */
-const shareableOf = new WeakMap<CExpr, Shareable>();
+/**
+ * Per tree (trees are never changed once built): hoisting rounds re-read every tree, most of them unchanged. One
+ * cache per hoist() call, dropped with it: a process-wide WeakMap whose values hold every node of their key's tree
+ * made chains of ephemerons that V8's major GC walks repeatedly — a long run (the bench's thousands of conversions)
+ * slowed down 20-fold as the heap grew.
+ */
+type ShareableCache = Map<CExpr, Shareable>;
 
 /** Every node but literals and identifiers, pre-order; the argument of has() is left out (it must stay a field
  *  selection). */
-function shareable(root: CExpr): Shareable {
+function shareable(root: CExpr, shareableOf: ShareableCache): Shareable {
   let s = shareableOf.get(root);
   if (s === undefined) {
     const out: Shareable = { nodes: [], keys: [], has: new Set() };
@@ -63,10 +68,10 @@ function shareable(root: CExpr): Shareable {
 }
 
 /** How often each structure occurs in the trees, first-seen order, each with its first occurrence. */
-function count(trees: readonly CExpr[]): Map<string, { e: CExpr; n: number }> {
+function count(trees: readonly CExpr[], cache: ShareableCache): Map<string, { e: CExpr; n: number }> {
   const into = new Map<string, { e: CExpr; n: number }>();
   for (const t of trees) {
-    const { nodes, keys } = shareable(t);
+    const { nodes, keys } = shareable(t, cache);
     for (let i = 0; i < keys.length; i++) {
       const cur = into.get(keys[i]!);
       if (cur) cur.n++;
@@ -77,8 +82,8 @@ function count(trees: readonly CExpr[]): Map<string, { e: CExpr; n: number }> {
 }
 
 /** `e` with every shareable node of structure `k` replaced by `by` (`e` itself when it has none). */
-function replaceIn(e: CExpr, k: string, by: CExpr): CExpr {
-  return shareable(e).has.has(k) ? replace(e, k, by) : e;
+function replaceIn(e: CExpr, k: string, by: CExpr, cache: ShareableCache): CExpr {
+  return shareable(e, cache).has.has(k) ? replace(e, k, by) : e;
 }
 
 function replace(e: CExpr, k: string, by: CExpr): CExpr {
@@ -182,6 +187,7 @@ function identifier(raw: string, used: Set<string>): string {
  */
 export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable<string> = []): { variables: NamedCExpr[]; rewritten: CExpr[] } {
   const used = new Set<string>([...reserved, ...existing.map((v) => v.name)]);
+  const cache: ShareableCache = new Map();
   let all = [...existing.map((v) => v.expr), ...exprs];
   // an existing variable's whole expression found elsewhere is read from that variable; a later variable with the
   // same expression already reads the first one (replacing again would make the two read each other)
@@ -191,7 +197,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     if (v.expr.t === "lit" || v.expr.t === "id" || isVariableRef(v.expr) || firstOf.has(k)) return;
     firstOf.add(k);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: v.name };
-    all = all.map((e, j) => (j === i ? e : replaceIn(e, k, ref)));
+    all = all.map((e, j) => (j === i ? e : replaceIn(e, k, ref, cache)));
   });
   const added: NamedCExpr[] = [];
   // per structure: its text (for length and ties) and whether it may become a variable at all
@@ -208,7 +214,7 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     return ok;
   };
   for (let round = 0; round < 64; round++) {
-    const counts = count([...all, ...added.map((v) => v.expr)]);
+    const counts = count([...all, ...added.map((v) => v.expr)], cache);
     let best: { k: string; e: CExpr; gain: number; text: string } | undefined;
     for (const [k, { e, n }] of counts) {
       if (n < 2 || !canHoist(k, e)) continue;
@@ -219,8 +225,8 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     if (!best) break;
     const name = identifier(nameFor(best.e), used);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: name };
-    all = all.map((e) => replaceIn(e, best.k, ref));
-    for (const v of added) v.expr = replaceIn(v.expr, best.k, ref);
+    all = all.map((e) => replaceIn(e, best.k, ref, cache));
+    for (const v of added) v.expr = replaceIn(v.expr, best.k, ref, cache);
     added.push({ name, expr: best.e });
   }
   const nExisting = existing.length;

@@ -94,8 +94,19 @@ export function matchResourceRules(
   req: AdmissionRequest,
   ctx: MatchContext,
 ): MatchOutcome {
+  return rulesMatch(rules, namedRuleMatches, matchPolicy, req, ctx);
+}
+
+/** The apiserver's rule loop over any rule form: `ruleMatches` decides one rule for one resource. */
+function rulesMatch<R>(
+  rules: readonly R[],
+  ruleMatches: (rule: R, req: AdmissionRequest, gvr: GroupVersionResource) => boolean,
+  matchPolicy: string | undefined,
+  req: AdmissionRequest,
+  ctx: MatchContext,
+): MatchOutcome {
   for (const rule of rules) {
-    if (namedRuleMatches(rule, req, req.resource)) return { matches: true, gvr: req.resource, gvk: req.kind };
+    if (ruleMatches(rule, req, req.resource)) return { matches: true, gvr: req.resource, gvk: req.kind };
   }
   if ((matchPolicy ?? "Equivalent") === "Exact") return { matches: false };
   const equivalents = equivalentResources(req.resource, ctx.kinds);
@@ -104,7 +115,7 @@ export function matchResourceRules(
       const same =
         eq.gvr.group === req.resource.group && eq.gvr.version === req.resource.version && eq.gvr.resource === req.resource.resource;
       if (same) continue;
-      if (namedRuleMatches(rule, req, eq.gvr)) return { matches: true, gvr: eq.gvr, gvk: eq.gvk };
+      if (ruleMatches(rule, req, eq.gvr)) return { matches: true, gvr: eq.gvr, gvk: eq.gvk };
     }
   }
   return { matches: false };
@@ -233,20 +244,7 @@ function compiledRuleMatches(rule: CompiledRule, req: AdmissionRequest, gvr: Gro
 
 /** matchResourceRules over compiled rules. */
 function compiledRulesMatch(rules: readonly CompiledRule[], matchPolicy: string | undefined, req: AdmissionRequest, ctx: MatchContext): MatchOutcome {
-  for (const rule of rules) {
-    if (compiledRuleMatches(rule, req, req.resource)) return { matches: true, gvr: req.resource, gvk: req.kind };
-  }
-  if ((matchPolicy ?? "Equivalent") === "Exact") return { matches: false };
-  const equivalents = equivalentResources(req.resource, ctx.kinds);
-  for (const rule of rules) {
-    for (const eq of equivalents) {
-      const same =
-        eq.gvr.group === req.resource.group && eq.gvr.version === req.resource.version && eq.gvr.resource === req.resource.resource;
-      if (same) continue;
-      if (compiledRuleMatches(rule, req, eq.gvr)) return { matches: true, gvr: eq.gvr, gvk: eq.gvk };
-    }
-  }
-  return { matches: false };
+  return rulesMatch(rules, compiledRuleMatches, matchPolicy, req, ctx);
 }
 
 /** A selector whose emptiness can be decided up front (an object with object labels and a list of expressions). */

@@ -75,4 +75,18 @@ describe("strict kaptest manifests and non-empty case sets", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ summary: { cases: 4, passed: 4 } });
   });
+
+  // the Kyverno CLI reads a test with yaml.UnmarshalStrict: an unknown field is an error there too
+  it.each([
+    ["a misspelt top-level field", (t: string) => t.replace("results:", "result:"), /kyverno-test\.yaml:\d+: unknown field "result" in a kyverno test$/],
+    ["a misspelt result field", (t: string) => t.replace(/(\n\s+)rule:/, "$1rules:"), /kyverno-test\.yaml:\d+: results\[0\]: unknown field "rules"$/],
+  ] as const)("kyverno test: %s is exit 2", async (name, edit, message) => {
+    const copy = path.join(root, `kyverno-${name.replace(/\W+/g, "-")}`);
+    cpSync("fixtures/kyverno", copy, { recursive: true });
+    const suite = path.join(copy, "test", "kyverno-test.yaml");
+    writeFileSync(suite, edit(readFileSync(suite, "utf8")));
+    const r = await run("test", suite);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n").find((l) => l.startsWith("error:"))).toMatch(message);
+  });
 });

@@ -70,6 +70,27 @@ const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.fi
 
 const RESULTS = ["pass", "fail", "skip", "warn", "error"] as const;
 
+/**
+ * The fields of a Test and of its results (kyverno cmd/cli/kubectl-kyverno/apis/v1alpha1: the CLI reads a test with
+ * yaml.UnmarshalStrict, so any other field is an error); results also take the older `status`, `resource` and
+ * `namespace`, which we read.
+ */
+const TEST_FIELDS = new Set(["apiVersion", "kind", "metadata", "name", "policies", "resources", "jsonPayload", "jsonPayloads", "httpPayloads", "envoyPayloads", "targetResources", "variables", "paramResources", "userinfo", "results", "values", "exceptions", "context", "clusterResources", "apiCallResponses", "globalContextEntries"]);
+const RESULT_FIELDS = new Set([
+  "policy", "rule", "isValidatingAdmissionPolicy", "isMutatingAdmissionPolicy", "isValidatingPolicy", "isDeletingPolicy", "isImageValidatingPolicy", "isGeneratingPolicy", "isMutatingPolicy",
+  "result", "kind", "operation", "patchedResources", "generatedResource", "cloneSourceResource", "failOnMissingResources", "resources", "resourceSpecs", "generatedResources",
+  "status", "resource", "namespace",
+]);
+
+/** An unknown field of a Test document or of one of its results is bad input, at its line (as the CLI refuses it). */
+function checkFields(d: LoadedDoc, o: JObj): void {
+  for (const k of Object.keys(o)) if (!TEST_FIELDS.has(k)) throw new InputError(`unknown field "${k}" in a kyverno test`, d.file, d.fieldLineOf?.([k]) ?? d.line);
+  (Array.isArray(o.results) ? o.results : []).forEach((r, i) => {
+    if (!isObj(r)) return;
+    for (const k of Object.keys(r)) if (!RESULT_FIELDS.has(k)) throw new InputError(`results[${i}]: unknown field "${k}"`, d.file, d.fieldLineOf?.(["results", i, k]) ?? d.line);
+  });
+}
+
 function results(d: LoadedDoc, list: JsonValue | undefined): SuiteResult[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new InputError("results: must be a list", d.file, d.fieldLineOf?.(["results"]) ?? d.line);
@@ -140,6 +161,7 @@ export function loadKyvernoSuite(file: string): KyvernoSuite {
   const d = docs[0];
   if (!d) throw new InputError("not a kyverno test file (kind Test, apiVersion cli.kyverno.io/v1alpha1)", file);
   const o = d.doc as JObj;
+  checkFields(d, o);
   const dir = path.dirname(file);
   const rel = (p: string): string => path.join(dir, p);
   const resources = strings(o.resources).flatMap((r) =>

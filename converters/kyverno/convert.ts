@@ -633,7 +633,8 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
         ...(reads(POD) ? [{ name: POD, value: podValue(podForms) }] : []),
         ...(reads(OLD_POD) ? [{ name: OLD_POD, value: podValue(podForms, "oldObject") }] : []),
       ];
-      parts = emitRules(g.rules, match, { targetVersion: target, ...(variables.length ? { variables } : {}) });
+      // the pod (a Pod, or the template of a built-in controller) is a map whenever it has a value
+      parts = emitRules(g.rules, match, { targetVersion: target, ...(variables.length ? { variables } : {}), ...(reads(POD) ? { mapVariables: [POD] } : {}) });
     } catch (e) {
       gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
       return { manifests: [], gaps, status: "unsupported" };

@@ -115,7 +115,29 @@ function orElse(p: Path, fallback: CExpr, ctx: Ctx): CExpr {
 // ---------------------------------------------------------------------------------------------------------------
 // Values
 
-const CALLS: Record<CallFn, (a: CExpr[]) => CExpr> = {
+/** RE2 metacharacters a glob's other characters are escaped from (`*` and `?` become `.*` and `.`). */
+const RE2_META = ["\\", ".", "+", "(", ")", "|", "[", "]", "{", "}", "^", "$"];
+
+/**
+ * The anchored RE2 of a glob computed at run time: per character (`split('')`, joined back; env ≥ 1.29 for
+ * `join`), else as a chain of replacements (backslash first). Both always give a valid RE2.
+ */
+function globRegexExpr(s: CExpr, ctx: Ctx): CExpr {
+  let body: CExpr;
+  if (minorOf(ctx.opts.envVersion) >= 29) {
+    const ch = C.id("ch");
+    const escaped = C.cond(C.bin("in", ch, C.lit(RE2_META)), C.bin("+", C.lit("\\"), ch), ch);
+    const each = C.cond(C.bin("==", ch, C.lit("*")), C.lit(".*"), C.cond(C.bin("==", ch, C.lit("?")), C.lit("."), escaped));
+    body = C.method(C.macro(C.method(s, "split", C.lit("")), "map", ["ch"], [each]), "join");
+  } else {
+    body = s;
+    for (const m of RE2_META) body = C.method(body, "replace", C.lit(m), C.lit(`\\${m}`));
+    body = C.method(C.method(body, "replace", C.lit("*"), C.lit(".*")), "replace", C.lit("?"), C.lit("."));
+  }
+  return C.bin("+", C.bin("+", C.lit("(?s)^"), body), C.lit("$"));
+}
+
+const CALLS: Record<Exclude<CallFn, "globRegex">, (a: CExpr[]) => CExpr> = {
   size: (a) => C.call("size", a),
   string: (a) => C.call("string", a),
   int: (a) => C.call("int", a),
@@ -157,7 +179,7 @@ const CALL_SINCE: Partial<Record<CallFn, number>> = { distinct: 34, sort: 34, qu
 function callExpr(fn: CallFn, args: CExpr[], ctx: Ctx): CExpr {
   const since = CALL_SINCE[fn];
   if (since !== undefined && minorOf(ctx.opts.envVersion) < since) throw new LowerError(`${fn}() needs CEL environment 1.${since} (Kubernetes 1.${since + 1})`);
-  return CALLS[fn](args);
+  return fn === "globRegex" ? globRegexExpr(args[0]!, ctx) : CALLS[fn](args);
 }
 
 /** A value with plain access (absent paths error); `default` values fall back. */

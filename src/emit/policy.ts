@@ -11,7 +11,8 @@ import { globToRe2 } from "./literal.js";
 import { hoist, type NamedCExpr } from "./hoist.js";
 import { context, lowerPred, lowerVal } from "./lower.js";
 import { failingFields, messageExpr, strcat } from "./messages.js";
-import { simplify } from "./simplify.js";
+import { assumeOperations } from "./operations.js";
+import { simplify, simplifyWith } from "./simplify.js";
 import { unparse } from "./unparse.js";
 
 export interface EmitOptions {
@@ -19,6 +20,8 @@ export interface EmitOptions {
   targetVersion: string;
   /** Named values the rules read through `variable` roots (e.g. the pod template chosen by kind), emitted first. */
   variables?: { name: string; value: Val }[];
+  /** Of those, the ones whose value (when they have one) is always a map, e.g. a pod or pod template. */
+  mapVariables?: string[];
 }
 
 export interface NamedExpr {
@@ -151,12 +154,18 @@ export function finish(input: {
   variables: NamedCExpr[];
   validations: { expr: CExpr; message: string; messageExpr?: CExpr; reason?: ValidationOut["reason"] }[];
   hoisting?: boolean;
+  /** The operations the policy's matchConstraints admit: tests of `request.operation` they decide are folded. */
+  operations?: readonly string[];
+  /** Variables always holding a map when they hold a value (EmitOptions.mapVariables). */
+  mapVariables?: readonly string[];
 }): { matchConditions: NamedExpr[]; variables: NamedExpr[]; validations: ValidationOut[] } {
-  const vars = input.variables.map((v) => ({ name: v.name, expr: simplify(v.expr) }));
+  const maps = (input.mapVariables ?? []).map((v) => `variables.${v}`);
+  const tidy = (e: CExpr): CExpr => simplifyWith(input.operations ? assumeOperations(e, input.operations) : e, maps);
+  const vars = input.variables.map((v) => ({ name: v.name, expr: tidy(v.expr) }));
   const exprs: CExpr[] = [];
   for (const v of input.validations) {
-    exprs.push(simplify(v.expr));
-    if (v.messageExpr) exprs.push(simplify(v.messageExpr));
+    exprs.push(tidy(v.expr));
+    if (v.messageExpr) exprs.push(tidy(v.messageExpr));
   }
   const h = input.hoisting === false ? { variables: vars, rewritten: exprs } : hoist(exprs, vars);
   let i = 0;
@@ -168,7 +177,10 @@ export function finish(input: {
     return out;
   });
   return {
-    matchConditions: input.conditions.map((c) => ({ name: c.name, expression: unparse(simplify(c.expr)) })),
+    matchConditions: input.conditions.flatMap((c) => {
+      const expr = tidy(c.expr);
+      return expr.t === "lit" && expr.v === true ? [] : [{ name: c.name, expression: unparse(expr) }];
+    }),
     variables: h.variables.map((v) => ({ name: v.name, expression: unparse(v.expr) })),
     validations,
   };
@@ -190,7 +202,7 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
   // matchConditions cannot read variables: a `when` that does stays in the validation
   const single = rules.length === 1 && rules[0]!.when !== undefined && !readsVariables(rules[0]!.when);
   if (single) {
-    const applies = simplify(lowerPred(rules[0]!.when!, ctx));
+    const applies = simplify(assumeOperations(lowerPred(rules[0]!.when!, ctx), match.operations));
     if (!(applies.t === "lit" && applies.v === true)) conditions.push({ name: "applies", expr: applies });
   }
   const validations = rules.map((r) => {
@@ -203,7 +215,7 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     return { expr, message: only === undefined ? r.message.text : `${r.message.text}: ${only}`, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
   const variables = (opts.variables ?? []).map((v) => ({ name: v.name, expr: lowerVal(v.value, ctx) }));
-  return { matchConstraints, ...finish({ conditions, variables, validations }) };
+  return { matchConstraints, ...finish({ conditions, variables, validations, operations: match.operations, ...(opts.mapVariables ? { mapVariables: opts.mapVariables } : {}) }) };
 }
 
 /**
@@ -268,6 +280,7 @@ export function emitAnyOf(sources: readonly AnyOfSource[], opts: EmitOptions, te
     conditions: [...(extra.conditions ?? []), ...conditions],
     variables,
     validations: [{ expr, message: text.message, ...(msgExpr ? { messageExpr: msgExpr } : {}), reason: "Forbidden" }],
+    operations: extra.match.operations,
   });
   return { matchConstraints, ...done };
 }

@@ -3,6 +3,8 @@
 // literals; quantifiers with constant bodies. Every rewrite keeps CEL's semantics including errors (a rewrite that
 // could drop an error is applied only where the operand cannot error: literals and `orValue` defaults).
 import { C, isConst, key, mapChildren, type CExpr } from "./ast.js";
+import { parseQuantity } from "../cel/k8s/quantity.js";
+import { compileRegex } from "../cel/stdlib/regex.js";
 import { literalKind } from "./literal.js";
 
 /** Expressions that cannot raise an evaluation error on any input. */
@@ -32,9 +34,80 @@ function junction(kind: "and" | "or", of: CExpr[]): CExpr {
       out.push(y);
     }
   }
-  if (out.length === 0) return C.lit(unit);
-  if (out.length === 1) return out[0]!;
-  return { t: kind, of: out };
+  const kept = dropImpliedGuards(kind, out);
+  if (kept.length === 0) return C.lit(unit);
+  if (kept.length === 1) return kept[0]!;
+  return { t: kind, of: kept };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Presence guards implied by a longer optional chain beside them: in `has(x.a) && x.?a.?b.hasValue()` the first
+// conjunct is implied by the second (and dually `!has(x.a) || !x.?a.?b.hasValue()`). Dropping it is exact, errors
+// included: the longer chain walks the same steps, so where it errors the guard errors or holds, and where it holds
+// the guard holds. A `has()` guard counts only on a known map (`has()` on a string is false, `.?` on it an error). Steps are compared by name; a step the guard reads with `.?` must be `.?` in the chain too
+// (`x.a.?b` errors where `x.?a.hasValue()` is false), and so must the step the guard tests.
+
+interface Step {
+  name: string;
+  opt: boolean;
+}
+
+/** `id.a.?b[?'k']…` as its base and steps (literal keys only); undefined for anything else. */
+function chainOf(e: CExpr): { base: string; steps: Step[] } | undefined {
+  if (e.t === "id") return { base: e.name, steps: [] };
+  if (e.t === "sel") {
+    const c = chainOf(e.of);
+    return c && { base: c.base, steps: [...c.steps, { name: `.${e.field}`, opt: !!e.opt }] };
+  }
+  if (e.t === "idx" && e.key.t === "lit" && typeof e.key.v === "string") {
+    const c = chainOf(e.of);
+    return c && { base: c.base, steps: [...c.steps, { name: `[${e.key.v}]`, opt: !!e.opt }] };
+  }
+  return undefined;
+}
+
+/** `id` or `id.a.b` as text (plain selections only). */
+function plainText(e: CExpr): string | undefined {
+  if (e.t === "id") return e.name;
+  if (e.t === "sel" && !e.opt) {
+    const of = plainText(e.of);
+    return of === undefined ? undefined : `${of}.${e.field}`;
+  }
+  return undefined;
+}
+
+/**
+ * The chain a presence test proves present: `x.?a.hasValue()`, or `has(x.a)` (its last step tested, as if `.?`)
+ * where x is a known map — `has()` of a field of a string is false, where `x.?a` is an error.
+ */
+function presenceChain(e: CExpr): { base: string; steps: Step[] } | undefined {
+  if (e.t === "call" && e.fn === "has" && !e.target && e.args.length === 1 && e.args[0]!.t === "sel" && !e.args[0]!.opt && knownMaps.has(plainText(e.args[0]!.of) ?? "")) {
+    const c = chainOf(e.args[0]!);
+    return c && { base: c.base, steps: [...c.steps.slice(0, -1), { ...c.steps[c.steps.length - 1]!, opt: true }] };
+  }
+  if (e.t === "call" && e.fn === "hasValue" && e.target && e.args.length === 0) {
+    const c = chainOf(e.target);
+    return c && c.steps.length && c.steps[c.steps.length - 1]!.opt ? c : undefined;
+  }
+  return undefined;
+}
+
+/** Does presence of `longer` imply presence of `guard`, with no error `guard` could give where `longer` does not? */
+function implies(longer: { base: string; steps: Step[] }, guard: { base: string; steps: Step[] }): boolean {
+  if (longer.base !== guard.base || longer.steps.length < guard.steps.length) return false;
+  return guard.steps.every((g, i) => g.name === longer.steps[i]!.name && (!g.opt || longer.steps[i]!.opt));
+}
+
+function dropImpliedGuards(kind: "and" | "or", of: CExpr[]): CExpr[] {
+  if (of.length < 2) return of;
+  // in `&&` the tests themselves, in `||` their negations
+  const chains = of.map((x) => (kind === "and" ? presenceChain(x) : x.t === "not" ? presenceChain(x.of) : undefined));
+  if (chains.filter(Boolean).length < 2) return of;
+  return of.filter((_, i) => {
+    const g = chains[i];
+    if (!g) return true;
+    return !chains.some((c, j) => j !== i && c && implies(c, g) && (c.steps.length > g.steps.length || j < i));
+  });
 }
 
 /** Inside `&&`, `!(a || b)` is `!a && !b` (and dually), so shared negated parts de-duplicate. */
@@ -75,16 +148,55 @@ function step(e: CExpr): CExpr {
   }
 }
 
+/** Expressions whose value, when they have one, is a bool. */
+function surelyBool(e: CExpr): boolean {
+  switch (e.t) {
+    case "lit":
+      return typeof e.v === "boolean";
+    case "not":
+    case "and":
+    case "or":
+      return true;
+    case "bin":
+      return ["==", "!=", "<", "<=", ">", ">=", "in"].includes(e.op);
+    case "cond":
+      return surelyBool(e.then) && surelyBool(e.else);
+    case "call":
+      return e.target !== undefined
+        ? ["hasValue", "startsWith", "endsWith", "matches", "all", "exists", "exists_one", "existsOne"].includes(e.fn)
+        : e.fn === "has" || e.fn === "isQuantity";
+    default:
+      return false;
+  }
+}
+
+/** `c ? a : b` compared with a literal, pushed into the branches where one of them then folds to a constant. */
+function pushCompare(e: Extract<CExpr, { t: "bin" }>): CExpr | undefined {
+  if (e.op !== "==" && e.op !== "!=") return undefined;
+  const [c, x] = e.l.t === "cond" && e.r.t === "lit" ? [e.l, e.r] : e.r.t === "cond" && e.l.t === "lit" ? [e.r, e.l] : [];
+  if (!c || c.t !== "cond" || !x) return undefined;
+  const then = step(C.bin(e.op, c.then, x));
+  const otherwise = step(C.bin(e.op, c.else, x));
+  // only when both comparisons fold away (a comparison left in a branch could lose the `dyn` typing of the whole)
+  const folded = (x: CExpr): boolean => !(x.t === "bin" && (x.op === "==" || x.op === "!="));
+  return folded(then) && folded(otherwise) ? step(C.cond(c.test, then, otherwise)) : undefined;
+}
+
 function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   const { l, r } = e;
+  // `b == true` is b, `b == false` is !b for a bool b (an error stays an error)
+  if ((e.op === "==" || e.op === "!=") && r.t === "lit" && typeof r.v === "boolean" && surelyBool(l)) return (e.op === "==") === r.v ? l : step(C.not(l));
+  const pushed = pushCompare(e);
+  if (pushed) return pushed;
   // merged list literals must stay homogeneous: only literals of one kind merge
   if (e.op === "+" && l.t === "list" && r.t === "list" && oneKind([...l.items, ...r.items])) return C.list([...l.items, ...r.items]);
   // `[] + x` is x only when x is surely a list (otherwise the concatenation's type error must stay)
   if (e.op === "+" && l.t === "list" && l.items.length === 0 && surelyList(r)) return r;
   if (e.op === "+" && r.t === "list" && r.items.length === 0 && surelyList(l)) return l;
   if (e.op === "+" && l.t === "lit" && r.t === "lit" && typeof l.v === "string" && typeof r.v === "string") return C.lit(l.v + r.v);
-  if (l.t === "lit" && r.t === "lit" && (e.op === "==" || e.op === "!=") && isScalar(l.v) && isScalar(r.v) && typeof l.v === typeof r.v)
-    return C.lit((l.v === r.v) === (e.op === "=="));
+  const [lv, rv] = [unDyn(l), unDyn(r)];
+  if (lv.t === "lit" && rv.t === "lit" && (e.op === "==" || e.op === "!=") && isScalarOrNull(lv.v) && isScalarOrNull(rv.v) && (typeof lv.v === typeof rv.v || lv.v === null || rv.v === null))
+    return C.lit((lv.v === rv.v) === (e.op === "=="));
   if (e.op === "in" && r.t === "list" && r.items.length === 0 && safe(l)) return C.F;
   if (e.op === "in" && r.t === "list" && r.items.length === 1) return C.bin("==", l, r.items[0]!);
   return e;
@@ -106,9 +218,42 @@ function oneKind(items: CExpr[]): boolean {
   return kinds.size <= 1 && !kinds.has("expr");
 }
 
+/** `dyn(literal)` is the literal for comparisons (CEL's heterogeneous equality: null equals only null). */
+const unDyn = (e: CExpr): CExpr => (e.t === "call" && e.fn === "dyn" && !e.target && e.args.length === 1 && e.args[0]!.t === "lit" ? e.args[0]! : e);
+
+const isScalarOrNull = (v: unknown): boolean => v === null || isScalar(v);
+
 const isScalar = (v: unknown): boolean => typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v));
 
+const strLit = (e: CExpr | undefined): string | undefined => (e?.t === "lit" && typeof e.v === "string" ? e.v : undefined);
+
+/** RE2 `s.matches(re)` of two literals (undefined for an invalid pattern: its error stays for the checker). */
+function literalMatch(s: string, re: string): boolean | undefined {
+  try {
+    return compileRegex(re).test(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function literalIsQuantity(s: string): boolean {
+  try {
+    parseQuantity(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function foldCall(e: Extract<CExpr, { t: "call" }>): CExpr {
+  // pure functions of literals (constant propagation, e.g. the old object's re-check on a null old object, leaves
+  // them; the checker would refuse `duration('')` in a branch they guard)
+  const [s0, a0] = [strLit(e.target), strLit(e.args[0])];
+  if (e.fn === "matches" && s0 !== undefined && a0 !== undefined && e.args.length === 1) {
+    const m = literalMatch(s0, a0);
+    if (m !== undefined) return C.lit(m);
+  }
+  if (e.fn === "isQuantity" && !e.target && e.args.length === 1 && a0 !== undefined) return C.lit(literalIsQuantity(a0));
   const body = e.args[e.args.length - 1];
   if (e.target && body && (e.fn === "all" || e.fn === "exists") && e.args.length === 2 && body.t === "lit" && typeof body.v === "boolean") {
     const t = e.target;
@@ -122,8 +267,26 @@ function foldCall(e: Extract<CExpr, { t: "call" }>): CExpr {
   return e;
 }
 
+/** Expressions known to be maps whenever they evaluate (`object`, and variables the caller vouches for), by key. */
+let knownMaps: ReadonlySet<string> = new Set();
+
 /** Simplify bottom-up until nothing changes (each step only shrinks the tree). */
 export function simplify(e: CExpr): CExpr {
+  return simplifyWith(e, []);
+}
+
+/** `simplify` knowing that the expressions `maps` (CEL text) are maps whenever they have a value. */
+export function simplifyWith(e: CExpr, maps: readonly string[]): CExpr {
+  const prev = knownMaps;
+  knownMaps = new Set(["object", ...maps]);
+  try {
+    return simplifyFix(e);
+  } finally {
+    knownMaps = prev;
+  }
+}
+
+function simplifyFix(e: CExpr): CExpr {
   const once = (x: CExpr): CExpr => step(mapChildren(x, once));
   let cur = e;
   for (let i = 0; i < 8; i++) {

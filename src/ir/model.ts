@@ -51,6 +51,7 @@ export type CallFn =
   | "startsWith" | "endsWith" | "contains" // string tests (receiver, argument)
   | "split" | "join" | "replace" | "substring" | "indexOf"
   | "matches" | "find" // RE2, unanchored
+  | "globRegex" // the anchored RE2 `(?s)^…$` of a glob string: `*` any run, `?` one character, metacharacters escaped
   | "quantity" | "duration"
   | "format" // format(template, [args])
   | "keys" | "values" // of a map, as lists

@@ -226,12 +226,7 @@ function litPatterns(k: Str, items: string[]): Pred {
 const hasWild = (p: Val): Pred => or(truthyV(call("contains", p, lit("*"))), truthyV(call("contains", p, lit("?"))));
 
 /** The anchored RE2 of a computed glob, built at run time (metacharacters escaped, `*` → `.*`, `?` → `.`). */
-function globReOf(p: Val): Val {
-  let re: Val = p;
-  for (const ch of ["\\", ".", "+", "(", ")", "|", "[", "]", "{", "}", "^", "$"]) re = call("replace", re, lit(ch), lit(`\\${ch}`));
-  re = call("replace", call("replace", re, lit("*"), lit(".*")), lit("?"), lit("."));
-  return { k: "strcat", parts: [lit("(?s)^"), re, lit("$")] };
-}
+const globReOf = (p: Val): Val => ({ k: "call", fn: "globRegex", args: [p] });
 
 /**
  * A computed key against literal strings, wildcards both ways: some literal, as a glob, matches the key (decided

@@ -194,24 +194,8 @@ function defVal(v: Val, c: DefCtx): Pred {
   }
 }
 
-/**
- * A regular expression built at run time from a glob by conditions.ts glob(): `(?s)^` + the glob with its 12 RE2
- * metacharacters escaped (backslash first), `*` → `.*`, `?` → `.` + `$`. Always a valid RE2: matches() cannot fail.
- */
-function escapedGlob(v: Val): boolean {
-  if (v.k !== "strcat" || v.parts.length !== 3) return false;
-  const [head, body, tail] = v.parts as [Val, Val, Val];
-  if (!(head.k === "lit" && head.value === "(?s)^" && tail.k === "lit" && tail.value === "$")) return false;
-  let x: Val = body;
-  let n = 0;
-  while (x.k === "call" && x.fn === "replace") {
-    n++;
-    const [of, from] = x.args as [Val, Val, Val];
-    if (of.k !== "call" || of.fn !== "replace") return n === 14 && from.k === "lit" && from.value === "\\";
-    x = of;
-  }
-  return false;
-}
+/** A regular expression built at run time from a glob (`globRegex`): always a valid RE2, matches() cannot fail. */
+const escapedGlob = (v: Val): boolean => v.k === "call" && v.fn === "globRegex";
 
 function withEnv<R>(c: DefCtx, names: (string | undefined)[], f: () => R, def: Pred = T): R {
   const saved = names.map((n) => (n === undefined ? undefined : ([n, c.env.get(n)] as const)));

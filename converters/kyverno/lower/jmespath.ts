@@ -926,7 +926,8 @@ function falsy(v: Val, t: Ty): Pred {
   const parts: Pred[] = [];
   if (may(t, K.null)) parts.push(eq(null));
   if (may(t, K.bool)) parts.push(eq(false));
-  if (may(t, K.string)) parts.push(eq(""));
+  // an enum of non-empty strings (request.operation: always set at admission) is never ""
+  if (may(t, K.string) && !(t.oneOf && !t.oneOf.includes(""))) parts.push(eq(""));
   if (may(t, K.list)) parts.push(eq([]));
   if (may(t, K.map)) parts.push(eq({}));
   return parts.length === 0 ? { k: "const", value: false } : parts.length === 1 ? parts[0]! : { k: "or", of: parts };
@@ -935,7 +936,8 @@ function falsy(v: Val, t: Ty): Pred {
 /** JMESPath truthiness: false, null, "", [], {} are false; everything else true. */
 export function truthy(j: JVal, _ctx: JmesCtx): Pred {
   const t = j.ty;
-  if (t.m === K.bool) return { k: "cmp", lhs: j.v, op: "==", rhs: lit(true), ifAbsent: "error" };
+  // a bool or null (`contains` of a missing field, …): null is falsy as false is, and null == true is false
+  if (t.m === K.bool || t.m === (K.bool | K.null)) return { k: "cmp", lhs: j.v, op: "==", rhs: lit(true), ifAbsent: "error" };
   const f = falsy(j.v, t);
   return f.k === "const" ? { k: "const", value: !f.value } : { k: "not", of: f };
 }

@@ -5,9 +5,21 @@
 // that command runs. The repo-mode worker is an entry of its own beside the chunks, where src/repo/tasks.ts looks for
 // it (`./worker.js` next to itself). bin/migrate.js runs the bundle only while it is newer than the tsc output it was
 // made from. Linked source maps map stack traces back to dist/ under `node --enable-source-maps bin/migrate.js`.
+//
+// Then a second form of the same CLI for the commands that convert or decide: dist/bundle/vm/main.js, one classic
+// script (CommonJS inside a function expression; the lazy imports stay lazy as esbuild's init functions), which
+// bin/migrate.js compiles with node:vm against a V8 code cache, so start-up skips parsing and compiling the code a
+// command runs. scripts/code-cache.js trains one cache per command (dist/bundle/vm/<command>.cache) in a child
+// process that runs the command on bundled fixtures, so the cache holds what that command compiles, lazily compiled
+// functions included. The cache is made here, by the node that builds, because V8 accepts a cache only from its own
+// version and flags; it is never committed (dist/ is ignored). See bin/migrate.js for how it is checked and used.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const ts = createRequire(import.meta.url)("typescript");
 
 const at = (p) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const outdir = at("dist/bundle");
@@ -27,3 +39,105 @@ await build({
   banner: { js: 'import { createRequire as __migrateRequire } from "node:module"; const require = __migrateRequire(import.meta.url);' },
   logLevel: "warning",
 });
+
+// ---- the single-script form, for the code cache ------------------------------------------------------------------
+
+/** The parameters bin/migrate.js passes the script's function (and scripts/code-cache.js, the same way). */
+const PARAMS = "exports, require, module, __filename, __dirname, __migrate_import_meta_url";
+
+/**
+ * Non-ASCII characters in regular expression literals as \u escapes. esbuild writes every other literal (and
+ * identifier) in ASCII and drops comments when minifying, but copies a regex's source as is, and one non-ASCII
+ * character anywhere makes the whole script a two-byte string: twice the memory, a slower UTF-8 decode at every
+ * start. In a regex (with or without the u flag) a BMP character and its \uXXXX escape match the same; astral ones
+ * are written as their escaped surrogate pair, which both modes read as that one character. A character right after
+ * a backslash is left alone (its escape would be a different pattern); the script then stays UTF-8, which is correct,
+ * only slower to load. TypeScript's parser finds the literals (only in files that have a non-ASCII character).
+ */
+function asciiRegexPlugin() {
+  const esc = (c) => [...c].flatMap((ch) => { const s = []; for (let i = 0; i < ch.length; i++) s.push(`\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`); return s; }).join("");
+  return {
+    name: "ascii-regex",
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        const text = readFileSync(args.path, "utf8");
+        // eslint-disable-next-line no-control-regex
+        if (!/[^\x00-\x7f]/.test(text)) return undefined;
+        const sf = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+        const edits = [];
+        const visit = (node) => {
+          if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+            const start = node.getStart(sf);
+            const lit = text.slice(start, node.end);
+            // eslint-disable-next-line no-control-regex
+            const out = lit.replace(/(\\*)([^\x00-\x7f]+)/gu, (m, bs, chars) => (bs.length % 2 ? m : bs + esc(chars)));
+            if (out !== lit) edits.push([start, node.end, out]);
+          }
+          ts.forEachChild(node, visit);
+        };
+        visit(sf);
+        let out = text;
+        for (const [s, e, t] of edits.reverse()) out = out.slice(0, s) + t + out.slice(e);
+        return { contents: out, loader: "js" };
+      });
+    },
+  };
+}
+
+const vmdir = at("dist/bundle/vm");
+mkdirSync(vmdir, { recursive: true });
+const vm = await build({
+  entryPoints: [at("dist/src/cli/main.js")],
+  outfile: `${vmdir}/main.js`,
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  // the script is the body of one function expression (as Node wraps a CommonJS module, in strict mode as an ES
+  // module is); import.meta.url is the ES bundle's main.js, so `./worker.js` (src/repo/tasks.ts) is its worker entry
+  banner: { js: `(function (${PARAMS}) {"use strict";` },
+  footer: { js: "})" },
+  define: { "import.meta.url": "__migrate_import_meta_url" },
+  charset: "ascii",
+  // smaller to read at every start; its stack traces still name functions, and `node --enable-source-maps
+  // bin/migrate.js` runs the ES bundle, whose traces map back to dist/
+  minifyWhitespace: true,
+  legalComments: "none",
+  plugins: [asciiRegexPlugin()],
+  write: false,
+  logLevel: "warning",
+});
+for (const f of vm.outputFiles) writeFileSync(f.path, f.contents);
+
+// Every import() must have become an init function: a vm script has no module loader to import with (esbuild keeps
+// import() of a built-in or of a computed name). Should one be left, no command gets a cache, so every command runs
+// the ES bundle; the build stands, but says so.
+const script = ts.createSourceFile("main.js", vm.outputFiles.find((f) => f.path.endsWith("main.js")).text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+let left = script.parseDiagnostics.length ? "it does not parse" : undefined;
+const findImport = (node) => {
+  if (left) return;
+  if (node.kind === ts.SyntaxKind.CallExpression && node.expression.kind === ts.SyntaxKind.ImportKeyword) left = `an import() is left in it (${node.getText(script).slice(0, 80)})`;
+  else ts.forEachChild(node, findImport);
+};
+findImport(script);
+
+// One cache per command, each trained in a process of its own on bundled fixtures: the start-up bench's input first,
+// then a few other paths (JSON output, a deny, controllers), which add little to a cache (~2%) and spare other inputs
+// compiling them. Commands without one (`--help`, `repo`, `review`) run the ES bundle.
+const TRAIN = {
+  psp: [["psp", "fixtures/psp/restricted.yaml"], ["psp", "fixtures/psp/", "-o", "json"], ["psp", "fixtures/psp/baseline.yaml", "--controllers"]],
+  kyverno: [["kyverno", "fixtures/kyverno/disallow-host-namespaces.yaml"], ["kyverno", "fixtures/kyverno/disallow-host-namespaces.yaml", "-o", "json"]],
+  gatekeeper: [["gatekeeper", "fixtures/gatekeeper/template.yaml", "fixtures/gatekeeper/constraint.yaml"], ["gatekeeper", "fixtures/gatekeeper/template.yaml", "fixtures/gatekeeper/constraint.yaml", "-o", "json"]],
+  eval: [["eval", "fixtures/eval/replicas-policy.yaml", "--request", "fixtures/eval/deployment-3.yaml"], ["eval", "fixtures/eval/replicas-policy.yaml", "--request", "fixtures/eval/deployment-7.yaml", "-o", "json"]],
+  verify: [["verify", "fixtures/psp/restricted.yaml", "--fixtures", "fixtures/psp/pods"]],
+  test: [["test", "fixtures/gatekeeper/suite.yaml"], ["test", "fixtures/kyverno/test/kyverno-test.yaml"]],
+  impact: [["impact", "fixtures/impact/dump.yaml", "--policies", "fixtures/psp/restricted.yaml", "fixtures/kyverno/disallow-host-namespaces.yaml", "fixtures/gatekeeper/template.yaml", "fixtures/gatekeeper/constraint.yaml"]],
+  rego: [["rego", "fixtures/rego/admission/policy.rego", "--entrypoint", "data.kubernetes.admission.deny"]],
+};
+const trainer = at("scripts/code-cache.js");
+if (left) process.stderr.write(`bundle.js: no code caches: dist/bundle/vm/main.js cannot run as a vm script: ${left}\n`);
+for (const [command, runs] of left ? [] : Object.entries(TRAIN)) {
+  const r = spawnSync(process.execPath, [trainer, command, JSON.stringify(runs)], { cwd: at("."), stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  // a missing cache only makes that command start slower: say so, but the build stands
+  if (r.status !== 0) process.stderr.write(`bundle.js: no code cache for \`migrate ${command}\`: ${(r.stderr || `exit ${r.status ?? r.signal}`).trim()}\n`);
+}

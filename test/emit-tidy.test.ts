@@ -88,6 +88,18 @@ const ROWS: Row[] = [
     inputs: [{ a: ["x"] }, { a: [] }, { a: ["x"], b: 1 }, {}],
   },
   {
+    name: "exists(v, v == literal) is `in`; `in` looks through map(k, k), also under a has() guard",
+    expr: C.macro(C.cond(has(sel(obj, "r")), C.cond(has(sel(obj, "r")), C.macro(sel(obj, "r"), "map", ["k"], [C.id("k")]), C.call("dyn", [C.lit(null)])), C.lit([])), "exists", ["v"], [C.bin("==", C.id("v"), C.lit("requests"))]),
+    want: "'requests' in (has(object.r) ? object.r : [])",
+    inputs: [{}, { r: { requests: 1 } }, { r: { limits: 1 } }, { r: ["requests"] }, { r: [] }, { r: "requests" }, { r: 5 }],
+  },
+  {
+    name: "`in` keeps map(k, k) on a comprehension variable (`c in v` could bind v's type to a list of strings)",
+    expr: C.macro(C.macro(sel(obj, "vols"), "filter", ["v"], [C.bin("in", C.lit("emptyDir"), C.macro(C.id("v"), "map", ["k"], [C.id("k")]))]), "map", ["v"], [C.method(opt(C.id("v"), "name"), "orValue", C.lit(""))]),
+    want: "object.vols.filter(v, 'emptyDir' in v.map(k, k)).map(v, v.?name.orValue(''))",
+    inputs: [{ vols: [{ name: "a", emptyDir: {} }, { name: "b" }] }],
+  },
+  {
     name: "pure functions of literals fold (the checker would refuse duration('') in the branch they guard)",
     expr: C.and(C.method(C.lit(""), "matches", C.lit("^[0-9]+s$")), C.bin("==", C.call("duration", [C.lit("")]), C.call("duration", [C.lit("1s")]))),
     want: "false",

@@ -138,6 +138,8 @@ function step(e: CExpr): CExpr {
       if (key(e.then) === key(e.else) && safe(e.test)) return e.then;
       // `t ? a : (t ? b : c)`: the inner test repeats the outer one
       if (e.else.t === "cond" && key(e.else.test) === key(e.test)) return { ...e, else: e.else.else };
+      // `t ? (t ? a : b) : c`: likewise
+      if (e.then.t === "cond" && key(e.then.test) === key(e.test)) return { ...e, then: e.then.then };
       return e;
     case "bin":
       return foldBin(e);
@@ -197,6 +199,8 @@ function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   const [lv, rv] = [unDyn(l), unDyn(r)];
   if (lv.t === "lit" && rv.t === "lit" && (e.op === "==" || e.op === "!=") && isScalarOrNull(lv.v) && isScalarOrNull(rv.v) && (typeof lv.v === typeof rv.v || lv.v === null || rv.v === null))
     return C.lit((lv.v === rv.v) === (e.op === "=="));
+  const keys = e.op === "in" ? identityMap(r) : undefined;
+  if (keys) return { ...e, r: keys };
   if (e.op === "in" && r.t === "list" && r.items.length === 0 && safe(l)) return C.F;
   if (e.op === "in" && r.t === "list" && r.items.length === 1) return C.bin("==", l, r.items[0]!);
   return e;
@@ -245,7 +249,34 @@ function literalIsQuantity(s: string): boolean {
   }
 }
 
+/** `xs.map(k, k)`: the list itself, or a map's keys — what `in` looks through either way. */
+function identityMap(e: CExpr): CExpr | undefined {
+  // through a conditional whose other branch is the empty list (`has(x.m) ? x.m.map(k, k) : []`)
+  if (e.t === "cond") {
+    const then = identityMap(e.then);
+    const empty = (e.else.t === "list" && e.else.items.length === 0) || (e.else.t === "lit" && Array.isArray(e.else.v) && e.else.v.length === 0);
+    return then && empty ? { ...e, then } : undefined;
+  }
+  if (e.t !== "call" || e.fn !== "map" || !e.target || e.args.length !== 2) return undefined;
+  const [v, body] = e.args as [CExpr, CExpr];
+  // only a field (dyn): `c in x` on a comprehension variable could bind its element type to a list of c's type,
+  // which the checker then refuses field selections on (`map(k, k)` leaves it open)
+  return v.t === "id" && body.t === "id" && body.name === v.name && e.target.t === "sel" ? e.target : undefined;
+}
+
+/** `xs.exists(v, v == c)` for a literal c: `c in xs` (== never errors; on a map both look at the keys). */
+function existsEqual(e: Extract<CExpr, { t: "call" }>): CExpr | undefined {
+  if (e.fn !== "exists" || !e.target || e.args.length !== 2) return undefined;
+  const [v, body] = e.args as [CExpr, CExpr];
+  if (v.t !== "id" || body.t !== "bin" || body.op !== "==") return undefined;
+  const isVar = (x: CExpr): boolean => x.t === "id" && x.name === v.name;
+  const c = isVar(body.l) ? body.r : isVar(body.r) ? body.l : undefined;
+  return c && c.t === "lit" && (typeof c.v === "string" || typeof c.v === "boolean" || (typeof c.v === "number" && Number.isInteger(c.v))) ? C.bin("in", c, e.target) : undefined;
+}
+
 function foldCall(e: Extract<CExpr, { t: "call" }>): CExpr {
+  const asIn = existsEqual(e);
+  if (asIn) return step(asIn);
   // pure functions of literals (constant propagation, e.g. the old object's re-check on a null old object, leaves
   // them; the checker would refuse `duration('')` in a branch they guard)
   const [s0, a0] = [strLit(e.target), strLit(e.args[0])];

@@ -97,6 +97,9 @@ export function presence(p: Path, ctx: Ctx): CExpr {
     else if (s.k === "field") parts.push(C.bin("in", C.lit(s.name), parent));
     else if (s.k === "key") parts.push(C.bin("in", C.lit(s.key), parent));
     else if (s.k === "index" && s.at.k === "lit" && typeof s.at.value === "number") parts.push(C.bin(">", C.call("size", [parent]), C.lit(s.at.value)));
+    // a computed key or position: `x[?k]` is present for a map's key and a list's index in range alike (`k in x`
+    // would test a list's elements)
+    else if (s.k === "index" && ctx.optionals) parts.push(C.method(C.idx(parent, lowerVal(s.at, ctx), true), "hasValue"));
     else if (s.k === "index") parts.push(C.bin("in", lowerVal(s.at, ctx), parent));
     else throw new LowerError("[*] in a presence test");
   }

@@ -174,7 +174,7 @@ export function lowerBuiltinVal(name: string, args: readonly Sym[], loc: Loc): S
     case "trim_space":
       return rt(V.call("trim", a!));
     case "to_number":
-      // Rego numbers are one type; a string's number (the corpus validates it with a regex first) is a double
+      // runtime values are lowered with their guards in lower.ts (toNumber); a double is what is left here
       return rt(V.call("double", a!));
     case "substring":
       // Rego: (offset, length), length -1 = the rest; CEL: (start, end)
@@ -293,6 +293,28 @@ export function objectGet(args: readonly Sym[], params: ParamsSource, loc: Loc):
   return rt(V.or(current.val, defaultVal));
 }
 
+/**
+ * The text of a number as Go's strconv.ParseFloat reads it (OPA's to_number), RE2: decimal digits with `_` only
+ * between digits, an optional fraction and exponent, or a hexadecimal mantissa with its required `p` exponent. OPA
+ * refuses "Inf", "Infinity" and "NaN" (which ParseFloat and CEL's double() take), so they are not in it.
+ */
+export const GO_FLOAT_RE = (() => {
+  const d = "[0-9](?:_?[0-9])*";
+  const h = "[0-9a-fA-F](?:_?[0-9a-fA-F])*";
+  return `^[+-]?(?:(?:${d}(?:\\.(?:${d})?)?|\\.${d})(?:[eE][+-]?${d})?|0[xX](?:_?${h}(?:\\.(?:${h})?)?|\\.${h})[pP][+-]?${d})$`;
+})();
+
+const GO_FLOAT = new RegExp(GO_FLOAT_RE);
+
+/** OPA's to_number of a string: its ParseFloat value, undefined for anything else and beyond a double's range. */
+function parseNumberText(text: string): number | undefined {
+  if (!GO_FLOAT.test(text)) return undefined;
+  const plain = text.replace(/_/g, "");
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(plain);
+  const value = hex ? (hex[1] === "-" ? -1 : 1) * Number(BigInt(`0x${hex[2]! + (hex[3] ?? "") || "0"}`)) * 2 ** (Number(hex[4]) - 4 * (hex[3] ?? "").length) : Number(plain);
+  return Number.isFinite(value) ? (value === 0 ? 0 : value) : undefined;
+}
+
 const NOT_FOLDED = Symbol("not folded");
 
 /** Builtins folded on known arguments (the ones inline constraint parameters meet). */
@@ -348,7 +370,7 @@ function fold(name: string, args: readonly Value[]): Value | undefined | typeof 
       if (typeof a === "number") return a;
       if (a === null) return 0;
       if (typeof a === "boolean") return a ? 1 : 0;
-      return str(a) && /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(a) ? Number(a) : undefined;
+      return str(a) ? parseNumberText(a) : undefined;
     case "minus":
       if (typeof a === "number" && typeof b === "number") return a - b;
       if (a instanceof RSet && b instanceof RSet) return new RSet([...a].filter((x) => !b.has(x)));

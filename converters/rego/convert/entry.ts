@@ -14,6 +14,7 @@ import { P, V, type Match, type Message, type Path, type Pred, type Rule, type V
 import type { ReportGap } from "../../../src/convert/types.js";
 import { conflictInfo } from "./conflicts.js";
 import { and, completeConflict, conflictReach, lowerBody, lowerTerm, truthy, Unsupported, type Scope } from "./lower.js";
+import type { NamedValues } from "./named.js";
 import { defined, type InputShape, type ParamsSource } from "./sym.js";
 
 export interface EntrySource {
@@ -29,8 +30,11 @@ export interface EntrySource {
 /** Rule-model size (JSON characters) beyond which the emitted CEL is far over the API server's limit. */
 const MAX_RULE_MODEL_SIZE = 600_000;
 
-/** One rule per body of the entry rule at `path` (a partial set, or complete rules whose value denies). */
-export function entryRules(program: CompiledProgram, path: readonly string[], base: { params: ParamsSource; input: InputShape }, source: EntrySource, gaps: ReportGap[]): Rule[] {
+/**
+ * One rule per body of the entry rule at `path` (a partial set, or complete rules whose value denies). With `named`,
+ * values computed once per admission (lookup tables, helpers of the parameters) become VAP variables there.
+ */
+export function entryRules(program: CompiledProgram, path: readonly string[], base: { params: ParamsSource; input: InputShape; named?: NamedValues }, source: EntrySource, gaps: ReportGap[]): Rule[] {
   const node = findNode(program.root, path);
   const entry = path[path.length - 1]!;
   const bodies = node ? [...node.partialSets.map((compiled) => ({ compiled, set: true })), ...node.complete.map((compiled) => ({ compiled, set: false }))] : [];
@@ -42,7 +46,7 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
   const conflicts: Rule[] = [];
   bodies.forEach(({ compiled, set }, index) => {
     const id = `${source.name}.${entry}[${index}]`;
-    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true, ...(base.named ? { named: base.named } : {}) };
     const rule = compiled.rule;
     try {
       if (rule.elses.length > 0) throw new Unsupported("`else` on the entry rule", rule.loc);
@@ -64,7 +68,7 @@ export function entryRules(program: CompiledProgram, path: readonly string[], ba
   // complete entry rules whose definitions give different values: "complete rules must not produce multiple outputs"
   if (node?.complete.length) {
     const id = `${source.name}.${entry}.conflict`;
-    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+    const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true, ...(base.named ? { named: base.named } : {}) };
     try {
       const pred = completeConflict(node, scope, conflictInfo(program));
       if (pred) conflicts.push({ id, field: entry, check: P.not(pred), message: { text: `eval_conflict_error: ${entry} (complete rules) must not produce multiple outputs`, exact: true }, provenance: { file: source.file, line: node.complete[0]!.rule.loc.line }, gaps: [] });
@@ -90,11 +94,11 @@ const conflictMessage = (names: readonly string[]): string => `eval_conflict_err
  * The rule "no binding of the body reaches an eval_conflict_error" for one entry body, or undefined when it reaches
  * none; a named `weaker` gap when the reach cannot be expressed.
  */
-function conflictRule(program: CompiledProgram, rule: RegoRule, set: boolean, id: string, base: { params: ParamsSource; input: InputShape }, source: EntrySource, gaps: ReportGap[]): Rule | undefined {
+function conflictRule(program: CompiledProgram, rule: RegoRule, set: boolean, id: string, base: { params: ParamsSource; input: InputShape; named?: NamedValues }, source: EntrySource, gaps: ReportGap[]): Rule | undefined {
   const info = conflictInfo(program);
   const head: Term | undefined = set ? (rule.head.key ?? rule.head.value) : rule.head.value;
   if (!info.bodyReaches(rule.body) && !(head && info.termReaches(head))) return undefined;
-  const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true };
+  const scope: Scope = { program, params: base.params, input: base.input, names: new Set(), depth: 0, labelNames: true, ...(base.named ? { named: base.named } : {}) };
   try {
     const reach = conflictReach(rule.body, head, scope, info);
     if (!reach) return undefined;
@@ -246,7 +250,8 @@ function formatIn(term: Term): string | undefined {
 
 /**
  * The VAP parts of the rules; a rule the emitter cannot express for the target (e.g. a value that can be absent in
- * a map literal below CEL 1.28) is left out with a `weaker` gap. Undefined when no rule is left.
+ * a map literal below CEL 1.28) is left out with a `weaker` gap. Undefined when no rule is left. The named values
+ * the kept rules read follow the given variables.
  */
 export function emitEntryRules(
   rules: readonly Rule[],
@@ -255,7 +260,9 @@ export function emitEntryRules(
   source: Pick<EntrySource, "file" | "gapPrefix">,
   gaps: ReportGap[],
   paramKind?: { apiVersion: string; kind: string },
+  named?: NamedValues,
 ): VapParts | undefined {
+  const withNamed = (rules: readonly Rule[]): EmitOptions => (named ? { ...opts, variables: [...(opts.variables ?? []), ...named.usedBy(rules)] } : opts);
   let kept = [...rules];
   const drop = (rule: Rule, why: string): void => {
     gaps.push({ rule: rule.id, reason: `[${source.gapPrefix}.emit] ${why}; this rule is not in the VAP`, line: rule.provenance.line, file: source.file, id: `${source.gapPrefix}.emit`, effect: "weaker" });
@@ -264,13 +271,13 @@ export function emitEntryRules(
   for (let round = 0; round <= rules.length && kept.length > 0; round++) {
     let parts: VapParts;
     try {
-      parts = emitRules(kept, match, opts);
+      parts = emitRules(kept, match, withNamed(kept));
     } catch (error) {
       if (!(error instanceof LowerError)) throw error;
       // find the rule the emitter cannot express alone
       const culprit = kept.find((rule) => {
         try {
-          emitRules([rule], match, opts);
+          emitRules([rule], match, withNamed([rule]));
           return false;
         } catch (inner) {
           if (!(inner instanceof LowerError)) throw inner;

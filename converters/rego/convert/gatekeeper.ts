@@ -12,6 +12,7 @@ import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../../sr
 import { buildVap, buildVapBinding, type ValidationAction } from "../../../src/vap/build.js";
 import { emitEntryRules, entryRules } from "./entry.js";
 import { GATEKEEPER_MATCH_CONDITIONS } from "./match-conditions.js";
+import { NamedValues } from "./named.js";
 import type { ParamsSource } from "./sym.js";
 
 export interface GatekeeperConvertOptions extends CommonConvertOptions {
@@ -34,10 +35,11 @@ export function convertTemplate(template: ConstraintTemplate, constraints: reado
   let converted = 0;
   for (const constraint of constraints) {
     const params: ParamsSource = { k: "known", value: fromJSON(constraintParameters(constraint, template)) };
-    const rules = violationRules(program, templatePackage, template, params, gaps);
+    const named = new NamedValues();
+    const rules = violationRules(program, templatePackage, template, params, gaps, named);
     if (!rules.length) continue;
     const name = `${template.name}-${constraint.name}`.toLowerCase();
-    const parts = emitEntryRules(rules, constraintMatch(constraint.match, template), { targetVersion: opts.targetVersion ?? "1.36" }, { file: template.file, gapPrefix: "gatekeeper" }, gaps);
+    const parts = emitEntryRules(rules, constraintMatch(constraint.match, template), { targetVersion: opts.targetVersion ?? "1.36" }, { file: template.file, gapPrefix: "gatekeeper" }, gaps, undefined, named);
     if (!parts) continue;
     converted++;
     manifests.push(
@@ -72,12 +74,13 @@ function convertWithConstraintParams(
   gaps: ReportGap[],
 ): ConvertResult {
   const params: ParamsSource = { k: "runtime", val: V.at({ root: { k: "variable", name: "params" }, segs: [] }) };
-  const rules = violationRules(program, templatePackage, template, params, gaps);
+  const named = new NamedValues();
+  const rules = violationRules(program, templatePackage, template, params, gaps, named);
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const operations = templateOperations(template);
   const paramKind = { apiVersion: "constraints.gatekeeper.sh/v1beta1", kind: template.kind };
   const parameters = V.or(V.at({ root: { k: "params" }, segs: [{ k: "field", name: "spec" }, { k: "field", name: "parameters" }] }), V.lit({}));
-  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations }, { targetVersion: opts.targetVersion ?? "1.36", variables: [{ name: "params", value: parameters }] }, { file: template.file, gapPrefix: "gatekeeper" }, gaps, paramKind);
+  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations }, { targetVersion: opts.targetVersion ?? "1.36", variables: [{ name: "params", value: parameters }] }, { file: template.file, gapPrefix: "gatekeeper" }, gaps, paramKind, named);
   if (!parts) return { manifests: [], gaps: dedupeGaps(gaps), status: "unsupported" };
   const name = template.name.toLowerCase();
   const manifests: object[] = [
@@ -143,8 +146,8 @@ function actionsFor(enforcementAction: string): ValidationAction[] {
 }
 
 /** One rule per `violation` body of the template module. */
-function violationRules(program: CompiledProgram, templatePackage: readonly string[], template: ConstraintTemplate, params: ParamsSource, gaps: ReportGap[]): Rule[] {
-  return entryRules(program, [...templatePackage, "violation"], { params, input: "gatekeeper" }, { name: template.name, file: template.file, line: template.line, fallbackMessage: `${template.kind} violation`, gapPrefix: "gatekeeper" }, gaps);
+function violationRules(program: CompiledProgram, templatePackage: readonly string[], template: ConstraintTemplate, params: ParamsSource, gaps: ReportGap[], named: NamedValues): Rule[] {
+  return entryRules(program, [...templatePackage, "violation"], { params, input: "gatekeeper", named }, { name: template.name, file: template.file, line: template.line, fallbackMessage: `${template.kind} violation`, gapPrefix: "gatekeeper" }, gaps);
 }
 
 /** A constraint's `spec.match` as the policy match (inline mode); the template's operations or CREATE/UPDATE. */

@@ -15,10 +15,11 @@ import type { CompiledProgram } from "../engine/compile.js";
 import type { CompiledRule, RuleNode } from "../engine/program.js";
 import { hasOwnRules } from "../engine/program.js";
 import { compare, equal, isArray, RObject, RSet, type Value } from "../value.js";
-import { P, V, type CompareOp, type Pred, type Val } from "../../../src/ir/model.js";
-import { lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
+import { P, V, valPaths, type CompareOp, type Json, type Path, type Pred, type Root, type Val } from "../../../src/ir/model.js";
+import { GO_FLOAT_RE, lowerBuiltinPred, lowerBuiltinVal, objectGet } from "./builtins.js";
 import type { ConflictInfo, ConflictPairs } from "./conflicts.js";
-import { builtCollection, defined, extend, inputSym, known, NotPath, pathOf, rt, selectKey, UNDEF, valOf, type InputShape, type ParamsSource, type Sym } from "./sym.js";
+import type { NamedValues } from "./named.js";
+import { builtCollection, defined, elementKind, extend, inputSym, kindOf, known, NotPath, pathOf, rt, selectKey, UNDEF, valKind, valOf, type InputShape, type ParamsSource, type StaticKind, type Sym } from "./sym.js";
 
 export class Unsupported extends Error {
   constructor(
@@ -48,6 +49,8 @@ export interface Scope {
   collect?: Collect;
   /** Set while lowering where an eval_conflict_error is reached (see the header); undefined for the normal lowering. */
   reach?: Reach;
+  /** Where values computed once per admission become VAP variables (./named.ts); absent: they stay in place. */
+  named?: NamedValues;
 }
 
 /** The conflict analysis, and the names of the functions and rules whose conflicts the lowering met. */
@@ -78,7 +81,9 @@ function freshName(scope: Scope, hint: string): string {
   return name;
 }
 
-const RESERVED = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer", "in", "true", "false", "null", "int", "uint", "double", "bool", "string", "bytes", "list", "map", "type", "dyn", "has", "all", "exists", "exists_one", "map", "filter", "size"]);
+const RESERVED = new Set(["object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer", "in", "true", "false", "null", "int", "uint", "double", "bool", "string", "bytes", "list", "map", "type", "dyn", "has", "all", "exists", "exists_one", "map", "filter", "size",
+  // CEL's reserved words (a helper named `let` binds its values under another name)
+  "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
 
 // ---- bodies and expressions ------------------------------------------------------------------------------------
 
@@ -159,8 +164,10 @@ function lowerTermExpr(term: Term, env: Env, scope: Scope, loc: Loc, then: Then)
     if (arity !== undefined && term.args.length === arity + 1) {
       return lowerCallValue({ ...term, args: term.args.slice(0, arity) }, env, scope, (result, next) => matchPattern(term.args[arity]!, result, next, scope, loc, then));
     }
+    if (term.name === "to_number" && term.args.length === 1 && !isUserFunction(term.name, scope)) return lowerCallValue(term, env, scope, (sym, next) => andThen(truthy(sym), () => then(next)));
     if (!isUserFunction(term.name, scope) && !term.name.startsWith("data.")) {
-      return lowerTerms(term.args, env, scope, (args, next) => andThen(lowerBuiltinPred(term.name, args, loc), () => then(next)));
+      // a string that matched a decimal pattern is known to be a number's text (to_number needs no guard then)
+      return lowerTerms(term.args, env, scope, (args, next) => andThen(lowerBuiltinPred(term.name, args, loc), () => then(decimalFact(term.name, args, next))));
     }
   }
   return lowerTerm(term, env, scope, (sym, next) => andThen(truthy(sym), () => then(next)));
@@ -177,7 +184,7 @@ export function truthy(sym: Sym): Pred {
       return sym.value === false ? P.f : P.t;
     case "rt":
       // values that are never `false` (built maps, lists, strings, numbers) succeed as they are
-      return neverFalse(sym.val) ? P.t : P.cmp(sym.val, "!=", false, false);
+      return sym.kind || neverFalse(sym.val) ? P.t : P.cmp(sym.val, "!=", false, false);
     case "undef":
       return P.f;
     default:
@@ -286,8 +293,10 @@ export function compareOp(name: string): CompareOp | undefined {
 export function compareSyms(a: Sym, op: CompareOp, b: Sym, loc: Loc): Pred {
   if (a.k === "undef" || b.k === "undef") return P.f;
   if (a.k === "known" && b.k === "known") return P.t.k === "const" && decide(a.value, op, b.value) ? P.t : P.f;
-  const left = valOf(a);
-  const right = valOf(b);
+  // a double the lowering computed against a number literal: the literal as a double (CEL's `==` takes one type)
+  const asDoubleLit = (sym: Sym, other: Sym): Val | undefined => (sym.k === "known" && typeof sym.value === "number" && kindOf(other) === "double" ? V.lit({ double: sym.value }) : undefined);
+  const left = asDoubleLit(a, b) ?? valOf(a);
+  const right = asDoubleLit(b, a) ?? valOf(b);
   if (!left || !right) throw new Unsupported("comparing a value the rule model cannot hold", loc);
   return P.cmp(left, op, right, false);
 }
@@ -831,7 +840,10 @@ function lowerCallValue(call: Extract<Term, { type: "call" }>, env: Env, scope: 
     const path = call.name.split(".").slice(1).map((value) => ({ type: "string" as const, value, loc }));
     return lowerDataRef({ type: "ref", head: { type: "var", name: "data", loc }, path, loc }, env, scope, then);
   }
-  if (call.name === "object.get") return lowerTerms(call.args, env, scope, (args, next) => then(objectGet(args, scope.params, call.loc), next));
+  // OPA evaluates every argument first: an undefined default (`object.get(p, "cpuRatio", p.ratio)` without `ratio`)
+  // leaves the call undefined even where the key is present
+  if (call.name === "object.get") return lowerTerms(call.args, env, scope, (args, next) => andThen(and(...args.map(defined)), () => then(objectGet(args, scope.params, call.loc), next)));
+  if (call.name === "to_number" && call.args.length === 1) return lowerTerms(call.args, env, scope, ([arg], next) => toNumber(arg!, next, scope, call.loc, (sym) => then(sym, next)));
   if (call.name === "internal.member_2") return lowerTerms(call.args, env, scope, (args, next) => then(membership(args[0]!, args[1]!, call.loc), next));
   const [format, list] = call.args;
   if (call.name === "sprintf" && format && list?.type === "array") {
@@ -863,7 +875,7 @@ function membership(item: Sym, domain: Sym, loc: Loc): Sym {
 function inlineFunction(name: string, rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
   if (scope.depth > MAX_DEPTH) throw new Unsupported("functions nested too deeply (recursion?)", loc);
   for (const compiled of rules) if (compiled.rule.default) throw new Unsupported("default functions", compiled.rule.loc);
-  const normal = inlineFunctionPlain(rules, args, plain(scope), then);
+  const normal = inlineFunctionPlain(rules, args, plain(scope), then, name);
   if (!scope.reach?.info.functionReaches(name)) return normal;
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   const conflict = conflictOf(rules, scope.reach.info.functionPairs(name), args, inner, loc, name);
@@ -871,12 +883,103 @@ function inlineFunction(name: string, rules: readonly CompiledRule[], args: read
   return or(conflict, ...inside, normal);
 }
 
-function inlineFunctionPlain(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, then: (sym: Sym) => Pred): Pred {
+function inlineFunctionPlain(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, then: (sym: Sym) => Pred, name?: string): Pred {
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   const bodies = rules.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map(), inner, argBinder(compiled.rule, args, inner)));
-  const valued = valueForm(bodies);
+  const short = name?.slice(name.lastIndexOf(".") + 1);
+  const valued = valueForm(bodies, short ? { scope, name: short } : undefined);
   if (valued) return andThen(valued.defined, () => then(valued.value));
+  // (not while materializing a comprehension: its head must not read a name bound inside its filter)
+  const listed = short && !scope.collect ? listedCall(rules, args, inner, short) : undefined;
+  if (listed) return bindValues(listed.list, listed.kind, short!, scope, then);
   return or(...bodies.map((body) => body(then)));
+}
+
+/**
+ * A call as the list of the function's values (valueList). An argument the list reads more than once is bound to
+ * the function's parameter name first (`container.?resources.?limits.?memory.optMap(orig, …).orValue([])`: no
+ * value when it is absent, as OPA leaves a call with an undefined argument undefined), so the list reads the short
+ * name. A list that reads no comprehension variable (the call's arguments are parameters) becomes a VAP variable
+ * named after the function and its argument (`variables.canonify_mem_memory`), computed once per admission.
+ */
+function listedCall(rules: readonly CompiledRule[], args: readonly Sym[], scope: Scope, name: string): { list: Val; kind?: StaticKind } | undefined {
+  const binds = args.map((arg, index) => {
+    if (arg.k !== "rt" || arg.lazy || (arg.val.k === "path" && arg.val.path.segs.length === 0)) return undefined;
+    const param = rules[0]?.rule.head.args?.[index];
+    const bound = freshName(scope, param?.type === "var" ? param.name : "arg");
+    const sym: Sym = { k: "rt", val: V.at({ root: { k: "var", name: bound }, segs: [] }), ...(kindOf(arg) ? { kind: kindOf(arg) } : {}) };
+    return { name: bound, arg: arg as Extract<Sym, { k: "rt" }>, sym };
+  });
+  const release = (): void => binds.forEach((bind) => bind && scope.names.delete(bind.name));
+  const bound = args.map((arg, index) => binds[index]?.sym ?? arg);
+  let list: Val | undefined = valueList(rules.flatMap((compiled) => ruleBranches(compiled.rule, () => new Map(), scope, argBinder(compiled.rule, bound, scope))));
+  if (!list) {
+    release();
+    return undefined;
+  }
+  const kind = elementKind(list);
+  for (let index = binds.length - 1; index >= 0; index--) {
+    const bind = binds[index];
+    if (!bind) continue;
+    const substituted: Val | undefined = varReads(list, bind.name) <= 1 ? substituteVar(list, bind.name, bind.arg.val) : undefined;
+    if (substituted) {
+      list = substituted;
+      scope.names.delete(bind.name);
+    } else if (bind.arg.val.k === "path" && bind.arg.val.path.segs.every((seg) => seg.k === "field")) {
+      list = { k: "let", name: bind.name, value: bind.arg.val, body: list, ifAbsent: V.lit([]) };
+    } else {
+      // a computed argument, or a path through a map key (`limits['ephemeral-storage']`, whose optional form
+      // `limits[?'…']` would give the bound name a type parameter the first overloaded call fixes, in cel-go's checker
+      // as in ours): `[arg].map(orig, list)[0]` when it is defined
+      const mapped = extend({ k: "project", list: { k: "list", items: [bind.arg.val] }, v: bind.name, body: list }, { k: "index", at: V.lit(0) });
+      const guard = defined(bind.arg);
+      list = guard.k === "const" ? mapped : V.cond(guard, mapped, V.lit([]));
+    }
+  }
+  if (scope.named && !freeVars(list).size) {
+    const arg = args.find((item) => item.k === "rt");
+    const path = arg?.k === "rt" ? pathOf(arg.val.k === "default" ? arg.val.of : arg.val) : undefined;
+    const last = path?.segs[path.segs.length - 1];
+    const hint = last?.k === "field" ? last.name : last?.k === "key" ? last.key : "";
+    list = scope.named.ref(hint ? `${name}_${hint}` : name, list);
+  }
+  return { list, ...(kind ? { kind } : {}) };
+}
+
+/** The comprehension (and let) variables a tree reads that it does not bind itself. */
+function freeVars(node: unknown, bound: ReadonlySet<string> = new Set(), into: Set<string> = new Set()): Set<string> {
+  if (typeof node !== "object" || node === null) return into;
+  if (Array.isArray(node)) {
+    for (const item of node) freeVars(item, bound, into);
+    return into;
+  }
+  const record = node as Record<string, unknown>;
+  const root = record.root as { k?: string; name?: string } | undefined;
+  if (root?.k === "var" && root.name !== undefined && !bound.has(root.name)) into.add(root.name);
+  // what binds a name: a quantifier (its body), a projection or filter (its body / predicate), a let (its body)
+  const binds = (names: (string | undefined)[]): Set<string> => new Set([...bound, ...names.filter((name): name is string => name !== undefined)]);
+  switch (record.k) {
+    case "quant":
+      freeVars(record.over, bound, into);
+      freeVars(record.body, binds([record.v as string, record.index as string | undefined]), into);
+      freeVars(record.label, binds([record.v as string]), into);
+      return into;
+    case "project":
+      freeVars(record.list, bound, into);
+      freeVars(record.body, binds([record.v as string]), into);
+      return into;
+    case "filter":
+      freeVars(record.list, bound, into);
+      freeVars(record.pred, binds([record.v as string]), into);
+      return into;
+    case "let":
+      freeVars(record.value, bound, into);
+      freeVars(record.ifAbsent, bound, into);
+      freeVars(record.body, binds([record.name as string]), into);
+      return into;
+  }
+  for (const child of Object.values(record)) freeVars(child, bound, into);
+  return into;
 }
 
 /**
@@ -885,7 +988,7 @@ function inlineFunctionPlain(rules: readonly CompiledRule[], args: readonly Sym[
  * once per body (the quantity templates' suffix tables would otherwise multiply). Undefined when a body yields
  * several values or one that reads its own iteration variables.
  */
-function valueForm(bodies: readonly ((onValue: (sym: Sym) => Pred) => Pred)[]): { defined: Pred; value: Sym } | undefined {
+function valueForm(bodies: readonly ((onValue: (sym: Sym) => Pred) => Pred)[], table?: { scope: Scope; name: string }): { defined: Pred; value: Sym } | undefined {
   const branches: { cond: Pred; value: Sym }[] = [];
   for (const body of bodies) {
     const values: Sym[] = [];
@@ -911,9 +1014,366 @@ function valueForm(bodies: readonly ((onValue: (sym: Sym) => Pred) => Pred)[]): 
   const mixed = numbers && !branches.every((b) => Number.isInteger((b.value as { value: Value }).value as number));
   const vals = branches.map((b) => (numbers && (mixed || branches.length > 1) ? V.lit({ double: (b.value as { value: number }).value }) : valOf(b.value)));
   if (vals.some((val) => val === undefined)) return undefined;
+  const lookup = lookupTable(branches.map((b) => b.cond), vals as Val[], table);
+  if (lookup) return lookup;
   let chain: Val = vals[vals.length - 1]!;
   for (let index = branches.length - 2; index >= 0; index--) chain = V.cond(branches[index]!.cond, vals[index]!, chain);
   return { defined: or(...branches.map((b) => b.cond)), value: rt(chain) };
+}
+
+/**
+ * A table `f("E") = v1 { true } f("P") = v2 { true } …` called with a runtime key: every definition holds exactly
+ * when the key equals its own string literal, so the function is defined when the key is one of them (`k in […]`)
+ * and its value is the map literal's entry (`{'E': v1, …}[k]`), instead of one comparison chain per use.
+ */
+function lookupTable(conds: readonly Pred[], vals: readonly Val[], table?: { scope: Scope; name: string }): { defined: Pred; value: Sym } | undefined {
+  let key: Val | undefined;
+  const literals: string[] = [];
+  for (const cond of conds) {
+    if (cond.k !== "cmp" || cond.op !== "==" || cond.as !== undefined) return undefined;
+    const [literal, other] = cond.lhs.k === "lit" ? [cond.lhs, cond.rhs] : [cond.rhs, cond.lhs];
+    if (literal.k !== "lit" || typeof literal.value !== "string" || other.k === "lit") return undefined;
+    if (key && JSON.stringify(key) !== JSON.stringify(other)) return undefined;
+    key = other;
+    literals.push(literal.value);
+  }
+  if (!key || new Set(literals).size !== literals.length || !vals.every((val) => val.k === "lit")) return undefined;
+  const entries: { [name: string]: Json } = {};
+  literals.forEach((literal, index) => (entries[literal] = (vals[index] as { value: Json }).value));
+  const kind = valKind(extend(V.lit(entries), { k: "index", at: key }));
+  // a named table (`variables.mem_multiple`): `k in variables.mem_multiple`, `variables.mem_multiple[k]`
+  const named = table?.scope.named ? table.scope.named.ref(table.name, V.lit(entries)) : undefined;
+  // (a named table is read through a local name, so `defined` asks for no presence: the `in` test is it)
+  const local = `${table?.name ?? "table"}Table`;
+  const val: Val = named ? { k: "let", name: local, value: named, body: V.at({ root: { k: "var", name: local }, segs: [{ k: "index", at: key }] }) } : extend(V.lit(entries), { k: "index", at: key });
+  const value: Sym = { k: "rt", val, ...(kind ? { kind } : {}) };
+  return { defined: P.in(key, named ?? V.lit(literals), false), value };
+}
+
+// ---- to_number ---------------------------------------------------------------------------------------------------
+
+/** Anchored decimal patterns every match of which is a number's text (`^[0-9]+(\.[0-9]+)?$` and its parts). */
+const DECIMAL_PATTERN = /^\^\[0-9\]\+(?:(?:\\\.|\[\.\])\[0-9\]\+|\((?:\\\.|\[\.\])\[0-9\]\+\)\?)?\$$/;
+
+const decimalKey = (val: Val): string => `\u0000decimal:${JSON.stringify(val)}`;
+
+/** After `regex.match(p, s)` succeeded with such a pattern: s is known to be a number's text. */
+function decimalFact(name: string, args: readonly Sym[], env: Env): Env {
+  if (name !== "regex.match" && name !== "re_match") return env;
+  const [pattern, subject] = args;
+  if (pattern?.k !== "known" || typeof pattern.value !== "string" || !DECIMAL_PATTERN.test(pattern.value) || subject?.k !== "rt") return env;
+  return bind(env, decimalKey(subject.val), known(true));
+}
+
+/**
+ * `to_number(x)` as OPA computes it (without strict builtin errors a failure is undefined, not an error): a number
+ * is itself, a string its ParseFloat value when it is a number's text (else undefined: CEL's double() would fail the
+ * whole expression, failing closed where OPA just finds no value), true/false 1/0, null 0. Known kinds take one
+ * case; a value of unknown kind (a parameter) becomes the list of its value (`[double(x)]` or `[]`), bound once.
+ * Strings of numbers beyond ±1.8e308 remain a difference: ParseFloat refuses them (undefined in OPA) and CEL's
+ * double() errors, which denies — stricter only.
+ */
+function toNumber(arg: Sym, env: Env, scope: Scope, loc: Loc, then: (sym: Sym) => Pred): Pred {
+  if (arg.k === "undef") return P.f;
+  if (arg.k === "known") {
+    const value = lowerBuiltinVal("to_number", [arg], loc);
+    return value.k === "undef" ? P.f : then(value);
+  }
+  const val = valOf(arg);
+  if (!val) throw new Unsupported("to_number of a value the rule model cannot hold", loc);
+  const number: Sym = { k: "rt", val: kindOf(arg) === "double" ? val : V.call("double", val), kind: "double" };
+  const kind = kindOf(arg);
+  // a number, or a string that matched a decimal pattern (so a string, and a number's text)
+  if (kind === "number" || kind === "double" || env.has(decimalKey(val))) return andThen(defined(arg), () => then(number));
+  if (kind === "string") return andThen(and(defined(arg), P.match(val, { k: "regex", re: GO_FLOAT_RE }, false)), () => then(number));
+  // any kind: a number or a number's text, a boolean, null (one branch each while materializing a comprehension,
+  // whose head must not read a name bound inside its filter)
+  if (scope.collect) {
+    const is = (k: "int" | "uint" | "double" | "string" | "bool" | "null"): Pred => P.kind(val, k, false);
+    return or(
+      andThen(or(is("int"), is("uint"), is("double"), and(is("string"), P.match(val, { k: "regex", re: GO_FLOAT_RE }, false))), () => then(number)),
+      andThen(is("bool"), () => then({ k: "rt", val: V.cond(P.cmp(val, "==", true, false), V.lit({ double: 1 }), V.lit({ double: 0 })), kind: "double" })),
+      andThen(is("null"), () => then({ k: "rt", val: V.lit({ double: 0 }), kind: "double" })),
+    );
+  }
+  // otherwise over the value bound once to a name
+  const path = pathOf(val.k === "default" ? val.of : val);
+  const last = path?.segs[path.segs.length - 1];
+  const hint = last?.k === "field" ? last.name : last?.k === "key" ? last.key : "";
+  const name = freshName(scope, hint || "value");
+  const x = V.at({ root: { k: "var", name }, segs: [] });
+  const is = (k: "int" | "uint" | "double" | "string" | "bool" | "null"): Pred => P.kind(x, k, false);
+  const one = (value: Val): Val => ({ k: "list", items: [value] });
+  const textOf = P.match(x, { k: "regex", re: GO_FLOAT_RE }, false);
+  const body = V.cond(or(is("int"), is("uint"), is("double"), and(is("string"), textOf)), one(V.call("double", x)), V.cond(is("bool"), one(V.cond(P.cmp(x, "==", true, false), V.lit({ double: 1 }), V.lit({ double: 0 }))), V.cond(is("null"), one(V.lit({ double: 0 })), V.lit([]))));
+  const fieldsOnly = (v: Val): boolean => (v.k === "path" ? v.path.segs.every((seg) => seg.k === "field") : v.k === "default" && fieldsOnly(v.of) && fieldsOnly(v.fallback));
+  let list: Val;
+  if (fieldsOnly(val)) list = { k: "let", name, value: val, body, ifAbsent: V.lit([]) };
+  else {
+    const mapped = extend({ k: "project", list: { k: "list", items: [val] }, v: name, body }, { k: "index", at: V.lit(0) });
+    const guard = defined(arg);
+    list = guard.k === "const" ? mapped : V.cond(guard, mapped, V.lit([]));
+  }
+  const named = scope.named && !freeVars(list).size ? scope.named.ref(hint ? `${hint}_number` : "number", list) : list;
+  return bindValues(named, "double", "number", scope, then);
+}
+
+// ---- functions as lists of values --------------------------------------------------------------------------------
+
+/**
+ * One body's values under its conditions: one value (`c ? [v] : …`), or a list of values (a body that iterates:
+ * `c ? xs.filter(x, …).map(x, v) : []`).
+ */
+type Listed = { cond: Pred; value: Val } | { cond: Pred; list: Val };
+
+let markerCounter = 0;
+
+/**
+ * A function whose bodies give runtime values, as the list of its values (`c1 ? [v1] : c2 ? [v2] : []`; a body
+ * that iterates once `xs.filter(x, c).map(x, v)`), so the caller's continuation is lowered once over a bound
+ * element (`list.exists(f, …)`) instead of once per body, with the body's conditions copied into every use of the
+ * value (the quantity helpers' suffix tables multiplied into megabytes). Two definitions that both hold with
+ * different values raise eval_conflict_error in OPA, which the body's conflict rule checks (./conflicts.ts): so a
+ * chain that takes the first holding definition's value gives OPA's value wherever OPA gives one. A body with a
+ * list of values is not part of the chain (its list may be empty, and the later definitions still count): its
+ * list is concatenated. Undefined when a body cannot be put so (its value under a negation or under two
+ * iterations…): the caller inlines the bodies then.
+ */
+function valueList(bodies: readonly Branch[]): Val | undefined {
+  const parts: Listed[] = [];
+  for (const body of bodies) {
+    const values = new Map<string, Sym>();
+    const pred = body((value) => {
+      const cel = `\u0000value${++markerCounter}`;
+      values.set(cel, value);
+      return { k: "raw", cel };
+    });
+    if (pred.k === "const" && !pred.value) continue;
+    const listed = listOf(pred, values);
+    if (!listed || formatsText("value" in listed ? listed.value : listed.list)) return undefined;
+    parts.push(listed);
+  }
+  const reached = chainConditions(parts);
+  let chain: Val = V.lit([]);
+  for (let index = parts.length - 1; index >= 0; index--) {
+    const part = reached[index];
+    if (!part) continue;
+    if ("list" in part) chain = concatLists(guardedList(part.cond, part.list), chain);
+    else if (part.cond.k === "const" && part.cond.value) chain = { k: "list", items: [part.value] };
+    else chain = V.cond(part.cond, { k: "list", items: [part.value] }, chain);
+  }
+  return chain;
+}
+
+/**
+ * Does a value hold text that sprintf formats from runtime values (`'…' + string(x)`)? Such a function builds a
+ * message: CEL's string() fails on a map or a list where sprintf prints it, so its value must not be computed in
+ * the check (inlined, only its definedness is).
+ */
+function formatsText(node: unknown): boolean {
+  if (typeof node !== "object" || node === null) return false;
+  if (Array.isArray(node)) return node.some(formatsText);
+  const record = node as Record<string, unknown>;
+  if (record.k === "strcat" && Array.isArray(record.parts) && record.parts.some((part: Val) => part.k === "call" && part.fn === "string")) return true;
+  return Object.values(record).some(formatsText);
+}
+
+/** `cond ? list : []`. */
+function guardedList(cond: Pred, list: Val): Val {
+  if (cond.k === "const") return cond.value ? list : V.lit([]);
+  return V.cond(cond, list, V.lit([]));
+}
+
+/**
+ * The parts' conditions as the chain evaluates them: a part is reached only when every earlier single-value part's
+ * condition failed, so what that failure implies is dropped from its condition (`not is_number(orig)` after the
+ * definition for numbers: `type(orig) != int && …` once, not in every later definition), and a single-value part
+ * whose condition implies an earlier one's is never reached (undefined in the result). An earlier condition that has
+ * one conjunct beyond this one's failed on that conjunct when the shared ones hold: its negation is a fact supported
+ * by them, usable while they stay in the condition (a conjunct dropped on such a fact never supports another drop,
+ * so no two conjuncts justify each other).
+ */
+function chainConditions(parts: readonly Listed[]): (Listed | undefined)[] {
+  const key = (pred: Pred): string => JSON.stringify(pred);
+  const conjuncts = (pred: Pred): Pred[] => (pred.k === "and" ? pred.of : pred.k === "const" && pred.value ? [] : [pred]);
+  const earlier: Pred[][] = [];
+  return parts.map((part) => {
+    const original = conjuncts(part.cond);
+    const ownKeys = new Set(original.map(key));
+    const facts: { key: string; support: string[] }[] = [];
+    let dead = false;
+    for (const previous of earlier) {
+      const extra = previous.filter((conjunct) => !ownKeys.has(key(conjunct)));
+      if (extra.length === 0) dead = true;
+      if (extra.length !== 1) continue;
+      const failed = extra[0]!;
+      const support = previous.filter((conjunct) => conjunct !== failed).map(key);
+      const negations = failed.k === "or" ? [not(failed), ...failed.of.map(not)] : [not(failed)];
+      for (const negation of negations) for (const fact of conjuncts(negation)) facts.push({ key: key(fact), support });
+    }
+    if (dead) return "list" in part ? { cond: P.f, list: part.list } : undefined;
+    if ("value" in part) earlier.push(original);
+    if (!facts.length) return part;
+    const kept = [...original];
+    const keptKeys = (except: Pred): Set<string> => new Set(kept.filter((conjunct) => conjunct !== except).map(key));
+    // a fact without support (the failure of an earlier one-conjunct condition) holds wherever this part is reached
+    const unconditional = new Set(facts.filter((fact) => fact.support.length === 0).map((fact) => fact.key));
+    const known = (wanted: string, except: Pred): boolean => {
+      const others = keptKeys(except);
+      const holds = (k: string): boolean => others.has(k) || unconditional.has(k);
+      return holds(wanted) || facts.some((fact) => fact.key === wanted && fact.support.every(holds));
+    };
+    for (const conjunct of original) {
+      const at = kept.indexOf(conjunct);
+      if (known(key(conjunct), conjunct)) {
+        kept.splice(at, 1);
+        continue;
+      }
+      // `not (a && b)` where a holds: `not b` (stronger, and equal where a holds, which the condition requires)
+      if (conjunct.k === "not" && conjunct.of.k === "and") {
+        const open = conjunct.of.of.filter((inner) => !known(key(inner), conjunct));
+        if (open.length === 1) {
+          const negated = not(open[0]!);
+          if (known(key(negated), conjunct)) kept.splice(at, 1);
+          else kept[at] = negated;
+        }
+      }
+    }
+    return { ...part, cond: and(...kept) };
+  });
+}
+
+const isEmptyList = (val: Val): boolean => val.k === "lit" && Array.isArray(val.value) && val.value.length === 0;
+
+function concatLists(a: Val, b: Val): Val {
+  if (isEmptyList(a)) return b;
+  if (isEmptyList(b)) return a;
+  return { k: "concat", lists: [...(a.k === "concat" ? a.lists : [a]), ...(b.k === "concat" ? b.lists : [b])] };
+}
+
+/** A listed part as one list. */
+const asList = (part: Listed): Val => ("list" in part ? guardedList(part.cond, part.list) : guardedList(part.cond, { k: "list", items: [part.value] }));
+
+/** A body's predicate, whose solutions end in value markers, as the body's values (see valueList). */
+function listOf(pred: Pred, values: ReadonlyMap<string, Sym>): Listed | undefined {
+  switch (pred.k) {
+    case "raw": {
+      const sym = values.get(pred.cel);
+      if (!sym) return undefined;
+      if (sym.k === "undef") return { cond: P.f, list: V.lit([]) };
+      const val = valOf(sym);
+      return val ? { cond: defined(sym), value: val } : undefined;
+    }
+    case "and": {
+      const marked = pred.of.filter((part) => hasMarker(part, values));
+      if (marked.length !== 1) return undefined;
+      const inner = listOf(marked[0]!, values);
+      if (!inner) return undefined;
+      return { ...inner, cond: and(...pred.of.filter((part) => part !== marked[0]), inner.cond) };
+    }
+    case "or": {
+      // several solutions of one body: all its values
+      const lists: Val[] = [];
+      for (const part of pred.of) {
+        const inner = hasMarker(part, values) ? listOf(part, values) : undefined;
+        if (!inner) return undefined;
+        lists.push(asList(inner));
+      }
+      return { cond: P.t, list: lists.reduce(concatLists) };
+    }
+    case "quant": {
+      // one iteration: the elements that satisfy the body, mapped to the value (an absent list has none)
+      if (pred.q !== "any" || pred.index !== undefined || pred.entries) return undefined;
+      const inner = listOf(pred.body, values);
+      if (!inner || !("value" in inner)) return undefined;
+      const over = valPaths(pred.over).length ? V.or(pred.over, V.lit([])) : pred.over;
+      const filtered: Val = inner.cond.k === "const" && inner.cond.value ? over : { k: "filter", list: over, v: pred.v, pred: inner.cond };
+      const identity = inner.value.k === "path" && inner.value.path.root.k === "var" && inner.value.path.root.name === pred.v && inner.value.path.segs.length === 0;
+      return { cond: P.t, list: identity ? filtered : { k: "project", list: filtered, v: pred.v, body: inner.value } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Does the predicate (or a value in it) hold one of the value markers? */
+function hasMarker(node: unknown, values: ReadonlyMap<string, Sym>): boolean {
+  if (typeof node !== "object" || node === null) return false;
+  if (Array.isArray(node)) return node.some((item) => hasMarker(item, values));
+  const record = node as Record<string, unknown>;
+  if (record.k === "raw" && typeof record.cel === "string") return values.has(record.cel);
+  return Object.values(record).some((item) => hasMarker(item, values));
+}
+
+/**
+ * The caller's continuation over a function's values: `some value satisfies it` (`list.exists(f, …)`). A single
+ * value under conditions is put in place instead (`c && …v…`) where the continuation reads it at most once or it is
+ * a plain path: a binding would only add a name.
+ */
+function bindValues(list: Val, kind: StaticKind | undefined, hint: string, scope: Scope, then: (sym: Sym) => Pred): Pred {
+  const withKind = (val: Val): Sym => ({ ...(rt(val) as Sym), ...(kind && !valKind(val) && rt(val).k === "rt" ? { kind } : {}) }) as Sym;
+  if (isEmptyList(list)) return P.f;
+  if (list.k === "list" && list.items.length === 1) return then(withKind(list.items[0]!));
+  // one value under conditions, a path or a short value: in place, no name (the continuation may keep the value it
+  // is given — a value marker, a comprehension's head — so the choice is made before it runs)
+  const single = list.k === "cond" && isEmptyList(list.else) && list.then.k === "list" && list.then.items.length === 1 ? { cond: list.test, value: list.then.items[0]! } : undefined;
+  if (single && (single.value.k === "path" || JSON.stringify(single.value).length <= SHORT_VALUE)) return andThen(single.cond, () => then(withKind(single.value)));
+  const name = freshName(scope, hint);
+  const element: Sym = { k: "rt", val: V.at({ root: { k: "var", name }, segs: [] }), ...(kind ? { kind } : {}) };
+  const body = then(element);
+  if (body.k === "const" && !body.value) {
+    scope.names.delete(name);
+    return P.f;
+  }
+  return { k: "quant", q: "any", over: list, v: name, body, ifAbsent: false };
+}
+
+/** Rule-model size (JSON characters) of a value short enough to repeat rather than name. */
+const SHORT_VALUE = 240;
+
+/** How often a tree reads the variable `name`. */
+function varReads(node: unknown, name: string): number {
+  if (typeof node !== "object" || node === null) return 0;
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + varReads(item, name), 0);
+  const record = node as Record<string, unknown>;
+  const root = record.root as { k?: string; name?: string } | undefined;
+  const own = root && root.k === "var" && root.name === name ? 1 : 0;
+  return own + Object.values(record).reduce((sum: number, item) => sum + varReads(item, name), 0);
+}
+
+/** The tree with the variable `name` replaced by `value`; undefined where a non-path value would need a path. */
+function substituteVar<T>(node: T, name: string, value: Val): T | undefined {
+  let failed = false;
+  const visit = (item: unknown): unknown => {
+    if (failed || typeof item !== "object" || item === null) return item;
+    if (Array.isArray(item)) return item.map(visit);
+    const record = item as Record<string, unknown>;
+    if (record.k === "path") {
+      const path = record.path as Path;
+      if (path.root.k === "var" && path.root.name === name) {
+        const segs = path.segs.map((seg) => visit(seg) as Path["segs"][number]);
+        if (!segs.length) return value;
+        if (value.k === "path") return V.at({ root: value.path.root, segs: [...value.path.segs, ...segs] });
+        failed = true;
+        return item;
+      }
+    }
+    const root = record.root as Root | undefined;
+    if (root && root.k === "var" && root.name === name) {
+      // a bare path (a presence test's): only a path value extends it
+      if (value.k !== "path") {
+        failed = true;
+        return item;
+      }
+      const segs = (record.segs as Path["segs"]).map((seg) => visit(seg) as Path["segs"][number]);
+      return { root: value.path.root, segs: [...value.path.segs, ...segs] };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(record)) out[key] = visit(child);
+    return out;
+  };
+  const result = visit(node) as T;
+  return failed ? undefined : result;
 }
 
 // ---- comprehensions --------------------------------------------------------------------------------------------

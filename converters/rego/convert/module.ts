@@ -10,6 +10,7 @@ import type { Verdict } from "../../../src/equivalence/contract.js";
 import { requestFromDocument } from "../../../src/vap/load.js";
 import { buildVap, buildVapBinding } from "../../../src/vap/build.js";
 import { emitEntryRules, entryRules } from "./entry.js";
+import { NamedValues } from "./named.js";
 import type { InputShape } from "./sym.js";
 
 export interface RegoModuleConvertOptions extends CommonConvertOptions {
@@ -39,10 +40,11 @@ export function convertModules(modules: readonly Module[], opts: RegoModuleConve
   const program = compileModules(modules);
   const gaps: ReportGap[] = [];
   const file = modules[0]?.file ?? "";
-  const rules = entryRules(program, path, { params: { k: "known", value: new RObject() }, input: opts.input }, { name: path.join("."), file, line: 1, fallbackMessage: `${opts.entrypoint} denies the request`, gapPrefix: "rego" }, gaps);
+  const named = new NamedValues();
+  const rules = entryRules(program, path, { params: { k: "known", value: new RObject() }, input: opts.input, named }, { name: path.join("."), file, line: 1, fallbackMessage: `${opts.entrypoint} denies the request`, gapPrefix: "rego" }, gaps);
   if (!rules.length) return { manifests: [], gaps, status: "unsupported" };
   const name = opts.name ?? policyName(path);
-  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations: ["CREATE", "UPDATE"] }, { targetVersion: opts.targetVersion ?? "1.36" }, { file, gapPrefix: "rego" }, gaps);
+  const parts = emitEntryRules(rules, { kinds: [{ group: "*", version: "*", kind: "*" }], operations: ["CREATE", "UPDATE"] }, { targetVersion: opts.targetVersion ?? "1.36" }, { file, gapPrefix: "rego" }, gaps, undefined, named);
   if (!parts) return { manifests: [], gaps, status: "unsupported" };
   const warns = path[path.length - 1] === "warn";
   const manifests = [

@@ -7,8 +7,9 @@ import { fromJSON, RObject, RSet, type Value } from "../value.js";
 
 export type Sym =
   | { k: "known"; value: Value }
-  /** A runtime value; `lazy` keeps the comprehension it was materialized from, so iterating it can inline it. */
-  | { k: "rt"; val: Val; lazy?: Lazy }
+  /** A runtime value; `lazy` keeps the comprehension it was materialized from, so iterating it can inline it;
+   *  `kind`: what it is known to be where `val` does not show it (an element of a list of numbers the policy built). */
+  | { k: "rt"; val: Val; lazy?: Lazy; kind?: StaticKind }
   /** A comprehension that has no list form in the rule model: it can only be iterated (inlined). */
   | { k: "lazy"; lazy: Lazy }
   /** A partial set some of whose rules have no list form: the union of its parts, iterated part by part. */
@@ -22,6 +23,89 @@ export type Sym =
   | { k: "admissionReview" }
   | { k: "review" }
   | { k: "undef" };
+
+/**
+ * What a runtime value is known to be when converting: a CEL double, a number (int or double), a string, or at
+ * least never `false`.
+ */
+export type StaticKind = "double" | "number" | "string" | "notFalse";
+
+/** What a symbol's value is known to be (undefined: anything). */
+export function kindOf(sym: Sym): StaticKind | undefined {
+  if (sym.k === "known") return typeof sym.value === "number" ? "number" : typeof sym.value === "string" ? "string" : sym.value === false ? undefined : "notFalse";
+  if (sym.k === "rt") return sym.kind ?? valKind(sym.val);
+  return undefined;
+}
+
+const isDoubleLit = (json: Json): boolean => typeof json === "object" && json !== null && !Array.isArray(json) && "double" in json && Object.keys(json).length === 1;
+const STRING_CALLS = new Set(["string", "lower", "upper", "trim", "replace", "substring", "join", "find"]);
+
+/** What a value the lowering built is, by its form (undefined for reads of the request and anything unsure). */
+export function valKind(val: Val): StaticKind | undefined {
+  switch (val.k) {
+    case "lit":
+      return isDoubleLit(val.value) ? "double" : typeof val.value === "number" ? "number" : typeof val.value === "string" ? "string" : val.value === false ? undefined : "notFalse";
+    case "call":
+      if (val.fn === "double" || val.fn === "divide") return "double";
+      if (val.fn === "size" || val.fn === "int") return "number";
+      // arithmetic keeps its operands' type (the lowering makes both sides doubles or both ints)
+      if (val.fn === "add" || val.fn === "sub" || val.fn === "mul") return val.args.map(valKind).reduce((x, y) => (x === "double" || y === "double" ? "double" : x === "number" && y === "number" ? "number" : "notFalse"));
+      if (val.fn === "sum") return "number";
+      return STRING_CALLS.has(val.fn) ? "string" : undefined;
+    case "strcat":
+      return "string";
+    case "map":
+    case "list":
+    case "concat":
+    case "filter":
+    case "project":
+      return "notFalse";
+    case "cond":
+      return joinKinds(valKind(val.then), valKind(val.else));
+    case "let": {
+      // a table lookup `{…}[k]` (or through a name for the table): what the table's values are
+      const table = val.value.k === "lit" ? val.value.value : undefined;
+      if (table === null || typeof table !== "object" || Array.isArray(table) || isDoubleLit(table)) return undefined;
+      const kinds = Object.values(table).map((item) => valKind({ k: "lit", value: item }));
+      return kinds.length ? kinds.reduce((x, y) => joinKinds(x, y)) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function joinKinds(a: StaticKind | undefined, b: StaticKind | undefined): StaticKind | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  if (a === b) return a;
+  return (a === "double" || a === "number") && (b === "double" || b === "number") ? "number" : "notFalse";
+}
+
+const isEmpty = (val: Val): boolean => val.k === "lit" && Array.isArray(val.value) && val.value.length === 0;
+
+/** What every element of a list the lowering built is (the value lists of lower.ts: chains, filters, projections). */
+export function elementKind(list: Val): StaticKind | undefined {
+  switch (list.k) {
+    case "list":
+      return list.items.length ? list.items.map(valKind).reduce((a, b) => joinKinds(a, b)) : undefined;
+    case "lit":
+      return Array.isArray(list.value) && list.value.length ? list.value.map((item) => valKind({ k: "lit", value: item })).reduce((a, b) => joinKinds(a, b)) : undefined;
+    case "cond":
+      // an empty branch adds no element
+      return isEmpty(list.else) ? elementKind(list.then) : isEmpty(list.then) ? elementKind(list.else) : joinKinds(elementKind(list.then), elementKind(list.else));
+    case "concat": {
+      const lists = list.lists.filter((item) => !isEmpty(item));
+      return lists.length ? lists.map(elementKind).reduce((a, b) => joinKinds(a, b)) : undefined;
+    }
+    case "project":
+      return valKind(list.body);
+    case "filter":
+      return elementKind(list.list);
+    case "let":
+      return elementKind(list.body);
+    default:
+      return undefined;
+  }
+}
 
 /** A comprehension with the bindings it closes over. */
 export interface Lazy {
@@ -199,7 +283,8 @@ export function defined(sym: Sym): Pred {
   if (sym.k === "undef") return P.f;
   if (sym.k !== "rt") return P.t;
   if (sym.lazy) return P.t;
-  const paths = collectPaths(sym.val);
+  // a comprehension or let variable itself is always there
+  const paths = collectPaths(sym.val).filter((path) => !(path.root.k === "var" && path.segs.length === 0));
   return paths.length === 0 ? P.t : paths.length === 1 ? P.present(paths[0]!) : P.and(...paths.map(P.present));
 }
 

@@ -174,7 +174,29 @@ export type Compiled =
  * CompileCELExpression of compile.go: compile `source` in `env` and check the result type against `returnTypes`
  * (dyn is accepted, as is any type when returnTypes is empty).
  */
+/** Compiled expressions per environment (environments are shared by their options, see admissionEnv): a policy
+ *  and the MutatingAdmissionPolicy beside it often declare the same variables, and the output check compiles both. */
+let compiled = new WeakMap<Env, Map<string, Compiled>>();
+const MAX_COMPILED_PER_ENV = 2048;
+
+/** Drop every remembered compilation (the bench measures compile time from cold). */
+export function forgetCompiledExpressions(): void {
+  compiled = new WeakMap();
+}
+
 export function compileAdmission(env: Env, source: string, returnTypes: readonly CelType[] = []): Compiled {
+  const key = returnTypes.length ? `${returnTypes.map(typeToString).join("|")}\u0000${source}` : source;
+  let memo = compiled.get(env);
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  const out = compileUncached(env, source, returnTypes);
+  if (!memo) compiled.set(env, (memo = new Map()));
+  if (memo.size >= MAX_COMPILED_PER_ENV) memo.clear();
+  memo.set(key, out);
+  return out;
+}
+
+function compileUncached(env: Env, source: string, returnTypes: readonly CelType[]): Compiled {
   let program: Program;
   try {
     program = compile(env, source);

@@ -67,18 +67,32 @@ function shareable(root: CExpr, shareableOf: ShareableCache): Shareable {
   return s;
 }
 
-/** How often each structure occurs in the trees, first-seen order, each with its first occurrence. */
-function count(trees: readonly CExpr[], cache: ShareableCache): Map<string, { e: CExpr; n: number }> {
-  const into = new Map<string, { e: CExpr; n: number }>();
-  for (const t of trees) {
-    const { nodes, keys } = shareable(t, cache);
+/** How often each structure occurs in the trees, each with one occurrence; kept up to date as trees are swapped
+ *  (a hoisting round changes few trees: recounting all of them every round was most of a conversion's time). */
+class Counts {
+  readonly of = new Map<string, { e: CExpr; n: number }>();
+  constructor(private readonly cache: ShareableCache) {}
+
+  add(t: CExpr, sign: 1 | -1): void {
+    const { nodes, keys } = shareable(t, this.cache);
     for (let i = 0; i < keys.length; i++) {
-      const cur = into.get(keys[i]!);
-      if (cur) cur.n++;
-      else into.set(keys[i]!, { e: nodes[i]!, n: 1 });
+      const k = keys[i]!;
+      const cur = this.of.get(k);
+      if (cur) {
+        cur.n += sign;
+        if (cur.n === 0) this.of.delete(k);
+      } else if (sign > 0) this.of.set(k, { e: nodes[i]!, n: 1 });
     }
   }
-  return into;
+
+  /** `t` replaced by `by` (nothing when they are the same tree). */
+  swap(t: CExpr, by: CExpr): CExpr {
+    if (by !== t) {
+      this.add(t, -1);
+      this.add(by, 1);
+    }
+    return by;
+  }
 }
 
 /** `e` with every shareable node of structure `k` replaced by `by` (`e` itself when it has none). */
@@ -213,10 +227,11 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     }
     return ok;
   };
+  const counts = new Counts(cache);
+  for (const t of all) counts.add(t, 1);
   for (let round = 0; round < 64; round++) {
-    const counts = count([...all, ...added.map((v) => v.expr)], cache);
     let best: { k: string; e: CExpr; gain: number; text: string } | undefined;
-    for (const [k, { e, n }] of counts) {
+    for (const [k, { e, n }] of counts.of) {
       if (n < 2 || !canHoist(k, e)) continue;
       const t = textOf(k, e);
       const gain = (n - 1) * t.length;
@@ -225,9 +240,10 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
     if (!best) break;
     const name = identifier(nameFor(best.e), used);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: name };
-    all = all.map((e) => replaceIn(e, best.k, ref, cache));
-    for (const v of added) v.expr = replaceIn(v.expr, best.k, ref, cache);
+    all = all.map((e) => counts.swap(e, replaceIn(e, best.k, ref, cache)));
+    for (const v of added) v.expr = counts.swap(v.expr, replaceIn(v.expr, best.k, ref, cache));
     added.push({ name, expr: best.e });
+    counts.add(best.e, 1);
   }
   const nExisting = existing.length;
   const rewrittenExisting = existing.map((v, i) => ({ name: v.name, expr: all[i]! }));

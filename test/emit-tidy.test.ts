@@ -100,6 +100,12 @@ const ROWS: Row[] = [
     inputs: [{ vols: [{ name: "a", emptyDir: {} }, { name: "b" }] }],
   },
   {
+    name: "a list literal compared with null; `in` a one-element literal list",
+    expr: C.and(C.bin("!=", C.list([sel(obj, "a")]), C.call("dyn", [C.lit(null)])), C.bin("==", C.lit([1]), C.lit(null)), C.bin("in", sel(obj, "b"), C.lit(["x"]))),
+    want: "false",
+    inputs: [{}, { a: 1, b: "x" }],
+  },
+  {
     name: "pure functions of literals fold (the checker would refuse duration('') in the branch they guard)",
     expr: C.and(C.method(C.lit(""), "matches", C.lit("^[0-9]+s$")), C.bin("==", C.call("duration", [C.lit("")]), C.call("duration", [C.lit("1s")]))),
     want: "false",

@@ -196,6 +196,9 @@ function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   if (e.op === "+" && l.t === "list" && l.items.length === 0 && surelyList(r)) return r;
   if (e.op === "+" && r.t === "list" && r.items.length === 0 && surelyList(l)) return l;
   if (e.op === "+" && l.t === "lit" && r.t === "lit" && typeof l.v === "string" && typeof r.v === "string") return C.lit(l.v + r.v);
+  // a list is never null (when it evaluates at all)
+  const isList = (x: CExpr): boolean => (x.t === "list" && safe(x)) || (x.t === "lit" && Array.isArray(x.v));
+  if ((e.op === "==" || e.op === "!=") && ((isList(l) && unDyn(r).t === "lit" && (unDyn(r) as { v: unknown }).v === null) || (isList(r) && unDyn(l).t === "lit" && (unDyn(l) as { v: unknown }).v === null))) return C.lit(e.op === "!=");
   const [lv, rv] = [unDyn(l), unDyn(r)];
   if (lv.t === "lit" && rv.t === "lit" && (e.op === "==" || e.op === "!=") && isScalarOrNull(lv.v) && isScalarOrNull(rv.v) && (typeof lv.v === typeof rv.v || lv.v === null || rv.v === null))
     return C.lit((lv.v === rv.v) === (e.op === "=="));
@@ -203,6 +206,7 @@ function foldBin(e: Extract<CExpr, { t: "bin" }>): CExpr {
   if (keys) return { ...e, r: keys };
   if (e.op === "in" && r.t === "list" && r.items.length === 0 && safe(l)) return C.F;
   if (e.op === "in" && r.t === "list" && r.items.length === 1) return C.bin("==", l, r.items[0]!);
+  if (e.op === "in" && r.t === "lit" && Array.isArray(r.v) && r.v.length === 1) return C.bin("==", l, C.lit(r.v[0]!));
   return e;
 }
 

@@ -20,7 +20,8 @@ export class Frame {
   cost = 0;
   constructor(
     readonly slots: Slot[],
-    readonly limit: number,
+    /** The cost limit of the evaluation (a frame is reused by the next evaluation of its program). */
+    public limit: number,
   ) {}
 }
 
@@ -64,6 +65,9 @@ export function notStrictlyFalse(ev: Ev, a: Activation, f: Frame): boolean {
 export interface PlanContext {
   readonly env: Env;
   readonly checked: CheckResult | undefined;
+  /** Whether the fused plans (optional chains, string concatenations, map/filter loops) may be used; off only to
+   *  obtain the generic plans the fast paths are tested against. */
+  readonly fastPaths: boolean;
   /** Plan for evaluation (cel-go Interpretable.Eval, all costs charged). */
   plan(e: Expr, scope: Scope): Ev;
   /** The constant value of a planned expression folded at plan time (cel-go InterpretableConst), if it is one. */

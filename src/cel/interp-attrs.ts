@@ -19,7 +19,18 @@ export interface Attr {
   readonly unitSteps: boolean;
   /** A variable followed by plain field selections (`object.spec.containers`), evaluated by one closure. */
   readonly path?: FieldPath;
+  /**
+   * For a chain of optional selections (`x.?a.?b`): its resolution without the Optional around the result — the
+   * value when present, ABSENT when not (same charges, same errors), for `orValue`/`hasValue`/`value` planned on it.
+   */
+  readonly resolveRaw?: Ev;
+  /** For such a chain: its fields, and the slot of the comprehension variable it starts from (else -1; then the
+   *  attribute is a variable read charged 1 before it resolves — unitSteps — so a caller may read the slot itself). */
+  readonly chain?: { readonly slot: number; readonly fields: readonly string[] };
 }
+
+/** What `resolveRaw` returns for an empty optional (never a CEL value). */
+export const ABSENT = Object.freeze({ absent: true }) as unknown as Value;
 
 /** `root.f1.f2…` where the root is a variable read that charges nothing. */
 interface FieldPath {
@@ -104,7 +115,12 @@ export function evalAttribute(attr: Attr): Ev {
   const r = attr.resolve;
   if (attr.root === 0) return r;
   if (attr.path) return pathEv(attr.path, 1);
-  if (attr.unitSteps) {
+  return withRootCharge(r, !!attr.unitSteps);
+}
+
+/** `r` with the attribute's root charged (before it when every step is unit cost, else also when it fails). */
+function withRootCharge(r: Ev, unitSteps: boolean): Ev {
+  if (unitSteps) {
     return (a, f) => {
       charge(f, 1);
       return r(a, f);
@@ -173,6 +189,44 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
   const decl = "name" in root ? root.decl : undefined;
   if (fields.length === 0 && slot >= 0) return slotEv(slot, init, rootCharge);
   const n = fields.length;
+  if (slot >= 0 && !init) {
+    // a comprehension variable's fields (`c.name`): the same steps, the slot read in place
+    return (_a, f) => {
+      if (f.cost + steps > f.limit) {
+        charge(f, rootCharge);
+        return walkFields(f.slots[slot] as Value, fields, 0, f);
+      }
+      f.cost += rootCharge;
+      let v = f.slots[slot] as Value;
+      for (let i = 0; i < n; i++) {
+        if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
+        f.cost++;
+        const w = v.get(fields[i]!);
+        if (w === undefined) throw noSuchKey(fields[i]!);
+        v = w;
+      }
+      return v;
+    };
+  }
+  if (slot < 0) {
+    // an activation variable's fields (`object.spec.containers`, `variables.containers`)
+    return (a, f) => {
+      if (f.cost + steps > f.limit) {
+        charge(f, rootCharge);
+        return walkFields(lookup(a, name, decl), fields, 0, f);
+      }
+      f.cost += rootCharge;
+      let v = lookup(a, name, decl);
+      for (let i = 0; i < n; i++) {
+        if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
+        f.cost++;
+        const w = v.get(fields[i]!);
+        if (w === undefined) throw noSuchKey(fields[i]!);
+        v = w;
+      }
+      return v;
+    };
+  }
   const rootValue = (a: Activation, f: Frame): Value =>
     slot < 0 ? lookup(a, name, decl) : init ? accumulator(f, slot, init, a) : (f.slots[slot] as Value);
   return (a, f) => {
@@ -237,6 +291,7 @@ function walkFields(v: Value, fields: readonly string[], start: number, f: Frame
 // ---------------------------------------------------------------- selection
 
 function selectAttr(ctx: PlanContext, e: Select, scope: Scope): Attr {
+  if (e.optional && ctx.fastPaths) return optionalChainAttr(ctx, e, scope);
   const op = operandAttr(ctx, e.operand, scope);
   if (op.path && !e.optional) return pathAttr({ root: op.path.root, fields: [...op.path.fields, e.field] });
   const r = op.resolve;
@@ -248,6 +303,56 @@ function selectAttr(ctx: PlanContext, e: Select, scope: Scope): Attr {
         return v instanceof CelMap ? mapField(v, field, f) : otherField(v, field, f);
       };
   return { resolve, root: op.root, unitSteps: op.unitSteps };
+}
+
+/**
+ * `x.?f1.?f2…?fn`: the operand resolved once, then the fields walked without an Optional per step — exactly the
+ * successive optionalField steps: an optional operand is looked into (empty: absent), every step needs a map (else
+ * `no such key`), an absent field ends the chain uncharged, a present one costs 1.
+ */
+function optionalChainAttr(ctx: PlanContext, e: Select, scope: Scope): Attr {
+  const fields: string[] = [];
+  let x: Expr = e;
+  while (x.k === "select" && x.optional && !x.test) {
+    fields.push(x.field);
+    x = x.operand;
+  }
+  fields.reverse();
+  const op = operandAttr(ctx, x, scope);
+  const r = op.resolve;
+  // a comprehension variable as the operand is read in place
+  const root = op.path?.fields.length === 0 && "slot" in op.path.root && !op.path.root.init ? op.path.root.slot : -1;
+  const resolveRaw: Ev =
+    root >= 0 ? (_a, f) => walkOptional(f.slots[root] as Value, fields, f) : (a, f) => walkOptional(r(a, f), fields, f);
+  const resolve: Ev = (a, f) => {
+    const v = resolveRaw(a, f);
+    return v === ABSENT ? Optional.NONE : Optional.of(v);
+  };
+  return { resolve, root: op.root, unitSteps: op.unitSteps, resolveRaw, chain: { slot: root, fields } };
+}
+
+/** The optional selections `.?f1…?fn` applied to `v`: the value, or ABSENT (see optionalChainAttr). */
+export function walkOptional(v: Value, fields: readonly string[], f: Frame): Value {
+  if (v instanceof Optional) {
+    if (v.value === undefined) return ABSENT;
+    v = v.value;
+  }
+  for (let i = 0; i < fields.length; i++) {
+    if (!(v instanceof CelMap)) throw noSuchKey(fields[i]!);
+    const w: Value | undefined = v.get(fields[i]!);
+    if (w === undefined) return ABSENT;
+    charge(f, 1);
+    v = w;
+  }
+  return v;
+}
+
+/** An attribute's raw optional resolution evaluated on its own: the root charged as evalAttribute charges it. */
+export function evalRawAttribute(attr: Attr): Ev | undefined {
+  const r = attr.resolveRaw;
+  if (!r) return undefined;
+  if (attr.root === 0) return r;
+  return withRootCharge(r, !!attr.unitSteps);
 }
 
 /** A field of a map (1, also when absent or when a lazily computed entry fails). */

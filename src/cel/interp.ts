@@ -2,8 +2,9 @@
 // cost tracking, as cel-go 0.26 plans and observes programs under Kubernetes' options (OptOptimize, OptTrackCost,
 // PresenceTestHasCost(false), a per-call cost limit). This module owns the node dispatch, constants (literals and
 // what OptOptimize folds: constant list/map literals), `&&`/`||` with commutative error absorption, aggregate
-// literals and one-/two-variable comprehensions, and the program entry points. Attributes (identifiers, selection,
-// has(), indexing, `?:`) are planned in interp-attrs.ts, function calls in interp-calls.ts.
+// literals and one-/two-variable comprehensions (`all`/`exists` and `map`/`filter` as single loops), and the program
+// entry points. Attributes (identifiers, selection, has(), indexing, `?:`) are planned in interp-attrs.ts, function
+// calls in interp-calls.ts.
 import type { Call, Comprehension, Expr, ParsedExpr } from "./ast.js";
 import type { CheckResult } from "./checker.js";
 import { COST_LIMIT_MESSAGE, CostLimitExceeded, LIST_CREATE_BASE_COST, MAP_CREATE_BASE_COST, PER_CALL_LIMIT, planCallCost, STRUCT_CREATE_BASE_COST } from "./cost.js";
@@ -31,16 +32,38 @@ export interface Planned {
   evaluate(act: Activation, limit?: number): Evaluation;
 }
 
+/** Planning options (tests only). */
+export interface InterpretOptions {
+  /** false: plan without the fused forms (optional chains, string concatenation chains, map/filter loops), the
+   *  generic plans the fast paths must agree with. Default true. */
+  fastPaths?: boolean;
+}
+
 /** Plan an expression once. */
-export function interpret(parsed: ParsedExpr, env: Env, checked?: CheckResult): Planned {
-  const planner = new Planner(env, checked);
+export function interpret(parsed: ParsedExpr, env: Env, checked?: CheckResult, options?: InterpretOptions): Planned {
+  const planner = new Planner(env, checked, options?.fastPaths !== false);
   const ev = planner.plan(parsed.expr, new Map());
   const n = planner.slots;
-  const frame = (limit: number): Frame => new Frame(n === 0 ? NO_SLOTS : new Array<Slot>(n), limit);
+  // One frame is kept for the next evaluation (slots need no clearing: a comprehension variable is written before it
+  // is read, an accumulator is reset when its comprehension starts); a nested evaluation of the same program while
+  // it is taken gets a fresh one.
+  let spare: Frame | undefined;
+  const frame = (limit: number): Frame => {
+    const f = spare;
+    if (f === undefined) return new Frame(n === 0 ? NO_SLOTS : new Array<Slot>(n), limit);
+    spare = undefined;
+    f.cost = 0;
+    f.limit = limit;
+    return f;
+  };
   const run = (act: Activation): Value => {
+    const f = frame(PER_CALL_LIMIT);
     try {
-      return ev(act, frame(PER_CALL_LIMIT));
+      const v = ev(act, f);
+      spare = f;
+      return v;
     } catch (e) {
+      spare = f;
       if (e instanceof CostLimitExceeded) throw new CelError(COST_LIMIT_MESSAGE);
       throw e;
     }
@@ -48,8 +71,11 @@ export function interpret(parsed: ParsedExpr, env: Env, checked?: CheckResult): 
   const evaluate = (act: Activation, limit = PER_CALL_LIMIT): Evaluation => {
     const f = frame(limit);
     try {
-      return { ok: true, value: ev(act, f), cost: f.cost };
+      const value = ev(act, f);
+      spare = f;
+      return { ok: true, value, cost: f.cost };
     } catch (e) {
+      spare = f;
       if (e instanceof CostLimitExceeded) return { ok: false, error: new CelError(COST_LIMIT_MESSAGE), cost: e.cost };
       if (e instanceof CelError) return { ok: false, error: e, cost: f.cost };
       throw e;
@@ -58,6 +84,10 @@ export function interpret(parsed: ParsedExpr, env: Env, checked?: CheckResult): 
   return Object.assign(run, { evaluate });
 }
 const NO_SLOTS: Slot[] = [];
+/** The result of a map/filter loop that produced nothing (lists are never mutated once built). */
+const NO_ELEMENTS: Value[] = [];
+/** A map/filter iteration that leaves the accumulator as it is (never a CEL value). */
+const SKIP = Object.freeze({ skip: true }) as unknown as Value;
 
 const nso = (): CelError => new CelError("no such overload");
 
@@ -68,6 +98,7 @@ class Planner implements PlanContext {
   constructor(
     readonly env: Env,
     readonly checked: CheckResult | undefined,
+    readonly fastPaths: boolean,
   ) {}
 
   constant(v: Value): Ev {
@@ -233,7 +264,7 @@ class Planner implements PlanContext {
 
   /** A fold (no cost of its own). The accumulator is initialized on its first use, as cel-go's folder does. */
   private comprehension(e: Comprehension, scope: Scope): Ev {
-    const quantifier = this.quantifier(e, scope);
+    const quantifier = this.quantifier(e, scope) ?? this.listMacro(e, scope);
     if (quantifier) return quantifier;
     const range = this.plan(e.iterRange, scope);
     const init = this.plan(e.accuInit, scope);
@@ -371,6 +402,113 @@ class Planner implements PlanContext {
     };
   }
 
+  /**
+   * `map(x, t)`, `map(x, p, t)` and `filter(x, p)` as the parser expands them (accumulator `[]`, condition `true`,
+   * step `@result + [t]`, under `p ? … : @result` with a predicate, result `@result`), run as one loop that appends to
+   * one array: the same result, errors and cost, step by step, as the generic fold — per element the predicate; when
+   * it holds, the accumulator read (1), the element, the one-element list (10, unless constant) and the `+` (its
+   * fixed cost), the element evaluated and everything charged also when the accumulator holds an error; an error is
+   * kept as the accumulator and the next one replaces it only where the fold would (a failing predicate or element);
+   * the result read (1). Undefined for any other shape, or when `+` is not the statically resolved `add_list`.
+   */
+  private listMacro(e: Comprehension, scope: Scope): Ev | undefined {
+    if (!this.fastPaths || (e.macro !== "map" && e.macro !== "filter") || e.iterVar2 !== "") return undefined;
+    const accu = e.accuVar;
+    const isAccu = (x: Expr): boolean => x.k === "ident" && x.name === accu;
+    if (e.accuInit.k !== "list" || e.accuInit.elems.length !== 0 || !isAccu(e.result)) return undefined;
+    if (e.loopCondition.k !== "lit" || e.loopCondition.value !== true) return undefined;
+    let s = e.loopStep;
+    let predExpr: Expr | undefined;
+    if (s.k === "call" && !s.target && s.fn === "_?_:_" && s.args.length === 3) {
+      if (!isAccu(s.args[2]!)) return undefined;
+      predExpr = s.args[0]!;
+      s = s.args[1]!;
+    }
+    if (s.k !== "call" || s.target || s.fn !== "_+_" || s.args.length !== 2 || !isAccu(s.args[0]!)) return undefined;
+    const lit = s.args[1]!;
+    if (lit.k !== "list" || lit.elems.length !== 1 || lit.optionalIndices.length !== 0) return undefined;
+    const refs = this.checked?.refs.get(s.id);
+    if (!refs || refs.length !== 1 || refs[0]!.id !== "add_list") return undefined;
+    const add = planCallCost("_+_", "add_list", this.env.costEstimators).fixed;
+    if (add === undefined) return undefined;
+    const elemExpr = lit.elems[0]!;
+    // the accumulator is not in scope below: nothing there may name it
+    if ((predExpr && mentions(predExpr, accu)) || mentions(elemExpr, accu)) return undefined;
+    const range = this.plan(e.iterRange, scope);
+    const inner = new Map(scope);
+    const itSlot = this.slots++;
+    inner.set(e.iterVar, { slot: itSlot });
+    const pred = predExpr ? this.plan(predExpr, inner) : undefined;
+    const elem = this.plan(elemExpr, inner);
+    const created = this.constantOf(elem) !== undefined ? 0 : LIST_CREATE_BASE_COST; // a constant `[t]` is folded
+    /**
+     * One iteration, the accumulator holding an error or not: the element to append, SKIP (the accumulator stays
+     * as it is), or the error the accumulator holds from now on.
+     */
+    const step = (accFailed: boolean, a: Activation, f: Frame): Value | ErrBox => {
+      if (pred) {
+        let p: Value;
+        try {
+          p = pred(a, f);
+        } catch (err) {
+          return new ErrBox(asCelError(err));
+        }
+        if (p === false) return SKIP; // `@result` (an error in it is thrown again and kept)
+        if (p !== true) return new ErrBox(nso());
+      }
+      charge(f, 1); // the accumulator read
+      let v: Value;
+      try {
+        v = elem(a, f);
+      } catch (err) {
+        const ce = asCelError(err);
+        if (created) charge(f, created);
+        charge(f, add);
+        return accFailed ? SKIP : new ErrBox(ce);
+      }
+      if (created) charge(f, created);
+      charge(f, add);
+      return accFailed ? SKIP : v;
+    };
+    return (a, f) => {
+      const r = range(a, f);
+      // the result is allocated at its first element, for as many as the range has left
+      let out: Value[] | undefined;
+      let k = 0;
+      let failed: ErrBox | undefined;
+      let s: Value | ErrBox;
+      if (Array.isArray(r)) {
+        const l = r as readonly Value[];
+        const n = l.length;
+        for (let i = 0; i < n; i++) {
+          f.slots[itSlot] = l[i]!;
+          s = step(failed !== undefined, a, f);
+          if (s === SKIP) continue;
+          if (s instanceof ErrBox) failed = s;
+          else (out ??= new Array<Value>(n - i))[k++] = s;
+        }
+      } else if (r instanceof CelMap) {
+        const keys = r.constructor === CelMap && rawKeysAreCel(r) ? r.rawEntries().keys() : mapKeys(r);
+        let left = r.size;
+        for (const key of keys) {
+          f.slots[itSlot] = key;
+          s = step(failed !== undefined, a, f);
+          left--;
+          if (s === SKIP) continue;
+          if (s instanceof ErrBox) failed = s;
+          else (out ??= new Array<Value>(left + 1))[k++] = s;
+        }
+      } else {
+        throw new CelError(`expression of type '${typeName(r)}' cannot be range of a comprehension (must be list, map, or dynamic)`);
+      }
+      charge(f, 1); // the result: reading the accumulator
+      if (failed !== undefined) throw failed.err;
+      if (out === undefined) return NO_ELEMENTS;
+      if (k < out.length) out.length = k;
+      return out;
+    };
+  }
+
   /** `!_` resolves to the standard `logical_not` (bool only, cost 1) only. */
   private standardNot(e: Call): boolean {
     const ovs = this.checked?.refs.get(e.id) ?? this.env.overloads.get("!_") ?? [];
@@ -381,6 +519,39 @@ class Planner implements PlanContext {
 /** The unit costs of one `all` / `exists` iteration before the predicate, and of reading the result. */
 const ALL_CONDITION_UNITS = 2; // @not_strictly_false(@result): the accumulator read, the test
 const EXISTS_CONDITION_UNITS = 3; // @not_strictly_false(!@result): the accumulator read, `!`, the test
+
+/** The keys of a map as a one-variable comprehension iterates them (its entries: a lazily computed map computes
+ *  them all, as the generic fold does). */
+function* mapKeys(m: CelMap): IterableIterator<Value> {
+  for (const [k] of m.entries()) yield k;
+}
+
+/** Whether `e` reads the variable `name` where it is not rebound by a nested comprehension. */
+function mentions(e: Expr, name: string): boolean {
+  switch (e.k) {
+    case "lit":
+      return false;
+    case "ident":
+      return e.name === name;
+    case "select":
+      return mentions(e.operand, name);
+    case "call":
+      return (e.target !== undefined && mentions(e.target, name)) || e.args.some((x) => mentions(x, name));
+    case "list":
+      return e.elems.some((x) => mentions(x, name));
+    case "map":
+      return e.entries.some((x) => mentions(x.key, name) || mentions(x.value, name));
+    case "struct":
+      return e.fields.some((x) => mentions(x.value, name));
+    case "comp": {
+      if (mentions(e.iterRange, name) || mentions(e.accuInit, name)) return true;
+      if (e.accuVar === name) return false;
+      if (mentions(e.result, name)) return true;
+      if (e.iterVar === name || e.iterVar2 === name) return false;
+      return mentions(e.loopCondition, name) || mentions(e.loopStep, name);
+    }
+  }
+}
 
 /** Whether a map has no int/uint keys: then its raw keys are its CEL keys (a uint key is stored as a bigint and
  *  only the map knows to give it back as a uint). */

@@ -191,10 +191,20 @@ export function fromJSON(v: unknown): Value {
       return null;
     case "object":
       if (v === null) return null;
-      if (Array.isArray(v)) return v.map(fromJSON);
+      if (Array.isArray(v)) return jsonList(v);
       return jsonMap(v as Record<string, unknown>);
   }
   throw new Error(`cannot convert ${typeof v} to CEL`);
+}
+
+function jsonList(a: readonly unknown[]): Value[] {
+  const n = a.length;
+  const out = new Array<Value>(n);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    out[i] = typeof x === "string" ? x : fromJSON(x);
+  }
+  return out;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -205,7 +215,7 @@ function jsonMap(o: Record<string, unknown>): CelMap {
     if (!hasOwn.call(o, k)) continue;
     const x = o[k];
     if (x === null || x === undefined) continue;
-    m.set(k, fromJSON(x));
+    m.set(k, typeof x === "string" ? x : fromJSON(x)); // (strings, most leaves, without the call)
   }
   return new CelMap(m);
 }

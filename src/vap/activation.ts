@@ -4,7 +4,7 @@
 // `authorizer` values on the first read of an expression. One activation serves one composition context: its
 // `variables`, its params and whether it binds the authorizer (messageExpressions do not).
 import type { Activation } from "../cel/env.js";
-import type { Value } from "../cel/values.js";
+import { CelMap, type MapKey, type Value } from "../cel/values.js";
 import { namespaceValue, requestValue } from "./celenv.js";
 import type { MatchContext } from "./match.js";
 import { objectToCel, type ObjectCache } from "./objects.js";
@@ -46,7 +46,7 @@ export class RequestValues {
     for (const r of this.requests) {
       if (r.matched.gvr === matched.gvr && r.matched.gvk === matched.gvk) return r.value;
     }
-    const value = requestValue(this.req, matched);
+    const value = new RequestMap(this.req, matched);
     this.requests.push({ matched, value });
     return value;
   }
@@ -65,6 +65,42 @@ export class RequestValues {
   /** `authorizer` and `authorizer.requestResource`. */
   authorizer(): Record<string, Value> {
     return (this.authz ??= this.authorizerValues());
+  }
+}
+
+/**
+ * The `request` map, built (requestValue) on its first use but `request.operation`, which every converted policy's
+ * matchCondition reads first: that entry is the request's operation string as is. Every other use is the built map's.
+ */
+class RequestMap extends CelMap {
+  private built?: CelMap;
+  constructor(
+    private readonly req: AdmissionRequest,
+    private readonly matched: Matched,
+  ) {
+    super();
+  }
+  private full(): CelMap {
+    return (this.built ??= requestValue(this.req, this.matched) as CelMap);
+  }
+  override get size(): number {
+    return this.full().size;
+  }
+  override get(key: MapKey): Value | undefined {
+    if (key === "operation" && typeof this.req.operation === "string") return this.req.operation;
+    return this.full().get(key);
+  }
+  override has(key: MapKey): boolean {
+    return this.full().has(key);
+  }
+  override keys(): IterableIterator<Value> {
+    return this.full().keys();
+  }
+  override entries(): IterableIterator<[Value, Value]> {
+    return this.full().entries();
+  }
+  override rawEntries(): ReadonlyMap<MapKey, Value> {
+    return this.full().rawEntries();
   }
 }
 

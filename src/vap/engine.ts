@@ -30,7 +30,7 @@ import type {
   ValidationAction,
   Verdict,
 } from "./types.js";
-import { validate } from "./validator.js";
+import { validate, type ValidateOutcome } from "./validator.js";
 
 export { LazyVariables } from "./variables.js";
 export { ObjectCache } from "./objects.js";
@@ -322,7 +322,9 @@ function runValidatingStage(input: EvaluateInput): StageOutput {
   const out: StageOutput = { results: [], rejections: [], warnings: [] };
   const values = new RequestValues(req, ctx, () => authorizerValues(input, req), input.objects);
 
-  for (const { policy, name: pname, bindings } of stagePlan(input.policies, input.bindings)) {
+  const plans = stagePlan(input.policies, input.bindings);
+  for (let i = 0; i < plans.length; i++) {
+    const { policy, name: pname, bindings } = plans[i]!;
     const failurePolicy: FailurePolicy = policy.spec?.failurePolicy === "Ignore" ? "Ignore" : "Fail";
 
     const pm = cachedMatcher(policy.spec?.matchConstraints)(req, ctx);
@@ -347,7 +349,8 @@ function runValidatingStage(input: EvaluateInput): StageOutput {
     const cp = compilePolicy(policy);
     const matched = pm; // the kind/resource it matched as (request.kind / request.resource)
 
-    for (const binding of bindings) {
+    for (let j = 0; j < bindings.length; j++) {
+      const binding = bindings[j]!;
       if (binding) {
         const bm = cachedMatcher(binding.spec.matchResources)(req, ctx);
         if (!bm.matches) {
@@ -367,66 +370,84 @@ function runValidatingStage(input: EvaluateInput): StageOutput {
       }
       const actions: readonly ValidationAction[] = binding ? (binding.spec.validationActions ?? NONE) : IMPLICIT_ACTIONS;
       const bname = binding ? (binding.metadata?.name ?? "") : null;
-      for (const p of collected.params) {
+      const ps = collected.params;
+      for (let k = 0; k < ps.length; k++) {
+        const p = ps[k]!;
         const paramsVal = cp.hasParams ? (p ? (input.objects ? input.objects.json(p) : fromJSON(p)) : null) : undefined;
         const costs = input.expressionCosts ? new Map<string, number>() : undefined;
         const vr = validate(cp, failurePolicy, runActivation(values, matched, paramsVal), costs);
-        const r = policyResult(pname, binding, p, "admit");
-        r.cost = vr.cost;
-        if (costs) r.expressionCosts = Object.fromEntries(costs);
-        if (!vr.decisions) {
-          r.verdict = "skip";
-          r.skipReason = "matchConditions";
-          out.results.push(r);
-          continue;
-        }
-        let denied = false;
-        let errored = false;
-        for (const d of vr.decisions) {
-          if (d.action !== "deny") continue;
-          r.messages.push(d.message);
-          if (d.evaluation === "deny" && r.reason === undefined) r.reason = d.reason ?? "Invalid";
-          for (const action of actions) {
-            if (action === "Deny") {
-              if (d.evaluation === "deny") denied = true;
-              else errored = true;
-              out.rejections.push({
-                policy: pname,
-                binding: bname,
-                message: d.message,
-                reason: d.reason ?? "Invalid",
-                evaluation: d.evaluation === "deny" ? "deny" : "error",
-              });
-            } else if (action === "Warn") {
-              const w = `Validation failed for ValidatingAdmissionPolicy '${pname}' with binding '${bname ?? ""}': ${d.message}`;
-              r.warnings.push(w);
-              out.warnings.push(w);
-            } else if (action === "Audit" && r.auditAnnotations[VALIDATION_FAILURE_KEY] === undefined) {
-              // attributes.AddAnnotation keeps the first value of a key
-              r.auditAnnotations[VALIDATION_FAILURE_KEY] = JSON.stringify([
-                { message: d.message, policy: pname, binding: bname ?? "", expressionIndex: d.index, validationActions: actions },
-              ]);
-            }
-          }
-        }
-        for (const e of vr.auditErrors) {
-          r.messages.push(e);
-          errored = true;
-          out.rejections.push({ policy: pname, binding: bname, message: e, reason: "Invalid", evaluation: "error" });
-        }
-        for (const { key, value } of vr.auditAnnotations) {
-          const k = `${pname}/${key}`;
-          const v = value.length > MAX_AUDIT_VALUE ? value.slice(0, MAX_AUDIT_VALUE) : value;
-          const prev = r.auditAnnotations[k];
-          if (prev === undefined) r.auditAnnotations[k] = v;
-          else if (!prev.split(", ").includes(v)) r.auditAnnotations[k] = `${prev}, ${v}`;
-        }
-        r.verdict = denied ? "deny" : errored ? "error" : "admit";
-        out.results.push(r);
+        out.results.push(judged(out, vr, pname, binding, bname, p, actions, costs));
       }
     }
   }
   return out;
+}
+
+/** The result of one (policy, binding, param) from its validator outcome; its rejections and warnings go to `out`. */
+function judged(
+  out: StageOutput,
+  vr: ValidateOutcome,
+  pname: string,
+  binding: ValidatingAdmissionPolicyBinding | null,
+  bname: string | null,
+  p: KObject | null,
+  actions: readonly ValidationAction[],
+  costs: Map<string, number> | undefined,
+): PolicyResult {
+  const r = policyResult(pname, binding, p, "admit");
+  r.cost = vr.cost;
+  if (costs) r.expressionCosts = Object.fromEntries(costs);
+  const decisions = vr.decisions;
+  if (!decisions) {
+    r.verdict = "skip";
+    r.skipReason = "matchConditions";
+    return r;
+  }
+  let denied = false;
+  let errored = false;
+  for (let i = 0; i < decisions.length; i++) {
+    const d = decisions[i]!;
+    if (d.action !== "deny") continue;
+    r.messages.push(d.message);
+    if (d.evaluation === "deny" && r.reason === undefined) r.reason = d.reason ?? "Invalid";
+    for (let j = 0; j < actions.length; j++) {
+      const action = actions[j]!;
+      if (action === "Deny") {
+        if (d.evaluation === "deny") denied = true;
+        else errored = true;
+        out.rejections.push({
+          policy: pname,
+          binding: bname,
+          message: d.message,
+          reason: d.reason ?? "Invalid",
+          evaluation: d.evaluation === "deny" ? "deny" : "error",
+        });
+      } else if (action === "Warn") {
+        const w = `Validation failed for ValidatingAdmissionPolicy '${pname}' with binding '${bname ?? ""}': ${d.message}`;
+        r.warnings.push(w);
+        out.warnings.push(w);
+      } else if (action === "Audit" && r.auditAnnotations[VALIDATION_FAILURE_KEY] === undefined) {
+        // attributes.AddAnnotation keeps the first value of a key
+        r.auditAnnotations[VALIDATION_FAILURE_KEY] = JSON.stringify([
+          { message: d.message, policy: pname, binding: bname ?? "", expressionIndex: d.index, validationActions: actions },
+        ]);
+      }
+    }
+  }
+  for (const e of vr.auditErrors) {
+    r.messages.push(e);
+    errored = true;
+    out.rejections.push({ policy: pname, binding: bname, message: e, reason: "Invalid", evaluation: "error" });
+  }
+  for (const { key, value } of vr.auditAnnotations) {
+    const k = `${pname}/${key}`;
+    const v = value.length > MAX_AUDIT_VALUE ? value.slice(0, MAX_AUDIT_VALUE) : value;
+    const prev = r.auditAnnotations[k];
+    if (prev === undefined) r.auditAnnotations[k] = v;
+    else if (!prev.split(", ").includes(v)) r.auditAnnotations[k] = `${prev}, ${v}`;
+  }
+  r.verdict = denied ? "deny" : errored ? "error" : "admit";
+  return r;
 }
 
 const REASON_CODES: Record<string, number> = { Unauthorized: 401, Forbidden: 403, Invalid: 422, RequestEntityTooLarge: 413 };

@@ -87,7 +87,7 @@ export function validate(
     const run = filter(runs, cp.matchConditions, MATCH_CONDITIONS_COST_BUDGET, true);
     cost += run.cost;
     const m = matchResult(run, failurePolicy);
-    if (m === "skip") return { auditAnnotations: [], auditErrors: [], cost };
+    if (m === "skip") return outcome(undefined, [], [], cost);
     if (m !== "match") return failure(errorAction, m.error, cost);
   }
 
@@ -104,11 +104,12 @@ export function validate(
   }
   const decisions = cp.validations.map((v, index) => decide(v, index, outcomes[index]!, messages, errorAction));
 
-  if (!cp.auditAnnotations.length) return { decisions, auditAnnotations: [], auditErrors: [], cost };
+  if (!cp.auditAnnotations.length) return outcome(decisions, [], [], cost);
   const audit = filter(runs, cp.auditAnnotations, RUNTIME_CEL_COST_BUDGET, true);
   cost += audit.cost;
   if (!audit.outcomes) return failure(errorAction, OUT_OF_BUDGET, cost);
-  return { decisions, ...auditResults(cp, audit.outcomes, failurePolicy), cost };
+  const a = auditResults(cp, audit.outcomes, failurePolicy);
+  return outcome(decisions, a.auditAnnotations, a.auditErrors, cost);
 }
 
 /** What every run of one validate call shares. */
@@ -133,12 +134,17 @@ function filter(runs: Runs, exprs: readonly (FilterExpr | undefined)[], budget: 
 }
 
 /** The single decision of an evaluation that failed as a whole (out of budget, matchConditions error). */
-const failure = (action: PolicyDecision["action"], message: string, cost: number): ValidateOutcome => ({
-  decisions: [{ action, evaluation: "error", message, index: 0 }],
-  auditAnnotations: [],
-  auditErrors: [],
-  cost,
-});
+const failure = (action: PolicyDecision["action"], message: string, cost: number): ValidateOutcome =>
+  outcome([decision(action, "error", message, undefined, 0)], [], [], cost);
+
+/** Every outcome in one shape (the engine reads them in one place). */
+const outcome = (
+  decisions: PolicyDecision[] | undefined,
+  auditAnnotations: { key: string; value: string }[],
+  auditErrors: string[],
+  cost: number,
+): ValidateOutcome => ({ decisions, auditAnnotations, auditErrors, cost });
+
 
 /** matcher.go Match: any false → skip; errors and no false → failurePolicy; a budget error → failurePolicy. */
 function matchResult(run: FilterRun, failurePolicy: FailurePolicy): "match" | "skip" | { error: string } {
@@ -161,7 +167,7 @@ const ADMITTED: PolicyDecision[] = [];
 /** The decision of a validation that passed (shared and frozen: they are all alike). */
 function admitted(index: number): PolicyDecision {
   let d = ADMITTED[index];
-  if (!d) ADMITTED[index] = d = Object.freeze({ action: "admit", evaluation: "admit", message: "", index }) as PolicyDecision;
+  if (!d) ADMITTED[index] = d = Object.freeze(decision("admit", "admit", "", undefined, index));
   return d;
 }
 
@@ -173,22 +179,39 @@ function decide(
   messages: readonly (ExprOutcome | undefined)[] | undefined,
   errorAction: PolicyDecision["action"],
 ): PolicyDecision {
-  if (!check.ok) return { action: errorAction, evaluation: "error", message: check.error, index };
-  if (!messages) return { action: errorAction, evaluation: "error", message: `failed messageExpression: ${OUT_OF_BUDGET}`, index };
+  if (!check.ok) return decision(errorAction, "error", check.error, undefined, index);
+  if (!messages) return decision(errorAction, "error", `failed messageExpression: ${OUT_OF_BUDGET}`, undefined, index);
   if (check.value === true) return admitted(index);
-  return { action: "deny", evaluation: "deny", message: denyMessage(v, messages[index]), reason: v.reason ?? "Invalid", index };
+  return decision("deny", "deny", denyMessage(v, messages[index]), v.reason ?? "Invalid", index);
 }
+
+/** Every decision in one shape (`reason` present, undefined unless a denial). */
+const decision = (
+  action: PolicyDecision["action"],
+  evaluation: PolicyDecision["evaluation"],
+  message: string,
+  reason: string | undefined,
+  index: number,
+): PolicyDecision => ({ action, evaluation, message, reason, index });
 
 /** The messageExpression's string (trimmed, ≤5 KiB, one line), else `message`, else "failed expression: …". */
 function denyMessage(v: Validation, m: ExprOutcome | undefined): string {
   let message = "";
   if (m?.ok && typeof m.value === "string") {
     message = m.value.trim();
-    if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES || message.includes("\n")) message = "";
+    if (tooLong(message) || message.includes("\n")) message = "";
   }
   if (message === "" && v.message) message = v.message.trim();
   if (message === "") message = `failed expression: ${v.expression.trim()}`;
   return message;
+}
+
+/** Whether the UTF-8 encoding of `s` exceeds MAX_MESSAGE_BYTES; measured only when its length does not decide
+ *  (a UTF-16 unit takes 1 to 3 bytes, a surrogate pair 4). */
+function tooLong(s: string): boolean {
+  if (s.length * 3 <= MAX_MESSAGE_BYTES) return false;
+  if (s.length > MAX_MESSAGE_BYTES) return true;
+  return Buffer.byteLength(s, "utf8") > MAX_MESSAGE_BYTES;
 }
 
 function auditResults(

@@ -22,7 +22,7 @@ interface StoredOutcome extends VariableOutcome {
   /** Whether the evaluation ran (and is charged and observed); compile and internal errors cost nothing. */
   charged: boolean;
   cost: number;
-  /** Indices of the variables the evaluation read, in order (repeats included). */
+  /** Indices of the variables the evaluation read, in the order of their first reads. */
   reads: number[];
 }
 
@@ -116,7 +116,9 @@ export class LazyVariables extends CelMap {
     if (typeof key !== "string") return undefined;
     const i = this.layout.index.get(key);
     if (i === undefined) return undefined;
-    this.reads?.push(i);
+    // (a repeated read is recorded once: replaying it again would find it done)
+    const reads = this.reads;
+    if (reads !== undefined && reads.indexOf(i) < 0) reads.push(i);
     const slot = this.done[i] ?? this.resolve(i);
     if (slot.error) throw slot.error;
     return slot.value;
@@ -160,23 +162,25 @@ export class LazyVariables extends CelMap {
 
   /** variableAccessor.Callback: compile errors cost nothing; an evaluation is charged even when it fails. */
   private evaluate(def: CompiledVariable, index: number, reads: number[] = NO_READS): StoredOutcome {
-    const name = JSON.stringify(def.name);
     if (!def.compiled.ok) {
-      return outcome(undefined, new CelError(`composited variable ${name} fails to compile: ${def.compiled.error}`), false, 0, reads);
+      return outcome(undefined, new CelError(`composited variable ${quoted(def)} fails to compile: ${def.compiled.error}`), false, 0, reads);
     }
     let r: ReturnType<typeof def.compiled.program.evaluate>;
     try {
       r = def.compiled.program.evaluate(this.activation());
     } catch (e) {
-      return outcome(undefined, new CelError(`composited variable ${name} fails to evaluate: ${internalError(e)}`), false, 0, reads);
+      return outcome(undefined, new CelError(`composited variable ${quoted(def)} fails to evaluate: ${internalError(e)}`), false, 0, reads);
     }
     this.charge(index, r.cost);
     if (r.ok) return outcome(r.value, undefined, true, r.cost, reads);
-    return outcome(undefined, new CelError(`composited variable ${name} fails to evaluate: ${r.error.message}`), true, r.cost, reads);
+    return outcome(undefined, new CelError(`composited variable ${quoted(def)} fails to evaluate: ${r.error.message}`), true, r.cost, reads);
   }
 }
 
 const NO_READS: number[] = [];
+
+/** A variable's name as the error texts quote it. */
+const quoted = (def: CompiledVariable): string => JSON.stringify(def.name);
 
 /** One shape for every outcome. */
 const outcome = (value: Value | undefined, error: CelError | undefined, charged: boolean, cost: number, reads: number[]): StoredOutcome => ({

@@ -12,11 +12,13 @@ import {
   type CallCostRule,
   type CostInput,
 } from "../cost.js";
+import { knownCodePoints } from "../stdlib/sizes.js";
 import { CelMap, Opaque } from "../values.js";
 import { FormatValue } from "./format.js";
 
-/** The estimator's actualSize: sized values only, everything else (optionals included) is 1. */
-const size = (v: CostInput): number => sizeOf(v) ?? 1;
+/** The estimator's actualSize: sized values only, everything else (optionals included) is 1. A string the
+ *  interpreter has just counted is not scanned again. */
+const size = (v: CostInput): number => (typeof v === "string" ? (knownCodePoints(v) ?? sizeOf(v)!) : (sizeOf(v) ?? 1));
 
 /** ⌈size · 0.2⌉: a traversal plus the construction of the result. */
 const doubleTraversal = (n: number): number => Math.ceil(n * 2 * STRING_TRAVERSAL_COST_FACTOR);

@@ -174,23 +174,33 @@ export type Compiled =
  * CompileCELExpression of compile.go: compile `source` in `env` and check the result type against `returnTypes`
  * (dyn is accepted, as is any type when returnTypes is empty).
  */
-/** Compiled expressions per environment (environments are shared by their options, see admissionEnv): a policy
- *  and the MutatingAdmissionPolicy beside it often declare the same variables, and the output check compiles both. */
-let compiled = new WeakMap<Env, Map<string, Compiled>>();
+/**
+ * Compiled expressions per environment (environments are shared by their options, see admissionEnv): a policy and
+ * the MutatingAdmissionPolicy beside it often declare the same variables, and the output check compiles both. The
+ * memo hangs on the environment object itself: a WeakMap keyed by the environment, whose compiled programs hold that
+ * environment, made ephemeron chains that V8's major GC walks again and again (a long process slowed 20-fold).
+ */
+const MEMO = Symbol("compiled expressions");
+type MemoEnv = Env & { [MEMO]?: Map<string, Compiled>; };
 const MAX_COMPILED_PER_ENV = 2048;
+let generation = 0;
+const GENERATION = Symbol("memo generation");
 
 /** Drop every remembered compilation (the bench measures compile time from cold). */
 export function forgetCompiledExpressions(): void {
-  compiled = new WeakMap();
+  generation++;
 }
 
 export function compileAdmission(env: Env, source: string, returnTypes: readonly CelType[] = []): Compiled {
   const key = returnTypes.length ? `${returnTypes.map(typeToString).join("|")}\u0000${source}` : source;
-  let memo = compiled.get(env);
+  const holder = env as MemoEnv & { [GENERATION]?: number };
+  let memo = holder[MEMO];
+  if (memo && holder[GENERATION] !== generation) memo.clear();
   const hit = memo?.get(key);
   if (hit) return hit;
   const out = compileUncached(env, source, returnTypes);
-  if (!memo) compiled.set(env, (memo = new Map()));
+  if (!memo) holder[MEMO] = memo = new Map();
+  holder[GENERATION] = generation;
   if (memo.size >= MAX_COMPILED_PER_ENV) memo.clear();
   memo.set(key, out);
   return out;

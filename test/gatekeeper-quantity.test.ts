@@ -46,6 +46,12 @@ function verdicts(src: GatekeeperSource[], mode: Mode, object: KObject): { sourc
 
 const MODES: Mode[] = ["inline", "constraint"];
 
+/** `sources(…)` read on first use (describe bodies run at collection, also where the corpus is missing). */
+function lazySources(...args: Parameters<typeof sources>): () => GatekeeperSource[] {
+  let got: GatekeeperSource[] | undefined;
+  return () => (got ??= sources(...args));
+}
+
 // container values (a limit or a request) against the parameters of the sample constraints; every row: the VAP
 // decides as the Rego engine does
 const CPU_VALUES: unknown[] = ["100m", "200m", "201m", "0.1", "0.2", "0.25", "1", "1.5", "2", 0, 0.1, 1, "", "m", "abc", "1.2.3", "1e3", "1e-1", ".5", "5.", "1mm", "m1", "0x10m", "+100m", "-1", "1Gi", null, true, [], {}];
@@ -53,29 +59,29 @@ const MEMORY_VALUES: unknown[] = ["1Gi", "1024Mi", "1025Mi", "1G", "2Gi", "0.5Gi
 
 describe.skipIf(!haveCorpus("gatekeeper-quantity", "gatekeeper/general/containerlimits/template.yaml"))("quantity templates: the VAP decides as the Rego engine on edge-case values", () => {
   describe.each(MODES)("--params %s", (mode) => {
-    const limits = sources("containerlimits", "K8sContainerLimits", { cpu: "200m", memory: "1Gi" });
+    const limits = lazySources("containerlimits", "K8sContainerLimits", { cpu: "200m", memory: "1Gi" });
     it.each(CPU_VALUES.map((cpu) => [JSON.stringify(cpu), cpu]))("containerlimits, cpu limit %s", (_, cpu) => {
-      const { source, vap } = verdicts(limits, mode, pod({ limits: { cpu, memory: "1Gi" } }));
+      const { source, vap } = verdicts(limits(), mode, pod({ limits: { cpu, memory: "1Gi" } }));
       expect(vap).toBe(source);
     });
     it.each(MEMORY_VALUES.map((memory) => [JSON.stringify(memory), memory]))("containerlimits, memory limit %s", (_, memory) => {
-      const { source, vap } = verdicts(limits, mode, pod({ limits: { cpu: "100m", memory } }));
+      const { source, vap } = verdicts(limits(), mode, pod({ limits: { cpu: "100m", memory } }));
       expect(vap).toBe(source);
     });
 
-    const requests = sources("containerrequests", "K8sContainerRequests", { cpu: "1", memory: "2Gi" });
+    const requests = lazySources("containerrequests", "K8sContainerRequests", { cpu: "1", memory: "2Gi" });
     it.each(CPU_VALUES.map((cpu) => [JSON.stringify(cpu), cpu]))("containerrequests, cpu request %s", (_, cpu) => {
-      const { source, vap } = verdicts(requests, mode, pod({ requests: { cpu, memory: "1Gi" } }));
+      const { source, vap } = verdicts(requests(), mode, pod({ requests: { cpu, memory: "1Gi" } }));
       expect(vap).toBe(source);
     });
 
-    const storage = sources("ephemeralstoragelimit", "K8sContainerEphemeralStorageLimit", { "ephemeral-storage": "500Mi" });
+    const storage = lazySources("ephemeralstoragelimit", "K8sContainerEphemeralStorageLimit", { "ephemeral-storage": "500Mi" });
     it.each(MEMORY_VALUES.map((value) => [JSON.stringify(value), value]))("ephemeralstoragelimit, limit %s", (_, value) => {
-      const { source, vap } = verdicts(storage, mode, pod({ limits: { "ephemeral-storage": value } }));
+      const { source, vap } = verdicts(storage(), mode, pod({ limits: { "ephemeral-storage": value } }));
       expect(vap).toBe(source);
     });
 
-    const ratios = sources("containerresourceratios", "K8sContainerRatios", { ratio: "2", cpuRatio: "4" });
+    const ratios = lazySources("containerresourceratios", "K8sContainerRatios", { ratio: "2", cpuRatio: "4" });
     it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
       ["within both ratios", { cpu: "400m", memory: "2Gi" }, { cpu: "100m", memory: "1Gi" }],
       ["cpu over its ratio", { cpu: "401m", memory: "2Gi" }, { cpu: "100m", memory: "1Gi" }],
@@ -85,7 +91,7 @@ describe.skipIf(!haveCorpus("gatekeeper-quantity", "gatekeeper/general/container
       ["an empty request", { cpu: "1", memory: "1Gi" }, { cpu: "", memory: "" }],
       ["no requests", { cpu: "1", memory: "1Gi" }, {}],
     ])("containerresourceratios, %s", (_, limit, request) => {
-      const { source, vap } = verdicts(ratios, mode, pod({ limits: limit, requests: request }));
+      const { source, vap } = verdicts(ratios(), mode, pod({ limits: limit, requests: request }));
       expect(vap).toBe(source);
     });
 
@@ -93,7 +99,7 @@ describe.skipIf(!haveCorpus("gatekeeper-quantity", "gatekeeper/general/container
       ["no resources", {}],
       ["no limits", { requests: { cpu: "1" } }],
     ])("containerlimits, %s", (_, resources) => {
-      const { source, vap } = verdicts(limits, mode, { ...pod(undefined), spec: { containers: [{ name: "c", image: "nginx", ...resources }] } });
+      const { source, vap } = verdicts(limits(), mode, { ...pod(undefined), spec: { containers: [{ name: "c", image: "nginx", ...resources }] } });
       expect(vap).toBe(source);
     });
   });

@@ -188,7 +188,6 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
   const name = "name" in root ? root.name : "";
   const decl = "name" in root ? root.decl : undefined;
   if (fields.length === 0 && slot >= 0) return slotEv(slot, init, rootCharge);
-  const n = fields.length;
   if (slot >= 0 && !init) {
     // a comprehension variable's fields (`c.name`): the same steps, the slot read in place
     return (_a, f) => {
@@ -197,15 +196,7 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
         return walkFields(f.slots[slot] as Value, fields, 0, f);
       }
       f.cost += rootCharge;
-      let v = f.slots[slot] as Value;
-      for (let i = 0; i < n; i++) {
-        if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
-        f.cost++;
-        const w = v.get(fields[i]!);
-        if (w === undefined) throw noSuchKey(fields[i]!);
-        v = w;
-      }
-      return v;
+      return plainFields(f.slots[slot] as Value, fields, f);
     };
   }
   if (slot < 0) {
@@ -216,15 +207,7 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
         return walkFields(lookup(a, name, decl), fields, 0, f);
       }
       f.cost += rootCharge;
-      let v = lookup(a, name, decl);
-      for (let i = 0; i < n; i++) {
-        if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
-        f.cost++;
-        const w = v.get(fields[i]!);
-        if (w === undefined) throw noSuchKey(fields[i]!);
-        v = w;
-      }
-      return v;
+      return plainFields(lookup(a, name, decl), fields, f);
     };
   }
   const rootValue = (a: Activation, f: Frame): Value =>
@@ -235,15 +218,7 @@ function pathEv(path: FieldPath, rootCharge: 0 | 1): Ev {
       return walkFields(rootValue(a, f), fields, 0, f);
     }
     f.cost += rootCharge;
-    let v = rootValue(a, f);
-    for (let i = 0; i < n; i++) {
-      if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
-      f.cost++;
-      const w = v.get(fields[i]!);
-      if (w === undefined) throw noSuchKey(fields[i]!);
-      v = w;
-    }
-    return v;
+    return plainFields(rootValue(a, f), fields, f);
   };
 }
 
@@ -280,6 +255,20 @@ function accumulator(f: Frame, slot: number, init: Ev, a: Activation): Value {
 }
 
 /** The fields of a path from `start` on, each step charged (and checked) on its own. */
+/** The fields of plain maps, one unit each, charged without a check (the caller saw the limit out of reach); the
+ *  first value that is not a plain map continues in walkFields. */
+function plainFields(start: Value, fields: readonly string[], f: Frame): Value {
+  let v = start;
+  for (let i = 0; i < fields.length; i++) {
+    if (!(v instanceof CelMap) || v.constructor !== CelMap) return walkFields(v, fields, i, f);
+    f.cost++;
+    const w = v.get(fields[i]!);
+    if (w === undefined) throw noSuchKey(fields[i]!);
+    v = w;
+  }
+  return v;
+}
+
 function walkFields(v: Value, fields: readonly string[], start: number, f: Frame): Value {
   for (let i = start; i < fields.length; i++) {
     const field = fields[i]!;

@@ -14,7 +14,7 @@ import { constantIdent, evalAttribute, isAttribute, planAttribute, qualifiedName
 import { planEquality, planFunctionCall, planNotStrictlyFalse, planOptionalOr } from "./interp-calls.js";
 import type { Overload } from "./registry.js";
 import { buildMap, formatKey } from "./stdlib/ops.js";
-import { celKeyedEntries, CelError, CelMap, Optional, typeName, type Value } from "./values.js";
+import { CelError, CelMap, Optional, typeName, type Value } from "./values.js";
 
 /** The outcome of one evaluation with its runtime cost (cel-go EvalDetails.ActualCost). */
 export type Evaluation =
@@ -292,9 +292,9 @@ class Planner implements PlanContext {
           if (!step(a, f)) break;
         }
       } else if (r instanceof CelMap) {
-        const raw = celKeyedEntries(r);
-        if (raw !== undefined) {
+        if (r.constructor === CelMap && rawKeysAreCel(r)) {
           // a plain map without int keys (JSON objects): iterated directly, no generator, no key conversion
+          const raw = r.rawEntries();
           if (two) {
             for (const [k, v] of raw) {
               f.slots[itSlot] = k;
@@ -377,16 +377,15 @@ class Planner implements PlanContext {
           acc = step(acc, a, f);
         }
       } else if (r instanceof CelMap) {
-        const raw = celKeyedEntries(r);
-        if (!two && raw !== undefined) {
-          for (const k of raw.keys()) {
+        if (!two && r.constructor === CelMap && rawKeysAreCel(r)) {
+          for (const k of r.rawEntries().keys()) {
             for (let u = 0; u < units; u++) charge(f, 1);
             if (acc === absorbing) break;
             f.slots[itSlot] = k;
             acc = step(acc, a, f);
           }
         } else {
-          for (const [k, v] of raw ?? r.entries()) {
+          for (const [k, v] of r.constructor === CelMap && rawKeysAreCel(r) ? r.rawEntries() : r.entries()) {
             for (let u = 0; u < units; u++) charge(f, 1);
             if (acc === absorbing) break;
             f.slots[itSlot] = k;
@@ -489,7 +488,7 @@ class Planner implements PlanContext {
           else (out ??= new Array<Value>(n - i))[k++] = s;
         }
       } else if (r instanceof CelMap) {
-        const keys = celKeyedEntries(r)?.keys() ?? mapKeys(r);
+        const keys = r.constructor === CelMap && rawKeysAreCel(r) ? r.rawEntries().keys() : mapKeys(r);
         let left = r.size;
         for (const key of keys) {
           f.slots[itSlot] = key;
@@ -552,6 +551,13 @@ function mentions(e: Expr, name: string): boolean {
       return mentions(e.loopCondition, name) || mentions(e.loopStep, name);
     }
   }
+}
+
+/** Whether a map has no int/uint keys: then its raw keys are its CEL keys (a uint key is stored as a bigint and
+ *  only the map knows to give it back as a uint). */
+function rawKeysAreCel(m: CelMap): boolean {
+  for (const k of m.rawEntries().keys()) if (typeof k === "bigint") return false;
+  return true;
 }
 
 /** One iteration: only a definite `false` condition stops the loop (errors keep iterating, as cel-go); a failing

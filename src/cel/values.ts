@@ -61,94 +61,37 @@ export type MapKey = string | bigint | boolean;
 /**
  * A CEL map. Keys are stored as JS primitives: string, bigint (int and uint keys), boolean.
  * uint keys are remembered in `uintKeys` so iteration can give them back as CelUint.
- * A map made by CelMap.ofJSON converts the entries of its JSON object as they are read (fromJSONLazy).
  * Subclasses may compute entries lazily (e.g. VAP `variables`).
  */
 export class CelMap {
-  /** The JSON object whose entries are not all converted yet (ofJSON), else undefined. */
-  private src: Record<string, unknown> | undefined;
-  private keep: KeepNulls | undefined;
-
   constructor(
-    protected m: Map<MapKey, Value> = new Map(),
+    protected readonly m: Map<MapKey, Value> = new Map(),
     protected readonly uintKeys?: ReadonlySet<bigint>,
   ) {}
-
-  /**
-   * The map of a JSON object, each entry converted on its first read as fromJSON converts it (nulls dropped unless
-   * `keep` keeps them, objects again such maps): an admission converts only what its expressions read, and no entry
-   * table is allocated before the first read. Reading all of it (size, iteration, raw entries) converts the rest, in
-   * the object's key order. The object must not change while the map lives.
-   */
-  static ofJSON(src: Record<string, unknown>, keep?: KeepNulls): CelMap {
-    const map = new CelMap(NO_ENTRIES);
-    map.src = src;
-    map.keep = keep;
-    return map;
-  }
-
   get size(): number {
-    return this.src === undefined ? this.m.size : this.whole().size;
+    return this.m.size;
   }
   /** Entry for a normalized key, or undefined when absent. */
   get(key: MapKey): Value | undefined {
-    const v = this.m.get(key);
-    return v !== undefined || this.src === undefined ? v : this.read(key);
+    return this.m.get(key);
   }
   has(key: MapKey): boolean {
-    return this.m.has(key) || (this.src !== undefined && this.read(key) !== undefined);
+    return this.m.has(key);
   }
   /** Keys as CEL values, in insertion order. */
   *keys(): IterableIterator<Value> {
-    for (const k of this.whole().keys()) yield this.keyValue(k);
+    for (const k of this.m.keys()) yield this.keyValue(k);
   }
   *entries(): IterableIterator<[Value, Value]> {
-    for (const [k, v] of this.whole()) yield [this.keyValue(k), v];
+    for (const [k, v] of this.m) yield [this.keyValue(k), v];
   }
   protected keyValue(k: MapKey): Value {
     return typeof k === "bigint" && this.uintKeys?.has(k) ? new CelUint(k) : k;
   }
   /** Raw access for fast paths (JSON-shaped maps with string keys). */
   rawEntries(): ReadonlyMap<MapKey, Value> {
-    return this.whole();
+    return this.m;
   }
-
-  /** An entry of `src` not read before: converted and kept; undefined when there is none. */
-  private read(key: MapKey): Value | undefined {
-    const src = this.src!;
-    // own enumerable keys only, as the whole conversion's for-in with hasOwn reads them
-    if (typeof key !== "string" || !isEnumerable.call(src, key)) return undefined;
-    const v = this.convertEntry(key, src[key]);
-    if (v !== undefined) {
-      if (this.m === NO_ENTRIES) this.m = new Map();
-      this.m.set(key, v);
-    }
-    return v;
-  }
-
-  private convertEntry(key: string, x: unknown): Value | undefined {
-    if (x === null || x === undefined) return x === null && this.keep?.get(key)?.keepNull ? null : undefined;
-    if (typeof x === "string") return x;
-    return typeof x === "object" && !Array.isArray(x) ? CelMap.ofJSON(x as Record<string, unknown>, this.keep?.get(key)?.below) : fromJSONLazy(x);
-  }
-
-  /** Every entry, those of `src` converted in its key order (entries read before keep their values). */
-  private whole(): Map<MapKey, Value> {
-    const src = this.src;
-    if (src === undefined) return this.m;
-    const read = this.m;
-    const m = new Map<MapKey, Value>();
-    for (const k in src) {
-      if (!hasOwn.call(src, k)) continue;
-      const v = read.get(k) ?? this.convertEntry(k, src[k]);
-      if (v !== undefined) m.set(k, v);
-    }
-    this.m = m;
-    this.src = undefined;
-    this.keep = undefined;
-    return m;
-  }
-
   /** Build from [key, value] pairs of CEL values; throws CelError on an invalid key type. Later duplicates: error raised by caller. */
   static fromEntries(entries: Iterable<[Value, Value]>): CelMap {
     const m = new Map<MapKey, Value>();
@@ -161,13 +104,6 @@ export class CelMap {
     return new CelMap(m, uk);
   }
 }
-
-/** The entry table of a JSON map before its first read (never written: a read allocates the map's own). */
-const NO_ENTRIES: Map<MapKey, Value> = new Map();
-
-/** Nulls kept below a JSON object (the non-omitempty nilable fields of built-in kinds): per key, whether its null
- *  stays a present null, and the rule of the object below it. */
-export type KeepNulls = ReadonlyMap<string, { readonly keepNull: boolean; readonly below?: KeepNulls }>;
 
 export type Value =
   | boolean
@@ -272,7 +208,6 @@ function jsonList(a: readonly unknown[]): Value[] {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
-const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 function jsonMap(o: Record<string, unknown>): CelMap {
   const m = new Map<MapKey, Value>();
@@ -283,28 +218,6 @@ function jsonMap(o: Record<string, unknown>): CelMap {
     m.set(k, typeof x === "string" ? x : fromJSON(x)); // (strings, most leaves, without the call)
   }
   return new CelMap(m);
-}
-
-/** fromJSON, with every object a CelMap.ofJSON (converted as it is read; `keep` applies to a top-level object). */
-export function fromJSONLazy(v: unknown, keep?: KeepNulls): Value {
-  if (v === null || typeof v !== "object") return fromJSON(v);
-  if (!Array.isArray(v)) return CelMap.ofJSON(v as Record<string, unknown>, keep);
-  const n = v.length;
-  const out = new Array<Value>(n);
-  for (let i = 0; i < n; i++) {
-    const x: unknown = v[i];
-    out[i] = typeof x === "string" ? x : fromJSONLazy(x);
-  }
-  return out;
-}
-
-/** The raw entries of a plain map whose raw keys are its CEL keys (JSON-shaped maps: no int/uint keys), for direct
- *  iteration; undefined for any other map (iterate its entries()). */
-export function celKeyedEntries(m: CelMap): ReadonlyMap<MapKey, Value> | undefined {
-  if (m.constructor !== CelMap) return undefined;
-  const raw = m.rawEntries();
-  for (const k of raw.keys()) if (typeof k === "bigint") return undefined;
-  return raw;
 }
 
 /** CEL → JSON-compatible JS (for reports and for comparing with cel-go's recorded values). int/uint become numbers when safe, else strings. */

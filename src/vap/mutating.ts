@@ -26,7 +26,7 @@ import { authorizerValues, collectParams as collectValidatingParams, LazyVariabl
 import { applyJsonPatch, type JsonPatchOp } from "./jsonpatch.js";
 import { gvkString, kindRegistry, type KindRegistry } from "./kinds.js";
 import { matches, type MatchContext } from "./match.js";
-import { objectToCelNow } from "./objects.js";
+import { objectToCel } from "./objects.js";
 import type {
   AdmissionRequest,
   FailurePolicy,
@@ -437,8 +437,8 @@ function invocations(c: Context, st: PassState, record: boolean): Invocation[] {
 function baseActivation(c: Context, inv: Invocation, object: KObject | null): Activation {
   const req: AdmissionRequest = { ...c.req, object };
   return {
-    object: objectToCelNow(object),
-    oldObject: objectToCelNow(c.req.oldObject),
+    object: objectToCel(object),
+    oldObject: objectToCel(c.req.oldObject),
     request: requestValue(req, inv.matched),
     namespaceObject: c.nsVal,
     ...(inv.cp.hasParams ? { params: inv.param ? fromJSON(inv.param) : null } : {}),

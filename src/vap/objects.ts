@@ -1,10 +1,9 @@
 // Request objects as CEL sees them. The API server decodes built-in kinds into Go structs and converts them back
 // with ToUnstructured: an explicit JSON null disappears when the Go field is `omitempty` but stays a present null
 // when it is not (e.g. ClusterRole `rules`, json:"rules"). fromJSON drops every null; this module keeps the nulls
-// of the known non-omitempty nilable fields of built-in kinds. The validating engine's objects are CelMap.ofJSON maps, converted
-// as its expressions read them. An ObjectCache lets a caller that judges the same objects in several admissions (a
-// replay run: MAP stage, then VAP engine) convert each of them once.
-import { CelMap, fromJSON, fromJSONLazy, type KeepNulls, type MapKey, type Value } from "../cel/values.js";
+// of the known non-omitempty nilable fields of built-in kinds. An ObjectCache lets a caller that judges the same
+// objects in several admissions (a replay run: MAP stage, then VAP engine) convert each of them once.
+import { CelMap, fromJSON, type MapKey, type Value } from "../cel/values.js";
 import type { KObject } from "./types.js";
 
 /** How a key under some path is treated: descended into (some kept path lies below it) and/or its null kept. */
@@ -81,40 +80,17 @@ const groupOf = (apiVersion: string | undefined): string => {
   return i < 0 ? "" : av.slice(0, i);
 };
 
-/** `object` / `oldObject` as the validating plugin binds them (null when absent), converted as the expressions read
- *  it (CelMap.ofJSON). Converted anew on every call (callers may change their objects between admissions, never during
- *  one); pass an ObjectCache to convert an object once per replay run. */
+/** `object` / `oldObject` as the validating plugin binds them (null when absent). Converted anew on every call
+ *  (callers may mutate their objects between admissions); pass an ObjectCache to convert an object once. */
 export function objectToCel(obj: KObject | null | undefined, cache?: ObjectCache): Value {
   if (!obj) return null;
   return cache ? cache.convert(obj) : convertObject(obj);
 }
 
-/** objectToCel converted whole at once, for a caller that changes the object while the value may still be read. */
-export function objectToCelNow(obj: KObject | null | undefined): Value {
-  if (!obj) return null;
-  const paths = NON_OMITEMPTY.get(kindKey(obj));
+function convertObject(obj: KObject): Value {
+  const paths = NON_OMITEMPTY.get(`${groupOf(obj.apiVersion)}/${obj.kind ?? ""}`);
   return paths ? keeping(obj, paths, "") : fromJSON(obj);
 }
-
-const kindKey = (obj: KObject): string => `${groupOf(obj.apiVersion)}/${obj.kind ?? ""}`;
-
-function convertObject(obj: KObject): Value {
-  return fromJSONLazy(obj, NON_OMITEMPTY_TREES.get(kindKey(obj)));
-}
-
-/** A KeepPaths as the tree CelMap.ofJSON follows: each key's null rule and, where a kept path lies below, its node. */
-function keepTree(paths: KeepPaths, at = ""): KeepNulls | undefined {
-  const rules = paths.get(at);
-  if (!rules) return undefined;
-  const node = new Map<string, { keepNull: boolean; below?: KeepNulls }>();
-  for (const [k, rule] of rules) {
-    const below = rule.descend ? keepTree(paths, at ? `${at}.${k}` : k) : undefined;
-    node.set(k, below ? { keepNull: rule.keepNull, below } : { keepNull: rule.keepNull });
-  }
-  return node;
-}
-
-const NON_OMITEMPTY_TREES: ReadonlyMap<string, KeepNulls | undefined> = new Map([...NON_OMITEMPTY].map(([k, v]) => [k, keepTree(v)]));
 
 /**
  * Converted objects by identity, for a caller that promises not to mutate them while the cache lives (one replay

@@ -118,6 +118,25 @@ describe("object conversion", () => {
     expect(canon(objectToCel(cm))).toEqual({ map: [["apiVersion", "v1"], ["kind", "ConfigMap"], ["spec", { map: [] }]] });
   });
 
+  it("objectToCel gives the reference keeping conversion, with and without kept nulls present", () => {
+    const keeps: Record<string, string[]> = { "v1/Pod": ["spec.containers"], "rbac.authorization.k8s.io/v1/ClusterRole": ["rules"], "discovery.k8s.io/v1/EndpointSlice": ["endpoints"] };
+    const valueArb = fc.oneof(fc.constant(null), jsonArb);
+    const objects = fc.record({
+      apiVersion: fc.constantFrom("v1", "rbac.authorization.k8s.io/v1", "discovery.k8s.io/v1"),
+      kind: fc.constantFrom("Pod", "ClusterRole", "EndpointSlice", "ConfigMap"),
+      spec: fc.oneof(valueArb, fc.record({ containers: valueArb, b: valueArb }, { requiredKeys: [] })),
+      rules: valueArb,
+      endpoints: valueArb,
+    }, { requiredKeys: ["apiVersion", "kind"] });
+    fc.assert(
+      fc.property(objects, (o) => {
+        const keep = new Set(keeps[`${o.apiVersion}/${o.kind}`] ?? []);
+        expect(canon(objectToCel(o as unknown as KObject))).toEqual(canon(referenceKeeping(o, keep)));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
   it("an ObjectCache converts an object once and gives what objectToCel gives", () => {
     const cache = new ObjectCache();
     const pod: KObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: null } as unknown as Record<string, unknown> };

@@ -89,7 +89,21 @@ export function objectToCel(obj: KObject | null | undefined, cache?: ObjectCache
 
 function convertObject(obj: KObject): Value {
   const paths = NON_OMITEMPTY.get(`${groupOf(obj.apiVersion)}/${obj.kind ?? ""}`);
-  return paths ? keeping(obj, paths, "") : fromJSON(obj);
+  return paths && keptNullIn(obj, paths, "") ? keeping(obj, paths, "") : fromJSON(obj);
+}
+
+/** Whether `v` (at path `at`) holds a null that `keeping` keeps: without one, keeping gives what fromJSON gives (it
+ *  descends along the same keys and drops every other null), so the common object takes fromJSON's faster path. */
+function keptNullIn(v: unknown, paths: KeepPaths, at: string): boolean {
+  const rules = paths.get(at);
+  if (!rules || v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  for (const [k, rule] of rules) {
+    if (!hasOwn.call(o, k)) continue;
+    const x = o[k];
+    if (x === null ? rule.keepNull : rule.descend && keptNullIn(x, paths, at ? `${at}.${k}` : k)) return true;
+  }
+  return false;
 }
 
 /**

@@ -81,7 +81,7 @@ describe("migrate review (temporary git repository)", () => {
     expect(md.startsWith(`${REVIEW_MARKER}\n`)).toBe(true);
     expect(md).toContain(`### ✏️ \`${POLICY}\` (changed, **regression**)`);
     expect(md).toContain("```diff\n");
-    expect(md).toContain("-    - name: hostIPCOk\n");
+    expect(md).toContain("-    - name: noHostIPC\n");
     expect(md).toContain("| equivalence | agree | **differ** |");
     expect(md).toContain("| replay | 4/4 agree | 3/4 agree, 1 failed |");
     expect(md).toMatch(/- disallow-host-namespaces CREATE \S+bad-deployment: kyverno pass, VAP admit/);
@@ -98,7 +98,7 @@ describe("migrate review (temporary git repository)", () => {
     expect(validateJson(REVIEW_SCHEMA, json)).toEqual([]);
     expect(json.head.commit).toBe(git("rev-parse", "regress").trim());
     expect(json.policies.map((p) => [p.path, p.change, p.equivalence.base, p.equivalence.head, p.converter])).toEqual([[POLICY, "changed", "agree", "differ", "kyverno"]]);
-    expect(json.policies[0]!.diff).toContain("-    - name: hostIPCOk\n");
+    expect(json.policies[0]!.diff).toContain("-    - name: noHostIPC\n");
     expect(json.policies[0]!.diff).not.toContain(tmpdir());
 
     const junit = readFileSync(f("xml"), "utf8");

@@ -404,7 +404,8 @@ describe("emitted CEL", () => {
   it("reads as a quantifier over the list", () => {
     const low = lower([fe({ list: containers, ...denyIf("{{ element.image }}", "Equals", "k8s.gcr.io/*") })]);
     const cel = compile(P.not(low.fails)).cel;
-    expect(cel).toContain("!object.?spec.?containers.orValue([]).exists(el0,");
+    // `!list.exists(el0, p)` reads as `list.all(el0, !p)` (src/emit/simplify.ts pushNot)
+    expect(cel).toContain("object.?spec.?containers.orValue([]).all(el0,");
     expect(cel).toContain("el0.image.startsWith('k8s.gcr.io/')");
   });
 });

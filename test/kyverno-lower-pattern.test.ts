@@ -270,7 +270,9 @@ describe("maps, lists and anchors", () => {
     ["array all dropped", { spec: { containers: [{ "(name)": "a", image: "x" }] } }, pod({ containers: [{ name: "b", image: "y" }] }), "skip"],
     ["array some dropped", { spec: { containers: [{ "(name)": "a", image: "x" }] } }, pod({ containers: [{ name: "b", image: "y" }, { name: "a", image: "x" }] }), "pass"],
     ["array dropped + fail", { spec: { containers: [{ "(name)": "a", image: "x" }] } }, pod({ containers: [{ name: "b", image: "y" }, { name: "a", image: "z" }] }), "fail"],
-    ["array of maps vs scalar list", { spec: { containers: [{ name: "a" }] } }, pod({ containers: ["a"] }), "fail"],
+    // a custom resource: a Pod's containers are maps (the API server validates that before admission, and the
+    // emitter relies on it, src/emit/schema.ts), so the case is only possible where the schema is not built in
+    ["array of maps vs scalar list", { spec: { containers: [{ name: "a" }] } }, { apiVersion: "example.com/v1", kind: "Widget", ...pod({ containers: ["a"] }) }, "fail"],
     // arrays of scalars: every element
     ["scalar list all", { spec: { accessModes: ["ReadWriteOncePod"] } }, pod({ accessModes: ["ReadWriteOncePod"] }), "pass"],
     ["scalar list one bad", { spec: { accessModes: ["ReadWriteOncePod"] } }, pod({ accessModes: ["ReadWriteOncePod", "ReadWriteOnce"] }), "fail"],

@@ -9,6 +9,7 @@
 // Names: `cpol-<name>` for a ClusterPolicy, `pol-<namespace>-<name>` for a Policy (as Kyverno's own generator),
 // binding `<name>-binding`. Enforce → [Deny], Audit → [Audit, Warn]; `actions` overrides.
 import { context, emitRules, envFor, lowerPred, simplify, unparse, type ValidationOut, type VapParts } from "../../src/emit/index.js";
+import { POD_TEMPLATE, union, type Ty } from "../../src/emit/schema.js";
 import { P, V, path, root, type Gap, type Path, type Match, type KindMatch as MatchKind, type Operation, type Pred, type Rule, type Val } from "../../src/ir/model.js";
 import type { CommonConvertOptions, ConvertResult, ReportGap } from "../../src/convert/types.js";
 import { buildVap, buildVapBinding, type ParamRefSpec, type ValidationAction } from "../../src/vap/build.js";
@@ -633,8 +634,15 @@ function convertClusterPolicy(p: ClusterPolicy, opts: KyvernoConvertOptions): Co
         ...(reads(POD) ? [{ name: POD, value: podValue(podForms) }] : []),
         ...(reads(OLD_POD) ? [{ name: OLD_POD, value: podValue(podForms, "oldObject") }] : []),
       ];
-      // the pod (a Pod, or the template of a built-in controller) is a map whenever it has a value
-      parts = emitRules(g.rules, match, { targetVersion: target, ...(variables.length ? { variables } : {}), ...(reads(POD) ? { mapVariables: [POD] } : {}) });
+      // the pod (a Pod, or the template of a built-in controller) is a map whenever it has a value; typed as a pod
+      // template (a Pod has every field a template has), null where the object is (DELETE; the old one on CREATE)
+      const podType = (nullable: boolean): Ty => union([POD_TEMPLATE, ...(nullable ? ["null" as Ty] : [])]);
+      const variableTypes: Record<string, Ty> = {
+        ...(reads(POD) ? { [POD]: podType(match.operations.includes("DELETE")) } : {}),
+        ...(reads(OLD_POD) ? { [OLD_POD]: podType(match.operations.includes("CREATE")) } : {}),
+      };
+      // (not a map on DELETE: the pod is then the null object)
+      parts = emitRules(g.rules, match, { targetVersion: target, ...(variables.length ? { variables, variableTypes } : {}), ...(reads(POD) && !match.operations.includes("DELETE") ? { mapVariables: [POD] } : {}) });
     } catch (e) {
       gaps.push({ rule: p.name, reason: `[kyverno.emit] ${(e as Error).message}`, line: p.source.line, id: "kyverno.emit", effect: "weaker", file: p.source.file });
       return { manifests: [], gaps, status: "unsupported" };

@@ -45,14 +45,15 @@ interface Shareable {
  */
 type ShareableCache = Map<CExpr, Shareable>;
 
-/** Every node but literals and identifiers, pre-order; the argument of has() is left out (it must stay a field
+/** Every node but identifiers and scalar literals, pre-order; the argument of has() is left out (it must stay a field
  *  selection). */
 function shareable(root: CExpr, shareableOf: ShareableCache): Shareable {
   let s = shareableOf.get(root);
   if (s === undefined) {
     const out: Shareable = { nodes: [], keys: [], has: new Set() };
     const visit = (e: CExpr): void => {
-      if (e.t !== "lit" && e.t !== "id") {
+      // literal lists too (long ones become variables: MIN_LITERAL_CHARS)
+      if ((e.t !== "lit" || Array.isArray(e.v)) && e.t !== "id") {
         const k = key(e);
         out.nodes.push(e);
         out.keys.push(k);
@@ -134,7 +135,8 @@ const GENERIC = new Set(["shared", "name", "key", "value", "type"]);
 /** A quantifier is named after what its body reads, or after its list when the body says nothing specific. */
 function macroName(e: Extract<CExpr, { t: "call" }>): string {
   const body = nameFor(e.args[e.args.length - 1]!);
-  return GENERIC.has(body.replace(/Ok$/, "")) || /^any(Shared|Name|Key|Value|Type)$/.test(body) ? nameFor(e.target!) : body;
+  // a body testing presence (`!c.?x.hasValue()`) says less than the list it runs over
+  return GENERIC.has(body.replace(/Ok$/, "")) || /^any(Shared|Name|Key|Value|Type)$/.test(body) || /^(has|no)[A-Z]/.test(body) ? nameFor(e.target!) : body;
 }
 
 const CONVERSIONS = new Set(["string", "int", "uint", "double", "bool", "dyn", "size"]);
@@ -149,6 +151,10 @@ function chainRoot(e: CExpr): string | undefined {
 
 /** Old-object reads are named as such (`oldName`), so they never read as the new object's. */
 const oldPrefix = (e: CExpr, n: string): string => (/^old[A-Z]/.test(n) || !/^old[A-Z]|^oldObject$/.test(chainRoot(e) ?? "") ? n : `old${cap(n)}`);
+
+const RELATIONS = new Set(["==", "!=", "<", "<=", ">", ">=", "in"]);
+/** Names that already read as a test. */
+const BOOLISH = /^(has|no|any|is)[A-Z]|Ok\d*$/;
 
 /** A readable variable name for an expression. */
 function nameFor(e: CExpr): string {
@@ -168,19 +174,36 @@ function nameFor(e: CExpr): string {
       // a conversion is named after what it converts (`string(x.name)` → name)
       if (!e.target && CONVERSIONS.has(e.fn) && e.args.length === 1) return nameFor(e.args[0]!);
       return e.target ? `${nameFor(e.target)}_${e.fn}` : e.fn;
-    case "cond":
-      return pick([e.test, e.then, e.else]);
-    case "bin":
-      return pick([e.l, e.r]);
+    case "cond": {
+      // `test ? [] : ['pod.spec']`: the fields reported when the test fails
+      const n = pick([e.test, e.then, e.else]);
+      const lists = [e.then, e.else].every((b) => b.t === "list" || (b.t === "lit" && Array.isArray(b.v)));
+      // a value chosen by a test is named for the test's subject, not as a test
+      if (!lists || n === "shared") return n.replace(/(?<=[a-z])Ok\d*$/, "");
+      const base = n.replace(/^(has|no)(?=[A-Z])/, "").replace(/Ok\d*$/, "");
+      return `${base.charAt(0).toLowerCase()}${base.slice(1)}Failures`;
+    }
+    case "bin": {
+      // a test is named for what it tests, as a test (`x.?runAsUser.orValue(1) > 0` → runAsUserOk)
+      const n = pick([e.l, e.r]);
+      // (not the request's own fields: `request.kind.kind != 'Pod'` stays `kind`)
+      return RELATIONS.has(e.op) && n !== "shared" && !BOOLISH.test(n) && chainRoot(e.l) !== "request" ? okName(n) : n;
+    }
     case "and":
       return pick(e.of);
     case "or": {
       // `!x.hasValue() || test(x)`: "x is absent or fine" reads as xOk, not hasX
       const n = pick(e.of);
-      return e.of[0]?.t === "not" && /^has[A-Z]/.test(n) ? okName(n.charAt(3).toLowerCase() + n.slice(4)) : n;
+      const m = /^(has|no)([A-Z].*)$/.exec(n);
+      return e.of[0]?.t === "not" && m ? okName(m[2]!.charAt(0).toLowerCase() + m[2]!.slice(1)) : n;
     }
-    case "not":
-      return nameFor(e.of);
+    case "not": {
+      // `!x.?a.hasValue()` is "no a", not "has a"; `!x.?hostIPC.orValue(false)` "no hostIPC"
+      const n = nameFor(e.of);
+      if (/^has[A-Z]/.test(n)) return `no${n.slice(3)}`;
+      // (a negated comparison is named as the comparison: `!(request.operation in [...])` stays `operation`)
+      return n === "shared" || BOOLISH.test(n) || e.of.t === "bin" ? n : `no${cap(n)}`;
+    }
     default:
       return "shared";
   }
@@ -238,7 +261,8 @@ export function hoist(exprs: CExpr[], existing: NamedCExpr[], reserved: Iterable
       if (!best || gain > best.gain || (gain === best.gain && t < best.text)) best = { k, e, gain, text: t };
     }
     if (!best) break;
-    const name = identifier(nameFor(best.e), used);
+    // a literal list is named for what it is (its uses name their own parts)
+    const name = identifier(literal(best.e) ? "values" : nameFor(best.e), used);
     const ref: CExpr = { t: "sel", of: { t: "id", name: "variables" }, field: name };
     all = all.map((e) => counts.swap(e, replaceIn(e, best.k, ref, cache)));
     for (const v of added) v.expr = counts.swap(v.expr, replaceIn(v.expr, best.k, ref, cache));

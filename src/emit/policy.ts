@@ -13,6 +13,7 @@ import { context, lowerPred, lowerVal } from "./lower.js";
 import { failingFields, messageExpr, strcat } from "./messages.js";
 import { assumeOperations } from "./operations.js";
 import { simplify, simplifyWith } from "./simplify.js";
+import { objectType, type Ty } from "./schema.js";
 import { unparse } from "./unparse.js";
 
 export interface EmitOptions {
@@ -22,6 +23,8 @@ export interface EmitOptions {
   variables?: { name: string; value: Val }[];
   /** Of those, the ones whose value (when they have one) is always a map, e.g. a pod or pod template. */
   mapVariables?: string[];
+  /** Of those, the ones whose type is known (src/emit/schema.ts), e.g. the pod template of a built-in controller. */
+  variableTypes?: Record<string, Ty>;
 }
 
 export interface NamedExpr {
@@ -158,9 +161,11 @@ export function finish(input: {
   operations?: readonly string[];
   /** Variables always holding a map when they hold a value (EmitOptions.mapVariables). */
   mapVariables?: readonly string[];
+  /** Types of the names the expressions read (`object`, `oldObject`, `variables.<name>`), where known. */
+  types?: ReadonlyMap<string, Ty>;
 }): { matchConditions: NamedExpr[]; variables: NamedExpr[]; validations: ValidationOut[] } {
   const maps = (input.mapVariables ?? []).map((v) => `variables.${v}`);
-  const tidy = (e: CExpr): CExpr => simplifyWith(input.operations ? assumeOperations(e, input.operations) : e, maps);
+  const tidy = (e: CExpr): CExpr => simplifyWith(input.operations ? assumeOperations(e, input.operations) : e, maps, input.types);
   const vars = input.variables.map((v) => ({ name: v.name, expr: tidy(v.expr) }));
   const exprs: CExpr[] = [];
   for (const v of input.validations) {
@@ -215,7 +220,23 @@ export function emitRules(rules: readonly Rule[], match: Match, opts: EmitOption
     return { expr, message: only === undefined ? r.message.text : `${r.message.text}: ${only}`, ...(msgExpr ? { messageExpr: msgExpr } : {}) };
   });
   const variables = (opts.variables ?? []).map((v) => ({ name: v.name, expr: lowerVal(v.value, ctx) }));
-  return { matchConstraints, ...finish({ conditions, variables, validations, operations: match.operations, ...(opts.mapVariables ? { mapVariables: opts.mapVariables } : {}) }) };
+  const types = rootTypes(match, opts.variableTypes);
+  return { matchConstraints, ...finish({ conditions, variables, validations, operations: match.operations, types, ...(opts.mapVariables ? { mapVariables: opts.mapVariables } : {}) }) };
+}
+
+/**
+ * What the admission objects are for a policy's match: one of its kinds (src/emit/schema.ts; any kind's metadata is
+ * ObjectMeta), `object` null on DELETE, `oldObject` null on CREATE; a CONNECT's object is its options (unknown).
+ * The types of variables the converter knows are added as `variables.<name>`.
+ */
+export function rootTypes(match: Match, variableTypes: Record<string, Ty> = {}): Map<string, Ty> {
+  const ops = match.operations as readonly string[];
+  const unknownOps = !ops.length || ops.some((o) => o !== "CREATE" && o !== "UPDATE" && o !== "DELETE");
+  const types = new Map<string, Ty>(Object.entries(variableTypes).map(([k, t]) => [`variables.${k}`, t]));
+  if (unknownOps) return types;
+  types.set("object", objectType(match.kinds, ops.includes("DELETE")));
+  types.set("oldObject", objectType(match.kinds, ops.includes("CREATE")));
+  return types;
 }
 
 /**

@@ -188,14 +188,35 @@ function printItems(open: string, close: string, items: ((col: number, ind: stri
   return `${open}\n${items.map((f) => inner + f(inner.length, inner)).join(`,\n`)}\n${ind}${close}`;
 }
 
+/** `root.f(…).g(…)…` as its receiver and its method calls (none of them a macro), outermost last. */
+function methodChain(e: Extract<CExpr, { t: "call" }>): { root: CExpr; calls: Extract<CExpr, { t: "call" }>[] } {
+  const calls: Extract<CExpr, { t: "call" }>[] = [];
+  let x: CExpr = e;
+  while (x.t === "call" && x.target && !MACROS.has(x.fn)) {
+    calls.unshift(x);
+    x = x.target;
+  }
+  return { root: x, calls };
+}
+
 function printCall(e: Extract<CExpr, { t: "call" }>, col: number, ind: string, width: number): string {
+  // a chain of two or more method calls too long for one line: the receiver, then one `.call(…)` per line
+  const chain = methodChain(e);
+  if (chain.calls.length >= 2) {
+    const root = printIn(chain.root, PREC.member, col, ind, width);
+    if (!root.includes("\n")) {
+      const inner = ind + STEP;
+      return root + chain.calls.map((c) => `\n${inner}.${printCallTail(c, inner.length + 1, inner, width)}`).join("");
+    }
+  }
   let head = "";
   if (e.target) {
     head = printIn(e.target, PREC.member, col, ind, width);
     // a method chain too long for one line continues with `.method(…)` on the next line
     const last = head.slice(head.lastIndexOf("\n") + 1);
     const end = (head.includes("\n") ? last.length : col + head.length) + e.fn.length + 2 + e.args.map(flat).join(", ").length;
-    const chained = e.target.t === "call" && e.target.target !== undefined && !MACROS.has(e.fn) && !MACROS.has(e.target.fn);
+    // (after a macro too: `x.optMap(v, …)` then `.orValue(false)` on the next line, rather than its argument alone)
+    const chained = e.target.t === "call" && e.target.target !== undefined && !MACROS.has(e.fn) && (!MACROS.has(e.target.fn) || !head.includes("\n"));
     head += chained && end > width ? `\n${ind}${STEP}.` : ".";
   }
   head += `${e.fn}(`;
@@ -211,6 +232,15 @@ function printCall(e: Extract<CExpr, { t: "call" }>, col: number, ind: string, w
     const rest = e.args.slice(nVars).map((a) => inner + print(a, inner.length, inner, width));
     return `${head}${vars},\n${rest.join(",\n")}\n${ind})`;
   }
+  return `${head}\n${e.args.map((a) => inner + print(a, inner.length, inner, width)).join(",\n")}\n${ind})`;
+}
+
+/** `fn(args)` of a call printed from column `col` (its receiver printed elsewhere). */
+function printCallTail(e: Extract<CExpr, { t: "call" }>, col: number, ind: string, width: number): string {
+  const head = `${e.fn}(`;
+  const argsFlat = e.args.map(flat).join(", ");
+  if (col + head.length + argsFlat.length + 1 <= width || !e.args.length) return `${head}${argsFlat})`;
+  const inner = ind + STEP;
   return `${head}\n${e.args.map((a) => inner + print(a, inner.length, inner, width)).join(",\n")}\n${ind})`;
 }
 

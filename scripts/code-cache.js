@@ -1,6 +1,7 @@
 // `node scripts/code-cache.js COMMAND RUNS_JSON` (scripts/bundle.js runs it once per command, in the package root):
-// trains dist/bundle/vm/COMMAND.cache, the V8 code cache bin/migrate.js starts that command with. It compiles
-// dist/bundle/vm/main.js exactly as bin/migrate.js does (the same source string, read the same way), runs `migrate`
+// trains dist/bundle/vm/COMMAND.cache, the V8 code cache bin/migrate.js starts that command with. It compiles the
+// command's script, dist/bundle/vm/COMMAND.js, exactly as bin/migrate.js does (the same source string, read the same
+// way), runs `migrate`
 // once per argument list in RUNS_JSON (output to wherever stdout and stderr go: bundle.js ignores them), and only then
 // asks V8 for the cache, so it holds every function those runs compiled, not only the top level. Its own process, so
 // that one command's cache holds nothing another command compiled.
@@ -9,7 +10,7 @@
 // latin1; "u": UTF-8); 8–11 and 12–15: the CRC-32 and length of the script's bytes; 16–19 and 20–23: the CRC-32 and
 // length of V8's data (uint32 LE). V8 checks its own version and flags and the source's length, not its content, and
 // in a release build not the integrity of its data either (a corrupted cache can crash the process): bin/migrate.js
-// checks all four before using a cache, so one made from another build of main.js, or damaged, is never used. The
+// checks all four before using a cache, so one made from another build of the script, or damaged, is never used. The
 // script is ASCII (scripts/bundle.js makes it so), which reads faster than UTF-8 (a one-byte string).
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,7 +23,7 @@ const [command, runsJson] = process.argv.slice(2);
 if (!command || !/^[a-z][a-z-]*$/.test(command) || !runsJson) throw new Error("usage: node scripts/code-cache.js COMMAND RUNS_JSON");
 const runs = JSON.parse(runsJson);
 const dir = path.resolve("dist/bundle/vm");
-const file = path.join(dir, "main.js");
+const file = path.join(dir, `${command}.js`);
 const out = path.join(dir, `${command}.cache`);
 rmSync(out, { force: true });
 // zlib.crc32 is Node ≥ 20.15: without it bin/migrate.js cannot check a cache, so none is made

@@ -4,7 +4,7 @@
 import { CelCompileError, locate, type Expr, type ParsedExpr } from "./ast.js";
 import { check } from "./checker.js";
 import type { CallCostEstimator } from "./cost.js";
-import { interpret, type Evaluation } from "./interp.js";
+import { interpret, type Evaluation, type Planned } from "./interp.js";
 import { extensionCostTrackers } from "./stdlib/cost.js";
 import { MACRO_NAMES, parse } from "./parser.js";
 import { versionLE, type IdentDecl, type Library, type Overload } from "./registry.js";
@@ -192,13 +192,35 @@ function compileUncached(env: Env, source: string, expect?: readonly CelType[]):
       source,
     );
   }
-  const planned = interpret(resolved, env, checked);
-  return {
+  return lazilyPlanned(source, checked.type, () => interpret(resolved, env, checked));
+}
+
+/**
+ * A Program whose evaluation plan is built on its first evaluation, not at compile time. Much of what is compiled is
+ * never evaluated: a converter's output check (src/vap/validate-output.ts) compiles every emitted expression only for
+ * its compile errors and types, and planning was about a quarter of compiling. Planning reports no compile errors
+ * (the checker has run every check, the plan-time regex checks included), so deferring it changes no result. The
+ * first call of `eval` / `evaluate` plans and then puts the planned function in its own place, so later calls go
+ * straight to it.
+ */
+function lazilyPlanned(source: string, type: CelType, plan: () => Planned): Program {
+  let planned: Planned | undefined;
+  const get = (): Planned => (planned ??= plan());
+  const prog: { -readonly [K in keyof Program]: Program[K] } = {
     source,
-    type: checked.type,
-    eval: planned,
-    evaluate: (act, options) => planned.evaluate(act, options?.costLimit),
+    type,
+    eval: (act) => {
+      const p = get();
+      prog.eval = p;
+      return p(act);
+    },
+    evaluate: (act, options) => {
+      const p = get();
+      prog.evaluate = (a, o) => p.evaluate(a, o?.costLimit);
+      return p.evaluate(act, options?.costLimit);
+    },
   };
+  return prog;
 }
 
 const macroCache = new Map<string, ReadonlySet<string>>();

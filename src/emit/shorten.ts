@@ -26,7 +26,7 @@ export interface ShortenCtx {
 // ---------------------------------------------------------------------------------------------------------------
 // Chains
 
-interface Step {
+export interface Step {
   /** `.f` or `[<key>]` (literal keys as JSON, identifier keys by name). */
   name: string;
   opt: boolean;
@@ -56,7 +56,7 @@ export function chainOf(e: CExpr): Chain | undefined {
 }
 
 /** `e` with every step plain (`x.?a[?k]` → `x.a[k]`). */
-function plainOf(e: CExpr): CExpr {
+export function plainOf(e: CExpr): CExpr {
   if (e.t === "sel") return C.sel(plainOf(e.of), e.field);
   if (e.t === "idx") return C.idx(plainOf(e.of), e.key);
   return e;
@@ -64,7 +64,7 @@ function plainOf(e: CExpr): CExpr {
 
 /** The optional chain a presence guard tests: `o.hasValue()` (o ending in an optional step), or `has(x.f)` on a
  *  known map x (as `x.?f`). */
-function guardedOptional(test: CExpr, ctx: ShortenCtx): CExpr | undefined {
+export function guardedOptional(test: CExpr, ctx: ShortenCtx): CExpr | undefined {
   if (test.t === "call" && test.fn === "hasValue" && test.target && test.args.length === 0) {
     const t = test.target;
     return (t.t === "sel" || t.t === "idx") && t.opt && chainOf(t) ? t : undefined;

@@ -13,7 +13,7 @@ import { parseDuration } from "../cel/stdlib/time.js";
 import { compileRegex } from "../cel/stdlib/regex.js";
 import { literalKind } from "./literal.js";
 import { isListType, isMapType, mayBeNull, neverNull, optValue, scalarType, type Ty } from "./schema.js";
-import { chainOf, condIntoDefault, mustError, shortenJunction, strictlyReads, substitute, type ShortenCtx } from "./shorten.js";
+import { chainOf, condIntoDefault, guardedOptional, mustError, plainOf, shortenJunction, strictlyReads, substitute, type ShortenCtx, type Step } from "./shorten.js";
 import { flat } from "./unparse.js";
 import { macroBindings, typeOf } from "./typing.js";
 
@@ -59,11 +59,6 @@ function junction(kind: "and" | "or", of: CExpr[]): CExpr {
 // the guard holds. A `has()` guard counts only on a known map (`has()` on a string is false, `.?` on it an error). Steps are compared by name; a step the guard reads with `.?` must be `.?` in the chain too
 // (`x.a.?b` errors where `x.?a.hasValue()` is false), and so must the step the guard tests.
 
-interface Step {
-  name: string;
-  opt: boolean;
-}
-
 /** `id` or `id.a.b` as text (plain selections only). */
 function plainText(e: CExpr): string | undefined {
   if (e.t === "id") return e.name;
@@ -79,15 +74,8 @@ function plainText(e: CExpr): string | undefined {
  * where x is a known map — `has()` of a field of a string is false, where `x.?a` is an error.
  */
 function presenceChain(e: CExpr): { base: string; steps: Step[] } | undefined {
-  if (e.t === "call" && e.fn === "has" && !e.target && e.args.length === 1 && e.args[0]!.t === "sel" && !e.args[0]!.opt && isMapExpr(e.args[0]!.of)) {
-    const c = chainOf(e.args[0]!);
-    return c && { base: c.base, steps: [...c.steps.slice(0, -1), { ...c.steps[c.steps.length - 1]!, opt: true }] };
-  }
-  if (e.t === "call" && e.fn === "hasValue" && e.target && e.args.length === 0) {
-    const c = chainOf(e.target);
-    return c && c.steps.length && c.steps[c.steps.length - 1]!.opt ? c : undefined;
-  }
-  return undefined;
+  const o = guardedOptional(e, shortenCtx);
+  return o && chainOf(o);
 }
 
 /** Does presence of `longer` imply presence of `guard`, with no error `guard` could give where `longer` does not? */
@@ -227,12 +215,9 @@ function presentOrError(e: Extract<CExpr, { t: "cond" }>): CExpr | undefined {
   const test = neg ? (e.test as { of: CExpr }).of : e.test;
   const [a, b] = neg ? [e.else, e.then] : [e.then, e.else];
   if (!isAlwaysError(b)) return undefined;
-  const read = test.t === "call" && test.fn === "has" && !test.target && test.args.length === 1 && test.args[0]!.t === "sel" ? test.args[0]! : test.t === "call" && test.fn === "hasValue" && test.target && !test.args.length ? plainRead(test.target) : undefined;
+  const read = test.t === "call" && test.fn === "has" && !test.target && test.args.length === 1 && test.args[0]!.t === "sel" ? test.args[0]! : test.t === "call" && test.fn === "hasValue" && test.target && !test.args.length ? plainOf(test.target) : undefined;
   return read && strictlyReads(a, read) ? a : undefined;
 }
-
-/** `x.?a[?k]` as its plain read `x.a[k]`. */
-const plainRead = (e: CExpr): CExpr => (e.t === "sel" ? C.sel(plainRead(e.of), e.field) : e.t === "idx" ? C.idx(plainRead(e.of), e.key) : e);
 
 /**
  * `x == c ? a : b` is `b` when b gives at x = c what a gives there (both decided with x := c) and b errs wherever x
